@@ -1,0 +1,85 @@
+#include "io/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace pmdcon::io {
+namespace {
+
+absl::Status Errno(absl::string_view what, const std::string& path) {
+  int err = errno;
+  return absl::ErrnoToStatus(
+      err, absl::StrCat(what, " ", path, ": ", std::strerror(err)));
+}
+
+// Closes the descriptor when the mapping is made (the mapping keeps the file).
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+absl::StatusOr<std::byte*> Map(int fd, size_t size, bool writable,
+                               const std::string& path) {
+  void* p = mmap(nullptr, size, PROT_READ | (writable ? PROT_WRITE : 0),
+                 MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return Errno("cannot map", path);
+  return static_cast<std::byte*>(p);
+}
+
+}  // namespace
+
+absl::StatusOr<MappedFile> MappedFile::Create(const std::string& path,
+                                              size_t size) {
+  Fd f{open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)};
+  if (f.fd < 0) return Errno("cannot create", path);
+  if (ftruncate(f.fd, static_cast<off_t>(size)) != 0)
+    return Errno("cannot size", path);
+  auto p = Map(f.fd, size, true, path);
+  if (!p.ok()) return p.status();
+  return MappedFile(path, *p, size);
+}
+
+absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
+                                            bool writable) {
+  Fd f{open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC)};
+  if (f.fd < 0) return Errno("cannot open", path);
+  struct stat st;
+  if (fstat(f.fd, &st) != 0) return Errno("cannot stat", path);
+  if (st.st_size <= 0)
+    return absl::FailedPreconditionError(absl::StrCat(path, " is empty"));
+  auto p = Map(f.fd, static_cast<size_t>(st.st_size), writable, path);
+  if (!p.ok()) return p.status();
+  return MappedFile(path, *p, static_cast<size_t>(st.st_size));
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)) {}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_) munmap(data_, size_);
+    path_ = std::move(other.path_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_) munmap(data_, size_);
+}
+
+}  // namespace pmdcon::io

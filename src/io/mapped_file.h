@@ -1,0 +1,43 @@
+// A file mapped shared into memory: the file-backed ring used by tests,
+// benchmarks and the demo (e.g. /dev/shm/pmdcon.ring), or a device node.
+#ifndef PMDCON_IO_MAPPED_FILE_H_
+#define PMDCON_IO_MAPPED_FILE_H_
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace pmdcon::io {
+
+class MappedFile {
+ public:
+  // Creates (or truncates to) `size` bytes and maps it read-write.
+  static absl::StatusOr<MappedFile> Create(const std::string& path,
+                                           size_t size);
+  // Maps an existing file whole.
+  static absl::StatusOr<MappedFile> Open(const std::string& path,
+                                         bool writable);
+
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  std::span<std::byte> bytes() const { return {data_, size_}; }
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile(std::string path, std::byte* data, size_t size)
+      : path_(std::move(path)), data_(data), size_(size) {}
+
+  std::string path_;
+  std::byte* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace pmdcon::io
+
+#endif  // PMDCON_IO_MAPPED_FILE_H_

@@ -1,0 +1,44 @@
+#include "io/system.h"
+
+#include <sys/random.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace pmdcon::io {
+
+absl::StatusOr<BootId> ReadBootId(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto id = ParseBootId(ss.str());
+  if (!id.ok()) {
+    return absl::Status(id.status().code(),
+                        absl::StrCat(path, ": ", id.status().message()));
+  }
+  return id;
+}
+
+absl::StatusOr<uint64_t> RandomU64() {
+  uint64_t v;
+  if (getrandom(&v, sizeof(v), 0) != sizeof(v)) {
+    return absl::ErrnoToStatus(errno, "getrandom");
+  }
+  return v;
+}
+
+uint64_t MonotonicUsec() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u +
+         static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+}  // namespace pmdcon::io

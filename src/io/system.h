@@ -1,0 +1,24 @@
+// Facts read from the running system.
+#ifndef PMDCON_IO_SYSTEM_H_
+#define PMDCON_IO_SYSTEM_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/boot_id.h"
+
+namespace pmdcon::io {
+
+absl::StatusOr<BootId> ReadBootId(
+    const std::string& path = "/proc/sys/kernel/random/boot_id");
+
+// 64 random bits from the kernel (getrandom).
+absl::StatusOr<uint64_t> RandomU64();
+
+// CLOCK_MONOTONIC in microseconds, the clock printk timestamps use.
+uint64_t MonotonicUsec();
+
+}  // namespace pmdcon::io
+
+#endif  // PMDCON_IO_SYSTEM_H_

@@ -1,0 +1,159 @@
+#include "ring/ring.h"
+
+#include <cstdio>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace pmdcon::ring {
+namespace {
+
+absl::Status Refuse(const char* why) {
+  return absl::FailedPreconditionError(absl::StrCat("ring: ", why));
+}
+
+bool SameBoot(const pmdcon_ring_hdr* hdr, const BootId& boot) {
+  return std::memcmp(hdr->boot_id, boot.data(), boot.size()) == 0;
+}
+
+}  // namespace
+
+std::string_view OriginName(Origin origin) {
+  switch (origin) {
+    case Origin::kFormatted:
+      return "formatted";
+    case Origin::kThisBoot:
+      return "this-boot";
+    case Origin::kPreviousBoot:
+      return "previous-boot";
+  }
+  return "?";
+}
+
+std::string_view LossCauseName(LossCause cause) {
+  switch (cause) {
+    case LossCause::kOverwritten:
+      return "overwritten";
+    case LossCause::kDropped:
+      return "dropped";
+    case LossCause::kCorrupt:
+      return "corrupt";
+  }
+  return "?";
+}
+
+absl::StatusOr<OpenResult> OpenProducer(std::span<std::byte> region,
+                                        const BootId& boot, uint64_t salt,
+                                        pmdcon_ring* ring) {
+  if (pmdcon_ring_data_size_for(region.size()) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ring: region of ", region.size(), " bytes is too small (need ",
+        PMDCON_DATA_OFFSET + PMDCON_DATA_MIN, ")"));
+  }
+  OpenResult result;
+  const char* why = nullptr;
+  if (pmdcon_ring_open(ring, region.data(), region.size(), &why) == 0) {
+    if (pmdcon_ring_recover(ring, &result.cut) == 0) {
+      result.origin =
+          SameBoot(ring->hdr, boot) ? Origin::kThisBoot : Origin::kPreviousBoot;
+      pmdcon_ring_adopt(ring, boot.data());
+      return result;
+    }
+    why = "head and tail are inconsistent";
+  }
+  result.why = why;
+  pmdcon_ring_format(ring, region.data(), region.size(), boot.data(), salt);
+  return result;
+}
+
+absl::StatusOr<Origin> Classify(std::span<const std::byte> region,
+                                const BootId& boot) {
+  const char* why = nullptr;
+  // pmdcon_ring_open only stores pointers; nothing is written through them.
+  auto* base = const_cast<std::byte*>(region.data());
+  pmdcon_ring ring;
+  if (pmdcon_ring_open(&ring, base, region.size(), &why) != 0) {
+    return Refuse(why);
+  }
+  if (!pmdcon_ring_bounds_ok(&ring, PMDCON_LOAD_ACQ(&ring.hdr->head),
+                             PMDCON_LOAD_ACQ(&ring.hdr->tail))) {
+    return Refuse("head and tail are inconsistent");
+  }
+  return SameBoot(ring.hdr, boot) ? Origin::kThisBoot : Origin::kPreviousBoot;
+}
+
+absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Attach(
+    std::span<std::byte> region, const BootId& boot, StartAt start, Role role) {
+  auto origin = Classify(region, boot);
+  if (!origin.ok()) return origin.status();
+  std::unique_ptr<Consumer> c(new Consumer());
+  pmdcon_ring_open(&c->ring_, region.data(), region.size(), nullptr);
+  c->origin_ = *origin;
+  c->role_ = role;
+  c->buf_ = std::make_unique<uint64_t[]>(c->ring_.max_span / 8);
+  c->dropped_seen_ = PMDCON_LOAD(&c->ring_.hdr->dropped);
+  c->heartbeat_ = PMDCON_LOAD(&c->ring_.cons->heartbeat);
+
+  const uint64_t head = PMDCON_LOAD_ACQ(&c->ring_.hdr->head);
+  const uint64_t tail = PMDCON_LOAD_ACQ(&c->ring_.hdr->tail);
+  switch (start) {
+    case StartAt::kOldest:
+      c->cursor_ = tail;
+      break;
+    case StartAt::kNewest:
+      c->cursor_ = head;
+      break;
+    case StartAt::kTransmitted: {
+      // A position the producer has since overwritten stays as it is, so the
+      // first Poll reports those records as lost; anything else that is not
+      // a record boundary falls back to the oldest record.
+      const uint64_t tx = PMDCON_LOAD_ACQ(&c->ring_.cons->tx_id);
+      const uint32_t behind = pmdcon_id_pos(tail) - pmdcon_id_pos(tx);
+      const uint32_t records = pmdcon_id_rid(tail) - pmdcon_id_rid(tx);
+      const bool overwritten = static_cast<int32_t>(behind) > 0 &&
+                               records > 0 &&
+                               records <= behind / (sizeof(pmdcon_rec) / 8);
+      c->cursor_ = overwritten ? tx : pmdcon_ring_cursor_check(&c->ring_, tx);
+      break;
+    }
+  }
+  return c;
+}
+
+void Consumer::Resync() {
+  const uint64_t head = PMDCON_LOAD_ACQ(&ring_.hdr->head);
+  const uint64_t tail = PMDCON_LOAD_ACQ(&ring_.hdr->tail);
+  const uint64_t to =
+      pmdcon_pos_diff(pmdcon_id_pos(tail), pmdcon_id_pos(cursor_)) > 0 ? tail
+                                                                       : head;
+  const uint32_t skipped = pmdcon_id_rid(to) - pmdcon_id_rid(cursor_);
+  std::snprintf(last_error_, sizeof(last_error_),
+                "ring: malformed record at id 0x%016llx; skipped %u records "
+                "to id 0x%016llx",
+                static_cast<unsigned long long>(cursor_), skipped,
+                static_cast<unsigned long long>(to));
+  AddPending(LossCause::kCorrupt, skipped);
+  stats_.lost_corrupt += skipped;
+  ++stats_.corrupt_events;
+  cursor_ = to;
+}
+
+void Consumer::MakeRecord(uint64_t id) {
+  const auto* h = reinterpret_cast<const pmdcon_rec*>(buf_.get());
+  const char* text = reinterpret_cast<const char*>(h + 1);
+  record_.id = id;
+  record_.next_id = cursor_;
+  record_.seq = h->seq;
+  record_.ts_usec = h->ts_usec;
+  record_.caller_id = h->caller_id;
+  record_.cpu = h->cpu;
+  record_.facility = h->prio >> 3;
+  record_.level = h->prio & 7;
+  record_.flags = h->flags;
+  record_.previous_boot = h->boot_gen != ring_.boot_gen;
+  record_.comm = std::string_view(h->comm, strnlen(h->comm, sizeof(h->comm)));
+  record_.text = std::string_view(text, h->text_len);
+  record_.dict = std::string_view(text + h->text_len, h->dict_len);
+}
+
+}  // namespace pmdcon::ring

@@ -1,0 +1,242 @@
+// C++ side of the record ring (include/pmdcon/ring.h): opening a region as a
+// producer (keep, adopt or re-initialise) and the Consumer, which turns the
+// ring into a stream of records and explicit loss events.
+//
+//   auto c = ring::Consumer::Attach(region, boot_id, ring::StartAt::kOldest);
+//   struct Sink {
+//     void OnRecord(const ring::Record& r);
+//     void OnLoss(const ring::Loss& l);
+//   } sink;
+//   while (running) {
+//     c->Poll(sink, 32);                 // hot path: no allocation, no I/O
+//     c->PublishTransmitted(next_id);    // after the NIC took the packets
+//     c->Heartbeat();
+//   }
+//
+// Pure logic: no I/O; the caller maps the region.
+#ifndef PMDCON_RING_RING_H_
+#define PMDCON_RING_RING_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/boot_id.h"
+#include "pmdcon/ring.h"
+
+namespace pmdcon::ring {
+
+// Where the ring a region holds came from.
+enum class Origin {
+  kFormatted,     // new: the region held no valid ring (see OpenResult::why)
+  kThisBoot,      // written earlier in this boot (e.g. a module reload)
+  kPreviousBoot,  // kept across a warm reboot
+};
+std::string_view OriginName(Origin origin);
+
+struct OpenResult {
+  Origin origin = Origin::kFormatted;
+  std::string why;   // kFormatted: why the old contents could not be kept
+  uint32_t cut = 0;  // unfinished reservations of a dead writer removed
+};
+
+// Opens `region` for producing. A valid ring is kept: one from an earlier boot
+// is adopted (new records get a new boot_gen), and reservations a dead
+// writer left unfinished are cut off. Anything else is re-initialised, and
+// `why` says what was wrong with it. Nothing may use the region meanwhile.
+absl::StatusOr<OpenResult> OpenProducer(std::span<std::byte> region,
+                                        const BootId& boot, uint64_t salt,
+                                        pmdcon_ring* ring);
+
+// Validates a region without changing it. Errors are FailedPrecondition and
+// name the first problem ("ring: header checksum mismatch").
+absl::StatusOr<Origin> Classify(std::span<const std::byte> region,
+                                const BootId& boot);
+
+// A record copied out of the ring. Views point into the consumer's buffer and
+// stay valid until the next Poll.
+struct Record {
+  uint64_t id = 0;       // ring id of this record
+  uint64_t next_id = 0;  // id after it: what PublishTransmitted takes
+  uint64_t seq = 0;
+  uint64_t ts_usec = 0;
+  uint32_t caller_id = 0;
+  uint16_t cpu = 0;
+  uint8_t facility = 0;
+  uint8_t level = 0;
+  uint8_t flags = 0;  // PMDCON_REC_*
+  bool previous_boot = false;
+  std::string_view comm;
+  std::string_view text;
+  std::string_view dict;  // NUL-separated KEY=VALUE entries
+};
+
+enum class LossCause {
+  kOverwritten,  // the producer wrapped over records not yet read
+  kDropped,      // the producer refused records (ring jammed)
+  kCorrupt,      // malformed ring memory was skipped
+};
+std::string_view LossCauseName(LossCause cause);
+
+// Records that will never be delivered. Seq bounds are those of the records
+// delivered around the gap: the lost ones lie strictly between them.
+struct Loss {
+  LossCause cause = LossCause::kOverwritten;
+  uint64_t records = 0;
+  bool has_prev = false;  // a record was delivered before the gap
+  uint64_t prev_seq = 0;
+  bool has_next = false;  // a record was delivered after the gap
+  uint64_t next_seq = 0;
+};
+
+struct ConsumerStats {
+  uint64_t records = 0;
+  uint64_t bytes = 0;  // text + dict
+  uint64_t lost_overwritten = 0;
+  uint64_t lost_dropped = 0;
+  uint64_t lost_corrupt = 0;
+  uint64_t corrupt_events = 0;
+  uint64_t pending_polls = 0;  // polls that stopped at an unfinished record
+};
+
+enum class Role {
+  kConsumer,  // the one consumer: publishes read/transmitted/heartbeat
+  kObserver,  // reads only (dump tools); never writes the consumer page
+};
+
+enum class StartAt {
+  kOldest,       // the oldest record still in the ring
+  kTransmitted,  // resume after the last record published as transmitted
+  kNewest,       // only records written from now on
+};
+
+class Consumer {
+ public:
+  // Attaches to a ring some producer owns. The data area is only read; the
+  // consumer page is written. Refuses a region that holds no valid ring.
+  static absl::StatusOr<std::unique_ptr<Consumer>> Attach(
+      std::span<std::byte> region, const BootId& boot, StartAt start,
+      Role role = Role::kConsumer);
+
+  // Delivers up to `max` records to sink.OnRecord, and every gap before them
+  // to sink.OnLoss. Returns the number of records delivered.
+  template <typename Sink>
+  size_t Poll(Sink& sink, size_t max);
+
+  // Emits a loss still waiting for the record after it (on shutdown).
+  template <typename Sink>
+  void FlushLoss(Sink& sink);
+
+  // Publishes that every record before `next_id` is on the wire.
+  void PublishTransmitted(uint64_t next_id) {
+    if (role_ == Role::kConsumer) PMDCON_STORE_REL(&ring_.cons->tx_id, next_id);
+  }
+  void Heartbeat() {
+    if (role_ == Role::kConsumer)
+      PMDCON_STORE(&ring_.cons->heartbeat, ++heartbeat_);
+  }
+
+  uint64_t cursor() const { return cursor_; }
+  Origin origin() const { return origin_; }
+  const ConsumerStats& stats() const { return stats_; }
+  // The most recent ring-memory problem, for the caller to log ("" if none).
+  const char* last_error() const { return last_error_; }
+  const pmdcon_ring& raw() const { return ring_; }
+
+ private:
+  Consumer() = default;
+
+  template <typename Sink>
+  void EmitLosses(Sink& sink, bool has_next, uint64_t next_seq);
+  void AddPending(LossCause cause, uint64_t n) {
+    pending_[static_cast<int>(cause)] += n;
+    pending_total_ += n;
+  }
+  void Resync();
+  void MakeRecord(uint64_t id);
+
+  pmdcon_ring ring_{};
+  Origin origin_ = Origin::kThisBoot;
+  Role role_ = Role::kConsumer;
+  uint64_t cursor_ = 0;
+  uint64_t heartbeat_ = 0;
+  uint64_t dropped_seen_ = 0;
+  uint64_t pending_[3] = {};  // lost records by LossCause, not yet emitted
+  uint64_t pending_total_ = 0;
+  bool has_prev_ = false;
+  uint64_t prev_seq_ = 0;
+  ConsumerStats stats_;
+  Record record_;
+  char last_error_[160] = "";
+  std::unique_ptr<uint64_t[]> buf_;  // max_span bytes, 8-byte aligned
+};
+
+template <typename Sink>
+size_t Consumer::Poll(Sink& sink, size_t max) {
+  const uint64_t dropped = PMDCON_LOAD(&ring_.hdr->dropped);
+  if (dropped != dropped_seen_) [[unlikely]] {
+    AddPending(LossCause::kDropped, dropped - dropped_seen_);
+    stats_.lost_dropped += dropped - dropped_seen_;
+    dropped_seen_ = dropped;
+  }
+  size_t n = 0;
+  while (n < max) {
+    uint32_t lost = 0;
+    const uint64_t id = cursor_;
+    const int rc =
+        pmdcon_ring_read(&ring_, &cursor_, buf_.get(), ring_.max_span, &lost);
+    if (rc == PMDCON_READ_OK) [[likely]] {
+      MakeRecord(id);
+      if (pending_total_ != 0) [[unlikely]]
+        EmitLosses(sink, true, record_.seq);
+      has_prev_ = true;
+      prev_seq_ = record_.seq;
+      ++stats_.records;
+      stats_.bytes += record_.text.size() + record_.dict.size();
+      sink.OnRecord(record_);
+      ++n;
+    } else if (rc == PMDCON_READ_LOST) {
+      AddPending(LossCause::kOverwritten, lost);
+      stats_.lost_overwritten += lost;
+    } else if (rc == PMDCON_READ_CORRUPT) [[unlikely]] {
+      Resync();
+    } else {
+      stats_.pending_polls += rc == PMDCON_READ_PENDING;
+      break;
+    }
+  }
+  if (role_ == Role::kConsumer) PMDCON_STORE(&ring_.cons->read_id, cursor_);
+  return n;
+}
+
+template <typename Sink>
+void Consumer::EmitLosses(Sink& sink, bool has_next, uint64_t next_seq) {
+  for (int cause = 0; cause < 3; ++cause) {
+    if (pending_[cause] == 0) [[likely]]
+      continue;
+    Loss loss;
+    loss.cause = static_cast<LossCause>(cause);
+    loss.records = pending_[cause];
+    loss.has_prev = has_prev_;
+    loss.prev_seq = prev_seq_;
+    loss.has_next = has_next;
+    loss.next_seq = next_seq;
+    pending_[cause] = 0;
+    sink.OnLoss(loss);
+  }
+  pending_total_ = 0;
+}
+
+template <typename Sink>
+void Consumer::FlushLoss(Sink& sink) {
+  EmitLosses(sink, false, 0);
+}
+
+}  // namespace pmdcon::ring
+
+#endif  // PMDCON_RING_RING_H_

@@ -1,0 +1,24 @@
+// Shared bits of the command-line tools: size parsing and fatal errors.
+#ifndef PMDCON_TOOLS_CLI_H_
+#define PMDCON_TOOLS_CLI_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace pmdcon::tools {
+
+// "4096", "64K", "16M", "1G" (powers of 1024).
+absl::StatusOr<uint64_t> ParseSize(std::string_view text);
+
+// Prints "<tool>: <message>" to stderr and exits with `code` (2 for usage).
+[[noreturn]] void Die(std::string_view tool, const absl::Status& status,
+                      int code = 1);
+
+}  // namespace pmdcon::tools
+
+#endif  // PMDCON_TOOLS_CLI_H_
