@@ -49,7 +49,7 @@
 #define PMDCON_LOAD_ACQ(p) smp_load_acquire(p)
 #define PMDCON_STORE_REL(p, v) smp_store_release((p), (v))
 #define PMDCON_CAS(p, o, n) (cmpxchg((p), (o), (n)) == (o))
-#define PMDCON_FETCH_ADD(p, v) ((void)atomic64_add((v), (atomic64_t *)(p)))
+#define PMDCON_FETCH_ADD(p, v) ((void)atomic64_add((v), (atomic64_t*)(p)))
 #define PMDCON_WMB() smp_wmb()
 #define PMDCON_RMB() smp_rmb()
 #define PMDCON_STATIC_ASSERT(c, m) static_assert(c, m)
@@ -70,7 +70,7 @@
 #else
 #define PMDCON_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
-static inline int pmdcon_cas_u64(uint64_t *p, uint64_t expected,
+static inline int pmdcon_cas_u64(uint64_t* p, uint64_t expected,
                                  uint64_t desired) {
   return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_SEQ_CST,
                                      __ATOMIC_RELAXED);
@@ -92,7 +92,7 @@ static inline int pmdcon_cas_u64(uint64_t *p, uint64_t expected,
 #define PMDCON_PAGE_SIZE 4096u
 #define PMDCON_CONS_OFFSET PMDCON_PAGE_SIZE
 #define PMDCON_DATA_OFFSET (2u * PMDCON_PAGE_SIZE)
-#define PMDCON_DATA_MIN (4u * 1024u)           /* smallest data area */
+#define PMDCON_DATA_MIN (4u * 1024u)            /* smallest data area */
 #define PMDCON_DATA_MAX (1024u * 1024u * 1024u) /* largest data area */
 #define PMDCON_BOOT_ID_LEN 16u
 #define PMDCON_COMM_LEN 16u /* TASK_COMM_LEN */
@@ -225,9 +225,9 @@ PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_rec, boot_gen) == 64,
 /* Local handle: geometry validated once and cached, never re-read.          */
 
 struct pmdcon_ring {
-  struct pmdcon_ring_hdr *hdr;
-  struct pmdcon_cons_page *cons;
-  uint8_t *data;
+  struct pmdcon_ring_hdr* hdr;
+  struct pmdcon_cons_page* cons;
+  uint8_t* data;
   uint32_t units;    /* data_size / 8, a power of two */
   uint32_t max_span; /* bytes */
   uint64_t salt;
@@ -240,7 +240,9 @@ struct pmdcon_ring {
 static inline uint64_t pmdcon_id(uint32_t rid, uint32_t pos) {
   return ((uint64_t)rid << 32) | pos;
 }
-static inline uint32_t pmdcon_id_rid(uint64_t id) { return (uint32_t)(id >> 32); }
+static inline uint32_t pmdcon_id_rid(uint64_t id) {
+  return (uint32_t)(id >> 32);
+}
 static inline uint32_t pmdcon_id_pos(uint64_t id) { return (uint32_t)id; }
 /* Serial-number distance a - b; valid while |a - b| < 2^31. */
 static inline int32_t pmdcon_pos_diff(uint32_t a, uint32_t b) {
@@ -248,8 +250,8 @@ static inline int32_t pmdcon_pos_diff(uint32_t a, uint32_t b) {
 }
 static inline uint32_t pmdcon_align8(uint32_t n) { return (n + 7u) & ~7u; }
 
-static inline uint32_t pmdcon_csum(const void *p, uint32_t len) {
-  const uint8_t *b = PMDCON_CAST(const uint8_t *, p);
+static inline uint32_t pmdcon_csum(const void* p, uint32_t len) {
+  const uint8_t* b = PMDCON_CAST(const uint8_t*, p);
   uint32_t h = 2166136261u;
   uint32_t i;
 
@@ -257,15 +259,15 @@ static inline uint32_t pmdcon_csum(const void *p, uint32_t len) {
   return h;
 }
 
-static inline uint32_t pmdcon_hdr_csum(const struct pmdcon_ring_hdr *hdr) {
-  return pmdcon_csum(hdr, (uint32_t)__builtin_offsetof(struct pmdcon_ring_hdr,
-                                                       hdr_csum));
+static inline uint32_t pmdcon_hdr_csum(const struct pmdcon_ring_hdr* hdr) {
+  return pmdcon_csum(
+      hdr, (uint32_t) __builtin_offsetof(struct pmdcon_ring_hdr, hdr_csum));
 }
 
-static inline char *pmdcon_rec_text(struct pmdcon_rec *rec) {
-  return PMDCON_CAST(char *, rec + 1);
+static inline char* pmdcon_rec_text(struct pmdcon_rec* rec) {
+  return PMDCON_CAST(char*, rec + 1);
 }
-static inline char *pmdcon_rec_dict(struct pmdcon_rec *rec) {
+static inline char* pmdcon_rec_dict(struct pmdcon_rec* rec) {
   return pmdcon_rec_text(rec) + rec->text_len;
 }
 
@@ -282,8 +284,8 @@ static inline uint64_t pmdcon_ring_data_size_for(uint64_t region_size) {
 }
 
 static inline uint32_t pmdcon_ring_max_span_for(uint64_t data_size) {
-  uint64_t cap = pmdcon_align8(
-      (uint32_t)sizeof(struct pmdcon_rec) + PMDCON_TEXT_MAX + PMDCON_DICT_MAX);
+  uint64_t cap = pmdcon_align8((uint32_t)sizeof(struct pmdcon_rec) +
+                               PMDCON_TEXT_MAX + PMDCON_DICT_MAX);
 
   return (uint32_t)(data_size / 4 < cap ? data_size / 4 : cap);
 }
@@ -292,11 +294,11 @@ static inline uint32_t pmdcon_ring_max_span_for(uint64_t data_size) {
  * Validate the identity block of a region. Returns 0, or -EINVAL with *why
  * naming the first problem. Never reads beyond the first page.
  */
-static inline int pmdcon_ring_validate(const void *base, uint64_t region_size,
-                                       const char **why) {
-  const struct pmdcon_ring_hdr *hdr =
-      PMDCON_CAST(const struct pmdcon_ring_hdr *, base);
-  const char *w = 0;
+static inline int pmdcon_ring_validate(const void* base, uint64_t region_size,
+                                       const char** why) {
+  const struct pmdcon_ring_hdr* hdr =
+      PMDCON_CAST(const struct pmdcon_ring_hdr*, base);
+  const char* w = 0;
 
   if (region_size < PMDCON_DATA_OFFSET + PMDCON_DATA_MIN)
     w = "region too small for a ring";
@@ -331,16 +333,16 @@ static inline int pmdcon_ring_validate(const void *base, uint64_t region_size,
 }
 
 /* Fill a handle from a validated region; caches geometry. */
-static inline int pmdcon_ring_open(struct pmdcon_ring *r, void *base,
-                                   uint64_t region_size, const char **why) {
-  struct pmdcon_ring_hdr *hdr = PMDCON_CAST(struct pmdcon_ring_hdr *, base);
+static inline int pmdcon_ring_open(struct pmdcon_ring* r, void* base,
+                                   uint64_t region_size, const char** why) {
+  struct pmdcon_ring_hdr* hdr = PMDCON_CAST(struct pmdcon_ring_hdr*, base);
   int err = pmdcon_ring_validate(base, region_size, why);
 
   if (err) return err;
   r->hdr = hdr;
-  r->cons = PMDCON_CAST(struct pmdcon_cons_page *,
-                        PMDCON_CAST(uint8_t *, base) + PMDCON_CONS_OFFSET);
-  r->data = PMDCON_CAST(uint8_t *, base) + PMDCON_DATA_OFFSET;
+  r->cons = PMDCON_CAST(struct pmdcon_cons_page*,
+                        PMDCON_CAST(uint8_t*, base) + PMDCON_CONS_OFFSET);
+  r->data = PMDCON_CAST(uint8_t*, base) + PMDCON_DATA_OFFSET;
   r->units = (uint32_t)(hdr->data_size / 8);
   r->max_span = hdr->max_span;
   r->salt = hdr->salt;
@@ -352,11 +354,11 @@ static inline int pmdcon_ring_open(struct pmdcon_ring *r, void *base,
  * Initialise a new, empty ring over region_size bytes at base. The data area
  * is left as it is: nothing below head is ever read, so stale bytes are inert.
  */
-static inline int pmdcon_ring_format(struct pmdcon_ring *r, void *base,
+static inline int pmdcon_ring_format(struct pmdcon_ring* r, void* base,
                                      uint64_t region_size,
                                      const uint8_t boot_id[PMDCON_BOOT_ID_LEN],
                                      uint64_t salt) {
-  struct pmdcon_ring_hdr *hdr = PMDCON_CAST(struct pmdcon_ring_hdr *, base);
+  struct pmdcon_ring_hdr* hdr = PMDCON_CAST(struct pmdcon_ring_hdr*, base);
   uint64_t data_size = pmdcon_ring_data_size_for(region_size);
 
   if (!data_size) return -EINVAL;
@@ -386,34 +388,35 @@ static inline int pmdcon_ring_format(struct pmdcon_ring *r, void *base,
  * 0 when the position holds anything else (not written yet, or overwritten).
  * The offset is masked, so any id yields an in-bounds address.
  */
-static inline struct pmdcon_rec *pmdcon__rec_at(const struct pmdcon_ring *r,
-                                                uint64_t id, int *wrapped) {
+static inline struct pmdcon_rec* pmdcon__rec_at(const struct pmdcon_ring* r,
+                                                uint64_t id, int* wrapped) {
   uint32_t off = pmdcon_id_pos(id) & (r->units - 1);
-  uint64_t *word = PMDCON_CAST(uint64_t *, r->data + (uint64_t)off * 8);
+  uint64_t* word = PMDCON_CAST(uint64_t*, r->data + (uint64_t)off * 8);
   uint64_t w = PMDCON_LOAD_ACQ(word);
 
   *wrapped = 0;
   if (w == ~id) {
     *wrapped = 1;
-    word = PMDCON_CAST(uint64_t *, r->data);
+    word = PMDCON_CAST(uint64_t*, r->data);
     w = PMDCON_LOAD_ACQ(word);
   }
-  return w == id ? PMDCON_CAST(struct pmdcon_rec *, word) : 0;
+  return w == id ? PMDCON_CAST(struct pmdcon_rec*, word) : 0;
 }
 
 /*
  * Is span (bytes) plausible for a record at id's position? A wrapped span
  * covers the rest of the lap plus the record at offset 0.
  */
-static inline int pmdcon__span_ok(const struct pmdcon_ring *r, uint64_t id,
+static inline int pmdcon__span_ok(const struct pmdcon_ring* r, uint64_t id,
                                   int wrapped, uint32_t span) {
   uint32_t off = pmdcon_id_pos(id) & (r->units - 1);
   uint32_t room = (r->units - off) * 8;
   uint32_t len;
 
   if (span & 7) return 0;
-  if (!wrapped) return span >= sizeof(struct pmdcon_rec) && span <= room &&
-                       span <= r->max_span;
+  if (!wrapped)
+    return span >= sizeof(struct pmdcon_rec) && span <= room &&
+           span <= r->max_span;
   if (span <= room) return 0;
   len = span - room;
   return len >= sizeof(struct pmdcon_rec) && len <= r->max_span;
@@ -433,12 +436,12 @@ static inline uint32_t pmdcon__rec_len(uint32_t text_len, uint32_t dict_len) {
  * records. Returns 0 if the record at tail is unfinished (its writer is still
  * at work or died): the caller must not overwrite it.
  */
-static inline int pmdcon__push_tail(struct pmdcon_ring *r, uint32_t target) {
-  struct pmdcon_ring_hdr *hdr = r->hdr;
+static inline int pmdcon__push_tail(struct pmdcon_ring* r, uint32_t target) {
+  struct pmdcon_ring_hdr* hdr = r->hdr;
 
   for (;;) {
     uint64_t t = PMDCON_LOAD_ACQ(&hdr->tail);
-    struct pmdcon_rec *rec;
+    struct pmdcon_rec* rec;
     uint32_t span = 0;
     int wrapped;
     int ok = 0;
@@ -466,13 +469,13 @@ static inline int pmdcon__push_tail(struct pmdcon_ring *r, uint32_t target) {
  * counts a drop if the ring is jammed by an unfinished record.
  * Safe from any context, including NMI; never waits.
  */
-static inline struct pmdcon_rec *pmdcon_ring_reserve(struct pmdcon_ring *r,
+static inline struct pmdcon_rec* pmdcon_ring_reserve(struct pmdcon_ring* r,
                                                      uint32_t text_len,
                                                      uint32_t dict_len,
                                                      uint64_t seq) {
-  struct pmdcon_ring_hdr *hdr = r->hdr;
+  struct pmdcon_ring_hdr* hdr = r->hdr;
   uint32_t room_max = r->max_span - (uint32_t)sizeof(struct pmdcon_rec);
-  struct pmdcon_rec *rec;
+  struct pmdcon_rec* rec;
   uint64_t h;
   uint32_t units, off, span;
 
@@ -500,10 +503,10 @@ static inline struct pmdcon_rec *pmdcon_ring_reserve(struct pmdcon_ring *r,
   PMDCON_WMB();
 
   if (span != units) {
-    PMDCON_STORE(PMDCON_CAST(uint64_t *, r->data + (uint64_t)off * 8), ~h);
+    PMDCON_STORE(PMDCON_CAST(uint64_t*, r->data + (uint64_t)off * 8), ~h);
     off = 0;
   }
-  rec = PMDCON_CAST(struct pmdcon_rec *, r->data + (uint64_t)off * 8);
+  rec = PMDCON_CAST(struct pmdcon_rec*, r->data + (uint64_t)off * 8);
   PMDCON_STORE(&rec->commit, 0);
   rec->span = span * 8;
   rec->text_len = (uint16_t)text_len;
@@ -517,8 +520,8 @@ static inline struct pmdcon_rec *pmdcon_ring_reserve(struct pmdcon_ring *r,
 }
 
 /* Publish a reserved record. */
-static inline void pmdcon_ring_commit(struct pmdcon_ring *r,
-                                      struct pmdcon_rec *rec) {
+static inline void pmdcon_ring_commit(struct pmdcon_ring* r,
+                                      struct pmdcon_rec* rec) {
   PMDCON_STORE_REL(&rec->commit, rec->id ^ r->salt);
 }
 
@@ -527,11 +530,11 @@ static inline void pmdcon_ring_commit(struct pmdcon_ring *r,
  * flags; text and dict are copied as given (cut to fit if needed).
  * Returns 1 if written, 0 if dropped (counted in hdr->dropped).
  */
-static inline int pmdcon_ring_write(struct pmdcon_ring *r,
-                                    const struct pmdcon_rec *meta,
-                                    const void *text, uint32_t text_len,
-                                    const void *dict, uint32_t dict_len) {
-  struct pmdcon_rec *rec =
+static inline int pmdcon_ring_write(struct pmdcon_ring* r,
+                                    const struct pmdcon_rec* meta,
+                                    const void* text, uint32_t text_len,
+                                    const void* dict, uint32_t dict_len) {
+  struct pmdcon_rec* rec =
       pmdcon_ring_reserve(r, text_len, dict_len, meta->seq);
 
   if (!rec) return 0;
@@ -539,10 +542,10 @@ static inline int pmdcon_ring_write(struct pmdcon_ring *r,
   rec->caller_id = meta->caller_id;
   rec->cpu = meta->cpu;
   rec->prio = meta->prio;
-  rec->flags = (uint8_t)(meta->flags | ((rec->text_len < text_len ||
-                                         rec->dict_len < dict_len)
-                                            ? PMDCON_REC_TRUNCATED
-                                            : 0));
+  rec->flags = (uint8_t)(meta->flags |
+                         ((rec->text_len < text_len || rec->dict_len < dict_len)
+                              ? PMDCON_REC_TRUNCATED
+                              : 0));
   memcpy(rec->comm, meta->comm, PMDCON_COMM_LEN);
   memcpy(pmdcon_rec_text(rec), text, rec->text_len);
   memcpy(pmdcon_rec_dict(rec), dict, rec->dict_len);
@@ -561,15 +564,15 @@ static inline int pmdcon_ring_write(struct pmdcon_ring *r,
  * cursor alone (retry later); CORRUPT too (the caller decides how to resync).
  * Lockless; any number of readers, each with its own cursor.
  */
-static inline int pmdcon_ring_read(const struct pmdcon_ring *r,
-                                   uint64_t *cursor, void *buf, uint32_t cap,
-                                   uint32_t *lost) {
-  struct pmdcon_ring_hdr *hdr = r->hdr;
-  struct pmdcon_rec *out = PMDCON_CAST(struct pmdcon_rec *, buf);
+static inline int pmdcon_ring_read(const struct pmdcon_ring* r,
+                                   uint64_t* cursor, void* buf, uint32_t cap,
+                                   uint32_t* lost) {
+  struct pmdcon_ring_hdr* hdr = r->hdr;
+  struct pmdcon_rec* out = PMDCON_CAST(struct pmdcon_rec*, buf);
   uint64_t c = *cursor;
   uint64_t h = PMDCON_LOAD_ACQ(&hdr->head);
   uint64_t t = PMDCON_LOAD_ACQ(&hdr->tail);
-  const struct pmdcon_rec *rec;
+  const struct pmdcon_rec* rec;
   uint32_t len;
   int wrapped;
 
@@ -587,8 +590,8 @@ static inline int pmdcon_ring_read(const struct pmdcon_ring *r,
   memcpy(out, rec, sizeof(*out));
   len = pmdcon__rec_len(out->text_len, out->dict_len);
   if (!pmdcon__span_ok(r, c, wrapped, out->span) || len > cap ||
-      len > (wrapped ? out->span - (r->units - (pmdcon_id_pos(c) &
-                                                (r->units - 1))) * 8
+      len > (wrapped ? out->span -
+                           (r->units - (pmdcon_id_pos(c) & (r->units - 1))) * 8
                      : out->span)) {
     PMDCON_RMB();
     t = PMDCON_LOAD(&hdr->tail);
@@ -614,7 +617,7 @@ lost:
  * cursor: the id itself if it names head or a complete record between tail
  * and head, else the tail (the oldest record: duplicates, never a gap).
  */
-static inline uint64_t pmdcon_ring_cursor_check(const struct pmdcon_ring *r,
+static inline uint64_t pmdcon_ring_cursor_check(const struct pmdcon_ring* r,
                                                 uint64_t untrusted) {
   uint64_t h = PMDCON_LOAD_ACQ(&r->hdr->head);
   uint64_t t = PMDCON_LOAD_ACQ(&r->hdr->tail);
@@ -644,7 +647,7 @@ static inline uint64_t pmdcon_ring_cursor_check(const struct pmdcon_ring *r,
  * Can head and tail belong together? At most one lap apart, and no more
  * records between them than the smallest record size allows.
  */
-static inline int pmdcon_ring_bounds_ok(const struct pmdcon_ring *r,
+static inline int pmdcon_ring_bounds_ok(const struct pmdcon_ring* r,
                                         uint64_t head, uint64_t tail) {
   uint32_t used = pmdcon_id_pos(head) - pmdcon_id_pos(tail);
   uint32_t nrec = pmdcon_id_rid(head) - pmdcon_id_rid(tail);
@@ -652,15 +655,15 @@ static inline int pmdcon_ring_bounds_ok(const struct pmdcon_ring *r,
   return used <= r->units && nrec <= used / (sizeof(struct pmdcon_rec) / 8);
 }
 
-static inline int pmdcon_ring_recover(struct pmdcon_ring *r, uint32_t *cut) {
-  struct pmdcon_ring_hdr *hdr = r->hdr;
+static inline int pmdcon_ring_recover(struct pmdcon_ring* r, uint32_t* cut) {
+  struct pmdcon_ring_hdr* hdr = r->hdr;
   uint64_t h = hdr->head;
   uint64_t c = hdr->tail;
 
   *cut = 0;
   if (!pmdcon_ring_bounds_ok(r, h, c)) return -EINVAL;
   while (c != h) {
-    struct pmdcon_rec *rec;
+    struct pmdcon_rec* rec;
     int wrapped;
     uint32_t off = pmdcon_id_pos(c) & (r->units - 1);
     uint32_t room = (r->units - off) * 8;
@@ -686,9 +689,9 @@ static inline int pmdcon_ring_recover(struct pmdcon_ring *r, uint32_t *cut) {
  * Take over a ring written by an earlier boot (boot_id differs): remember the
  * old boot, bump boot_gen so new records are told apart from old ones.
  */
-static inline void pmdcon_ring_adopt(struct pmdcon_ring *r,
-                                     const uint8_t boot_id[PMDCON_BOOT_ID_LEN]) {
-  struct pmdcon_ring_hdr *hdr = r->hdr;
+static inline void pmdcon_ring_adopt(
+    struct pmdcon_ring* r, const uint8_t boot_id[PMDCON_BOOT_ID_LEN]) {
+  struct pmdcon_ring_hdr* hdr = r->hdr;
 
   if (!memcmp(hdr->boot_id, boot_id, PMDCON_BOOT_ID_LEN)) return;
   memcpy(hdr->prev_boot_id, hdr->boot_id, PMDCON_BOOT_ID_LEN);
