@@ -547,8 +547,9 @@ static inline int pmdcon_ring_write(struct pmdcon_ring* r,
                               ? PMDCON_REC_TRUNCATED
                               : 0));
   memcpy(rec->comm, meta->comm, PMDCON_COMM_LEN);
-  memcpy(pmdcon_rec_text(rec), text, rec->text_len);
-  memcpy(pmdcon_rec_dict(rec), dict, rec->dict_len);
+  /* memcpy from NULL is undefined even for 0 bytes; empty fields may be. */
+  if (rec->text_len) memcpy(pmdcon_rec_text(rec), text, rec->text_len);
+  if (rec->dict_len) memcpy(pmdcon_rec_dict(rec), dict, rec->dict_len);
   pmdcon_ring_commit(r, rec);
   return 1;
 }
@@ -556,60 +557,147 @@ static inline int pmdcon_ring_write(struct pmdcon_ring* r,
 /* ------------------------------------------------------------------------ */
 /* Consumer                                                                   */
 
+/* Internal: the buffer cannot take the next record (burst reads stop). */
+#define PMDCON__READ_FULL 5
+
+static inline uint64_t pmdcon__next_id(uint64_t id, uint32_t span) {
+  return pmdcon_id(pmdcon_id_rid(id) + 1, pmdcon_id_pos(id) + span / 8);
+}
+
+/*
+ * Copy the record named by c (which must be before head) to dst: the header,
+ * text and dict, 8-byte aligned, *len bytes in all. Returns OK, PENDING (not
+ * written or not complete: or overwritten, which only a later tail check can
+ * tell), CORRUPT (complete but malformed) or PMDCON__READ_FULL. The copy is
+ * trustworthy only once a tail check after it shows c was not overwritten.
+ */
+static inline int pmdcon__copy(const struct pmdcon_ring* r, uint64_t c,
+                               void* dst, uint32_t cap, uint32_t* len) {
+  struct pmdcon_rec* out = PMDCON_CAST(struct pmdcon_rec*, dst);
+  const struct pmdcon_rec* rec;
+  uint32_t room = (r->units - (pmdcon_id_pos(c) & (r->units - 1))) * 8;
+  int wrapped;
+
+  rec = pmdcon__rec_at(r, c, &wrapped);
+  if (!rec || PMDCON_LOAD_ACQ(&rec->commit) != (c ^ r->salt))
+    return PMDCON_READ_PENDING;
+  if (cap < sizeof(*out)) return PMDCON__READ_FULL;
+  memcpy(out, rec, sizeof(*out));
+  *len = pmdcon__rec_len(out->text_len, out->dict_len);
+  if (out->id != c || !pmdcon__span_ok(r, c, wrapped, out->span) ||
+      *len > (wrapped ? out->span - room : out->span))
+    return PMDCON_READ_CORRUPT;
+  if (*len > cap) return PMDCON__READ_FULL;
+  memcpy(out + 1, rec + 1, *len - sizeof(*out));
+  return PMDCON_READ_OK;
+}
+
 /*
  * Read the record at *cursor into buf (cap >= max_span bytes). On OK the
  * record header, text and dict are in buf and *cursor names the next record.
  * On LOST, *lost is the number of records overwritten before they were read
  * and *cursor is the oldest surviving record. EMPTY and PENDING leave the
  * cursor alone (retry later); CORRUPT too (the caller decides how to resync).
- * Lockless; any number of readers, each with its own cursor.
+ * Lockless; any number of readers, each with its own cursor. For throughput
+ * prefer pmdcon_ring_read_burst().
  */
 static inline int pmdcon_ring_read(const struct pmdcon_ring* r,
                                    uint64_t* cursor, void* buf, uint32_t cap,
                                    uint32_t* lost) {
-  struct pmdcon_ring_hdr* hdr = r->hdr;
-  struct pmdcon_rec* out = PMDCON_CAST(struct pmdcon_rec*, buf);
   uint64_t c = *cursor;
-  uint64_t h = PMDCON_LOAD_ACQ(&hdr->head);
-  uint64_t t = PMDCON_LOAD_ACQ(&hdr->tail);
-  const struct pmdcon_rec* rec;
-  uint32_t len;
-  int wrapped;
+  uint64_t h = PMDCON_LOAD_ACQ(&r->hdr->head);
+  uint64_t t;
+  uint32_t len = 0;
+  int rc;
 
-  if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(t)) < 0) goto lost;
-  if (c == h) return PMDCON_READ_EMPTY;
-  if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(h)) > 0)
-    return PMDCON_READ_CORRUPT; /* cursor beyond head */
-
-  rec = pmdcon__rec_at(r, c, &wrapped);
-  if (!rec || PMDCON_LOAD_ACQ(&rec->commit) != (c ^ r->salt)) {
-    t = PMDCON_LOAD_ACQ(&hdr->tail);
-    if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(t)) < 0) goto lost;
-    return PMDCON_READ_PENDING;
-  }
-  memcpy(out, rec, sizeof(*out));
-  len = pmdcon__rec_len(out->text_len, out->dict_len);
-  if (!pmdcon__span_ok(r, c, wrapped, out->span) || len > cap ||
-      len > (wrapped ? out->span -
-                           (r->units - (pmdcon_id_pos(c) & (r->units - 1))) * 8
-                     : out->span)) {
-    PMDCON_RMB();
-    t = PMDCON_LOAD(&hdr->tail);
-    if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(t)) < 0) goto lost;
-    return PMDCON_READ_CORRUPT;
-  }
-  memcpy(out + 1, rec + 1, len - sizeof(*out));
+  if (c == h)
+    rc = PMDCON_READ_EMPTY;
+  else if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(h)) > 0)
+    rc = PMDCON_READ_CORRUPT; /* cursor beyond head */
+  else
+    rc = pmdcon__copy(r, c, buf, cap, &len);
   PMDCON_RMB();
-  t = PMDCON_LOAD(&hdr->tail);
-  if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(t)) < 0) goto lost;
-  if (out->id != c) return PMDCON_READ_CORRUPT;
-  *cursor = pmdcon_id(pmdcon_id_rid(c) + 1, pmdcon_id_pos(c) + out->span / 8);
-  return PMDCON_READ_OK;
+  t = PMDCON_LOAD(&r->hdr->tail);
+  if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(t)) < 0) {
+    *lost = pmdcon_id_rid(t) - pmdcon_id_rid(c);
+    *cursor = t;
+    return PMDCON_READ_LOST;
+  }
+  if (rc == PMDCON__READ_FULL) return PMDCON_READ_CORRUPT; /* cap too small */
+  if (rc == PMDCON_READ_OK)
+    *cursor = pmdcon__next_id(c, PMDCON_CAST(struct pmdcon_rec*, buf)->span);
+  return rc;
+}
 
-lost:
-  *lost = pmdcon_id_rid(t) - pmdcon_id_rid(c);
-  *cursor = t;
-  return PMDCON_READ_LOST;
+/*
+ * Read up to max records from *cursor into buf, back to back (each a struct
+ * pmdcon_rec, text and dict, padded to 8 bytes), validated together by one
+ * tail check: one barrier and one shared cache line per burst, not per record.
+ * *head_hint caches head between calls (start it equal to *cursor).
+ *
+ * Returns how many valid records start at buf + *skip; *lost counts records
+ * overwritten before they could be read (they come before the returned ones);
+ * *cursor names the record after the last returned one. *stop says why the
+ * burst ended: OK (max reached or buf full), EMPTY, PENDING or CORRUPT (the
+ * record at *cursor is malformed). cap must be >= max_span.
+ */
+static inline uint32_t pmdcon_ring_read_burst(const struct pmdcon_ring* r,
+                                              uint64_t* cursor,
+                                              uint64_t* head_hint, void* buf,
+                                              uint32_t cap, uint32_t max,
+                                              uint32_t* skip, uint32_t* lost,
+                                              int* stop) {
+  uint8_t* out = PMDCON_CAST(uint8_t*, buf);
+  uint64_t start = *cursor, c = start, t;
+  uint32_t off = 0, n = 0, len = 0;
+  int rc = PMDCON_READ_OK;
+
+  while (n < max) {
+    /* The hint is stale once c reaches it, or passes it (after a jump to
+     * the tail); only then is head read again. */
+    if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(*head_hint)) >= 0) {
+      *head_hint = PMDCON_LOAD_ACQ(&r->hdr->head);
+      if (c == *head_hint) {
+        rc = PMDCON_READ_EMPTY;
+        break;
+      }
+      if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(*head_hint)) > 0) {
+        rc = PMDCON_READ_CORRUPT; /* cursor beyond head */
+        break;
+      }
+    }
+    rc = pmdcon__copy(r, c, out + off, cap - off, &len);
+    if (rc != PMDCON_READ_OK) break;
+    c = pmdcon__next_id(c, PMDCON_CAST(struct pmdcon_rec*, out + off)->span);
+    off += len;
+    n++;
+  }
+  if (rc == PMDCON__READ_FULL) rc = n ? PMDCON_READ_OK : PMDCON_READ_CORRUPT;
+
+  PMDCON_RMB();
+  t = PMDCON_LOAD(&r->hdr->tail);
+  *skip = 0;
+  *lost = 0;
+  if (pmdcon_pos_diff(pmdcon_id_pos(start), pmdcon_id_pos(t)) < 0) {
+    /* Records copied from before the tail may be torn: drop them. */
+    while (n &&
+           pmdcon_pos_diff(
+               pmdcon_id_pos(PMDCON_CAST(struct pmdcon_rec*, out + *skip)->id),
+               pmdcon_id_pos(t)) < 0) {
+      struct pmdcon_rec* rec = PMDCON_CAST(struct pmdcon_rec*, out + *skip);
+
+      *skip += pmdcon__rec_len(rec->text_len, rec->dict_len);
+      n--;
+    }
+    *lost = pmdcon_id_rid(t) - pmdcon_id_rid(start);
+    if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(t)) < 0) {
+      c = t; /* stopped inside overwritten records: resume at the tail */
+      rc = PMDCON_READ_OK;
+    }
+  }
+  *cursor = c;
+  *stop = rc;
+  return n;
 }
 
 /*

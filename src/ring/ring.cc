@@ -90,7 +90,9 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Attach(
   pmdcon_ring_open(&c->ring_, region.data(), region.size(), nullptr);
   c->origin_ = *origin;
   c->role_ = role;
-  c->buf_ = std::make_unique<uint64_t[]>(c->ring_.max_span / 8);
+  // Room for one record of the largest size plus a burst of typical ones.
+  c->buf_bytes_ = c->ring_.max_span + (64u << 10);
+  c->buf_ = std::make_unique<uint64_t[]>(c->buf_bytes_ / 8);
   c->dropped_seen_ = PMDCON_LOAD(&c->ring_.hdr->dropped);
   c->heartbeat_ = PMDCON_LOAD(&c->ring_.cons->heartbeat);
 
@@ -117,6 +119,7 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Attach(
       break;
     }
   }
+  c->head_hint_ = c->cursor_;
   return c;
 }
 
@@ -136,13 +139,13 @@ void Consumer::Resync() {
   stats_.lost_corrupt += skipped;
   ++stats_.corrupt_events;
   cursor_ = to;
+  head_hint_ = to;
 }
 
-void Consumer::MakeRecord(uint64_t id) {
-  const auto* h = reinterpret_cast<const pmdcon_rec*>(buf_.get());
+void Consumer::MakeRecord(const pmdcon_rec* h) {
   const char* text = reinterpret_cast<const char*>(h + 1);
-  record_.id = id;
-  record_.next_id = cursor_;
+  record_.id = h->id;
+  record_.next_id = pmdcon__next_id(h->id, h->span);
   record_.seq = h->seq;
   record_.ts_usec = h->ts_usec;
   record_.caller_id = h->caller_id;

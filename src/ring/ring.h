@@ -158,12 +158,15 @@ class Consumer {
     pending_total_ += n;
   }
   void Resync();
-  void MakeRecord(uint64_t id);
+  void MakeRecord(const pmdcon_rec* h);
+
+  static constexpr size_t kBurst = 32;
 
   pmdcon_ring ring_{};
   Origin origin_ = Origin::kThisBoot;
   Role role_ = Role::kConsumer;
   uint64_t cursor_ = 0;
+  uint64_t head_hint_ = 0;
   uint64_t heartbeat_ = 0;
   uint64_t dropped_seen_ = 0;
   uint64_t pending_[3] = {};  // lost records by LossCause, not yet emitted
@@ -173,7 +176,8 @@ class Consumer {
   ConsumerStats stats_;
   Record record_;
   char last_error_[160] = "";
-  std::unique_ptr<uint64_t[]> buf_;  // max_span bytes, 8-byte aligned
+  std::unique_ptr<uint64_t[]> buf_;  // burst buffer, 8-byte aligned
+  uint32_t buf_bytes_ = 0;
 };
 
 template <typename Sink>
@@ -184,14 +188,23 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
     stats_.lost_dropped += dropped - dropped_seen_;
     dropped_seen_ = dropped;
   }
-  size_t n = 0;
-  while (n < max) {
-    uint32_t lost = 0;
-    const uint64_t id = cursor_;
-    const int rc =
-        pmdcon_ring_read(&ring_, &cursor_, buf_.get(), ring_.max_span, &lost);
-    if (rc == PMDCON_READ_OK) [[likely]] {
-      MakeRecord(id);
+  size_t total = 0;
+  while (total < max) {
+    const uint32_t want =
+        static_cast<uint32_t>(max - total < kBurst ? max - total : kBurst);
+    uint32_t skip, lost;
+    int stop;
+    uint32_t n =
+        pmdcon_ring_read_burst(&ring_, &cursor_, &head_hint_, buf_.get(),
+                               buf_bytes_, want, &skip, &lost, &stop);
+    if (lost != 0) [[unlikely]] {
+      AddPending(LossCause::kOverwritten, lost);
+      stats_.lost_overwritten += lost;
+    }
+    const auto* p = reinterpret_cast<const uint8_t*>(buf_.get()) + skip;
+    for (uint32_t i = 0; i < n; ++i) {
+      const auto* h = reinterpret_cast<const pmdcon_rec*>(p);
+      MakeRecord(h);
       if (pending_total_ != 0) [[unlikely]]
         EmitLosses(sink, true, record_.seq);
       has_prev_ = true;
@@ -199,19 +212,20 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
       ++stats_.records;
       stats_.bytes += record_.text.size() + record_.dict.size();
       sink.OnRecord(record_);
-      ++n;
-    } else if (rc == PMDCON_READ_LOST) {
-      AddPending(LossCause::kOverwritten, lost);
-      stats_.lost_overwritten += lost;
-    } else if (rc == PMDCON_READ_CORRUPT) [[unlikely]] {
+      p += pmdcon__rec_len(h->text_len, h->dict_len);
+    }
+    total += n;
+    if (stop == PMDCON_READ_CORRUPT) [[unlikely]] {
       Resync();
-    } else {
-      stats_.pending_polls += rc == PMDCON_READ_PENDING;
+    } else if (stop != PMDCON_READ_OK) {
+      stats_.pending_polls += stop == PMDCON_READ_PENDING;
+      break;
+    } else if (n == 0 && lost == 0) {
       break;
     }
   }
   if (role_ == Role::kConsumer) PMDCON_STORE(&ring_.cons->read_id, cursor_);
-  return n;
+  return total;
 }
 
 template <typename Sink>

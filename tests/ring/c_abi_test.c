@@ -5,13 +5,12 @@
 
 #include "pmdcon/ring.h"
 
-#define CHECK(c)                                              \
-  do {                                                        \
-    if (!(c)) {                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-              __LINE__, #c);                                  \
-      return 1;                                               \
-    }                                                         \
+#define CHECK(c)                                                            \
+  do {                                                                      \
+    if (!(c)) {                                                             \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
+      return 1;                                                             \
+    }                                                                       \
   } while (0)
 
 int main(void) {
@@ -33,7 +32,7 @@ int main(void) {
     CHECK(pmdcon_ring_write(&r, &meta, text, (uint32_t)n, "", 0) == 1);
     while (pmdcon_ring_read(&r, &cursor, buf, sizeof(buf), &lost) ==
            PMDCON_READ_OK) {
-      struct pmdcon_rec *got = (struct pmdcon_rec *)buf;
+      struct pmdcon_rec* got = (struct pmdcon_rec*)buf;
       CHECK(got->seq == next);
       n = snprintf(text, sizeof(text), "c record %llu",
                    (unsigned long long)next);
