@@ -140,12 +140,15 @@ struct pmdcon_ring_hdr {
   uint8_t reserved[28]; /* zero */
   uint32_t hdr_csum;    /* FNV-1a 32 of the bytes before this field */
 
-  /* Producer block: written by producers (CAS / fetch-add), read by all. */
-  uint64_t head;        /* id of the next reservation */
+  /* Producer block: written by producers (CAS / fetch-add), read by all.
+   * head and tail on separate cache lines: a consumer that is caught up
+   * reads head, while every burst reads tail. */
+  uint64_t head; /* id of the next reservation */
+  uint8_t pad_head[56];
   uint64_t tail;        /* id of the oldest record not yet overwritten */
   uint64_t dropped;     /* records refused: the ring was jammed */
   uint64_t dropped_seq; /* seq of the most recently refused record */
-  uint8_t pad[PMDCON_PAGE_SIZE - 160];
+  uint8_t pad[PMDCON_PAGE_SIZE - 216];
 };
 
 /*
@@ -206,8 +209,10 @@ PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_ring_hdr, hdr_csum) ==
                      "hdr_csum offset");
 PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_ring_hdr, head) == 128,
                      "producer block starts on its own cache lines");
+PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_ring_hdr, tail) == 192,
+                     "tail on a cache line of its own, apart from head");
 PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_ring_hdr, dropped_seq) ==
-                         152,
+                         208,
                      "dropped_seq offset");
 PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_cons_page, tx_id) == 8,
                      "tx_id offset");
@@ -248,6 +253,11 @@ static inline uint32_t pmdcon_id_pos(uint64_t id) { return (uint32_t)id; }
 static inline int32_t pmdcon_pos_diff(uint32_t a, uint32_t b) {
   return (int32_t)(a - b);
 }
+/* The id after the record named by id, whose span is `span` bytes. */
+static inline uint64_t pmdcon__next_id(uint64_t id, uint32_t span) {
+  return pmdcon_id(pmdcon_id_rid(id) + 1, pmdcon_id_pos(id) + span / 8);
+}
+
 static inline uint32_t pmdcon_align8(uint32_t n) { return (n + 7u) & ~7u; }
 
 static inline uint32_t pmdcon_csum(const void* p, uint32_t len) {
@@ -432,33 +442,33 @@ static inline uint32_t pmdcon__rec_len(uint32_t text_len, uint32_t dict_len) {
 /* Producer                                                                   */
 
 /*
- * Advance tail until it is at or after pos `target`, passing only complete
- * records. Returns 0 if the record at tail is unfinished (its writer is still
- * at work or died): the caller must not overwrite it.
+ * Make room up to pos `target`: advance tail past complete records until it
+ * is at or after target. Returns 0 if an unfinished record (its writer still
+ * at work, or dead) blocks the tail: the caller must not overwrite it.
  */
 static inline int pmdcon__push_tail(struct pmdcon_ring* r, uint32_t target) {
   struct pmdcon_ring_hdr* hdr = r->hdr;
+  uint64_t t = PMDCON_LOAD_ACQ(&hdr->tail);
 
-  for (;;) {
-    uint64_t t = PMDCON_LOAD_ACQ(&hdr->tail);
+  while (pmdcon_pos_diff(pmdcon_id_pos(t), target) < 0) {
     struct pmdcon_rec* rec;
     uint32_t span = 0;
     int wrapped;
     int ok = 0;
 
-    if (pmdcon_pos_diff(pmdcon_id_pos(t), target) >= 0) return 1;
     rec = pmdcon__rec_at(r, t, &wrapped);
     if (rec && PMDCON_LOAD_ACQ(&rec->commit) == (t ^ r->salt)) {
       span = PMDCON_LOAD(&rec->span);
       ok = pmdcon__span_ok(r, t, wrapped, span);
     }
-    if (!ok) {
-      if (PMDCON_LOAD_ACQ(&hdr->tail) != t) continue; /* raced: retry */
-      return 0;
+    if (ok) {
+      PMDCON_CAS(&hdr->tail, t, pmdcon__next_id(t, span));
+    } else if (PMDCON_LOAD_ACQ(&hdr->tail) == t) {
+      return 0; /* not raced by another producer: truly blocked */
     }
-    PMDCON_CAS(&hdr->tail, t,
-               pmdcon_id(pmdcon_id_rid(t) + 1, pmdcon_id_pos(t) + span / 8));
+    t = PMDCON_LOAD_ACQ(&hdr->tail);
   }
+  return 1;
 }
 
 /*
@@ -559,10 +569,6 @@ static inline int pmdcon_ring_write(struct pmdcon_ring* r,
 
 /* Internal: the buffer cannot take the next record (burst reads stop). */
 #define PMDCON__READ_FULL 5
-
-static inline uint64_t pmdcon__next_id(uint64_t id, uint32_t span) {
-  return pmdcon_id(pmdcon_id_rid(id) + 1, pmdcon_id_pos(id) + span / 8);
-}
 
 /*
  * Copy the record named by c (which must be before head) to dst: the header,

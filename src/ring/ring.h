@@ -115,7 +115,9 @@ enum class StartAt {
   kNewest,       // only records written from now on
 };
 
-class Consumer {
+// Cache-line aligned: its hot fields are written for every record and must not
+// share a line with whatever the allocator puts next to it.
+class alignas(64) Consumer {
  public:
   // Attaches to a ring some producer owns. The data area is only read; the
   // consumer page is written. Refuses a region that holds no valid ring.

@@ -1,0 +1,75 @@
+"""Prints benchmark results as ratios against references measured in the same
+run, with each target. Input: Google Benchmark JSON files."""
+import json
+import sys
+
+
+def load(paths):
+    """Median of each benchmark's repetitions, plus every repetition's
+    counters under "reps" (to show the spread on a noisy machine)."""
+    runs, reps = {}, {}
+    for p in paths:
+        with open(p) as f:
+            for b in json.load(f)["benchmarks"]:
+                name = b.get("run_name", b["name"])
+                if b.get("run_type") == "aggregate":
+                    if b.get("aggregate_name") == "median":
+                        runs[name] = b
+                else:
+                    reps.setdefault(name, []).append(b)
+                    runs.setdefault(name, b)
+    for name, b in runs.items():
+        b["reps"] = reps.get(name, [b])
+    return runs
+
+
+def spread(b, key, scale=1.0):
+    vals = sorted(r[key] / scale for r in b["reps"] if key in r)
+    return f"min {vals[0]:.1f}, max {vals[-1]:.1f} over {len(vals)} runs" if vals else ""
+
+
+def find(runs, prefix):
+    for name, b in runs.items():
+        if name.startswith(prefix):
+            return b
+    return None
+
+
+def verdict(ok):
+    return "meets target" if ok else "MISSES target"
+
+
+def ring_report(runs):
+    print("Ring producer: cost per record vs. memcpy of the same text (same run)")
+    print(f"  {'text':>6} {'ring ns':>9} {'memcpy ns':>10} {'ratio':>7}")
+    for size in (64, 128, 512):
+        w, m = find(runs, f"BM_RingWrite/{size}"), find(runs, f"BM_Memcpy/{size}")
+        if not w or not m:
+            continue
+        print(f"  {size:>5}B {w['real_time']:>9.1f} {m['real_time']:>10.1f} "
+              f"{w['real_time'] / m['real_time']:>6.1f}x")
+    lat = find(runs, "BM_RingWriteLatency/128")
+    if lat:
+        p50 = lat["p50_ns"]
+        print(f"  per-record latency, 128 B: p50 {p50:.0f} ns, p99 {lat['p99_ns']:.0f} ns, "
+              f"p99.9 {lat['p999_ns']:.0f} ns (timer cost {lat['timer_ns']:.0f} ns "
+              f"subtracted) -> p50 <= 50 ns {verdict(p50 <= 50)}")
+    print("Ring producer->consumer, two threads, 128 B text (median; all records accounted):")
+    for name, b in runs.items():
+        if not name.startswith("BM_RingThroughput/"):
+            continue
+        _, size, region_kib, wait = name.split("/")[:4]
+        d = b["delivered_per_s"] / 1e6
+        print(f"  {int(region_kib) >> 10 or 1:>3} MiB ring, consumer waits {wait:>4} ns after a "
+              f"partial burst: {d:5.1f} M records/s delivered ({spread(b, 'delivered_per_s', 1e6)}), "
+              f"{b['per_poll']:.0f} per poll, {b['lost_pct']:.2f}% overwritten "
+              f"-> >= 20 M/s {verdict(d >= 20)}")
+
+
+def main():
+    runs = load(sys.argv[1:])
+    ring_report(runs)
+
+
+if __name__ == "__main__":
+    main()
