@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -37,6 +39,18 @@ absl::StatusOr<uint64_t> ParseSize(std::string_view text) {
                      "\" (expected e.g. 65536, 64K, 16M)"));
   }
   return n * mult;
+}
+
+void ParseFlags(int argc, char** argv, std::string_view tool,
+                const char* usage) {
+  absl::SetProgramUsageMessage(usage);
+  const auto extra = absl::ParseCommandLine(argc, argv);
+  if (extra.size() > 1) {
+    Die(tool,
+        absl::InvalidArgumentError(
+            absl::StrCat("unexpected argument \"", extra[1], "\"")),
+        2);
+  }
 }
 
 void Die(std::string_view tool, const absl::Status& status, int code) {

@@ -15,6 +15,10 @@ namespace pmdcon::tools {
 // "4096", "64K", "16M", "1G" (powers of 1024).
 absl::StatusOr<uint64_t> ParseSize(std::string_view text);
 
+// Parses absl flags; a stray positional argument is a usage error (exit 2).
+void ParseFlags(int argc, char** argv, std::string_view tool,
+                const char* usage);
+
 // Prints "<tool>: <message>" to stderr and exits with `code` (2 for usage).
 [[noreturn]] void Die(std::string_view tool, const absl::Status& status,
                       int code = 1);

@@ -7,8 +7,6 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "io/mapped_file.h"
 #include "io/system.h"
@@ -103,16 +101,10 @@ void PrintHeader(const pmdcon_ring& r) {
 
 int main(int argc, char** argv) {
   using namespace pmdcon;
-  absl::SetProgramUsageMessage(
+  tools::ParseFlags(
+      argc, argv, kTool,
       "Prints a pmdcon ring's records.\n"
       "  pmdcon-ringdump --ring=/dev/shm/pmdcon.ring [--header] [--follow]");
-  auto extra = absl::ParseCommandLine(argc, argv);
-  if (extra.size() > 1) {
-    tools::Die(kTool,
-               absl::InvalidArgumentError(
-                   absl::StrCat("unexpected argument \"", extra[1], "\"")),
-               2);
-  }
   const std::string from = absl::GetFlag(FLAGS_from);
   ring::StartAt start;
   if (from == "oldest") {

@@ -11,8 +11,6 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "io/mapped_file.h"
@@ -53,17 +51,11 @@ void SleepUntil(const timespec& t) {
 
 int main(int argc, char** argv) {
   using namespace pmdcon;
-  absl::SetProgramUsageMessage(
+  tools::ParseFlags(
+      argc, argv, kTool,
       "Writes printk-like records into a file-backed pmdcon ring.\n"
       "  pmdcon-ringgen --ring=/dev/shm/pmdcon.ring --count=100000 "
       "--rate=50000 --text_size=128");
-  auto extra = absl::ParseCommandLine(argc, argv);
-  if (extra.size() > 1) {
-    tools::Die(kTool,
-               absl::InvalidArgumentError(
-                   absl::StrCat("unexpected argument \"", extra[1], "\"")),
-               2);
-  }
   const uint32_t level = absl::GetFlag(FLAGS_level);
   const uint32_t facility = absl::GetFlag(FLAGS_facility);
   const uint32_t text_min = absl::GetFlag(FLAGS_text_size);
