@@ -1,0 +1,293 @@
+#include "wire/reassembler.h"
+
+#include <algorithm>
+
+#include "common/strings.h"
+
+namespace pmdcon::wire {
+namespace {
+
+constexpr size_t kStampWindow = 4096;  // seqs whose stamps are remembered
+
+// Nonzero stamp of a record's timestamp: the same seq with another stamp is
+// another record (the sender restarted), not a duplicate.
+uint32_t Stamp(uint64_t ts_usec) {
+  return static_cast<uint32_t>((ts_usec * 0x9e3779b97f4a7c15ull) >> 32) | 1;
+}
+
+// Finds "\n KEY=" in an escaped body and parses the value up to the newline.
+std::string_view DictValue(std::string_view body, std::string_view key) {
+  for (size_t at = body.find(key); at != std::string_view::npos;
+       at = body.find(key, at + 1)) {
+    if (at >= 2 && body[at - 1] == ' ' && body[at - 2] == '\n') {
+      const size_t start = at + key.size();
+      const size_t end = body.find('\n', start);
+      return body.substr(start, end == std::string_view::npos
+                                    ? std::string_view::npos
+                                    : end - start);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+struct Reassembler::Source {
+  struct Pending {
+    uint32_t total = 0;
+    uint32_t covered = 0;
+    uint32_t fragments = 0;
+    uint64_t first_us = 0;
+    std::string data;
+    std::vector<std::pair<uint32_t, uint32_t>> have;  // [begin, end), sorted
+  };
+
+  SourceStats stats;
+  std::string release;
+  std::vector<uint32_t> stamps = std::vector<uint32_t>(kStampWindow, 0);
+  absl::flat_hash_map<std::string, Pending> pending;  // by header
+
+  enum class Seen { kNew, kDuplicate, kReordered, kRestart };
+
+  void ResetStream() {
+    stats.have_seq = false;
+    std::fill(stamps.begin(), stamps.end(), 0);
+  }
+
+  void AddGap(uint64_t first, uint64_t last) {
+    stats.missing += last - first + 1;
+    if (stats.gaps.size() == kMaxGaps) {
+      stats.gaps.erase(stats.gaps.begin());
+      ++stats.gaps_dropped;
+    }
+    stats.gaps.push_back({first, last});
+  }
+
+  // Removes [first, last] from the open gaps; returns how many seqs it took.
+  uint64_t FillGaps(uint64_t first, uint64_t last) {
+    uint64_t filled = 0;
+    std::vector<Gap> out;
+    for (const Gap& g : stats.gaps) {
+      if (g.last < first || g.first > last) {
+        out.push_back(g);
+        continue;
+      }
+      filled += std::min(g.last, last) - std::max(g.first, first) + 1;
+      if (g.first < first) out.push_back({g.first, first - 1});
+      if (g.last > last) out.push_back({last + 1, g.last});
+    }
+    stats.gaps = std::move(out);
+    stats.missing -= filled;
+    return filled;
+  }
+
+  Seen Accept(uint64_t seq, uint64_t ts_usec) {
+    uint32_t& slot = stamps[seq % kStampWindow];
+    const uint32_t stamp = Stamp(ts_usec);
+    if (!stats.have_seq) {
+      stats.have_seq = true;
+      stats.first_seq = stats.last_seq = seq;
+      slot = stamp;
+      return Seen::kNew;
+    }
+    if (seq > stats.last_seq) {
+      if (seq > stats.last_seq + 1) AddGap(stats.last_seq + 1, seq - 1);
+      // Slots between the old and new highest seq now belong to new seqs.
+      for (uint64_t s = stats.last_seq + 1;
+           s < seq && s <= stats.last_seq + kStampWindow; ++s) {
+        stamps[s % kStampWindow] = 0;
+      }
+      stats.last_seq = seq;
+      slot = stamp;
+      return Seen::kNew;
+    }
+    if (stats.last_seq - seq >= kStampWindow) return Seen::kRestart;
+    if (slot == stamp) return Seen::kDuplicate;
+    if (slot != 0) return Seen::kRestart;  // same seq, another record
+    slot = stamp;
+    FillGaps(seq, seq);
+    if (seq < stats.first_seq) stats.first_seq = seq;
+    return Seen::kReordered;
+  }
+};
+
+Reassembler::Reassembler(Options options) : options_(options) {}
+Reassembler::~Reassembler() = default;
+
+const SourceStats& Reassembler::StatsOf(const Source& s) { return s.stats; }
+
+const SourceStats* Reassembler::Stats(const SourceKey& key) const {
+  auto it = sources_.find(key);
+  return it == sources_.end() ? nullptr : &it->second->stats;
+}
+
+Reassembler::Source* Reassembler::Get(const SourceKey& key) {
+  auto it = sources_.find(key);
+  if (it != sources_.end()) return it->second.get();
+  if (sources_.size() >= options_.max_sources) {
+    ++sources_dropped_;
+    return nullptr;
+  }
+  return sources_.emplace(key, std::make_unique<Source>()).first->second.get();
+}
+
+void Reassembler::Feed(const SourceKey& key, std::string_view payload,
+                       uint64_t now_us, MessageSink& sink) {
+  Source* src = Get(key);
+  if (src == nullptr) return;
+  SourceStats& st = src->stats;
+  ++st.payloads;
+  st.bytes += payload.size();
+
+  Payload p;
+  const Malformed bad = ParsePayload(payload, options_.max_total, &p);
+  if (bad != Malformed::kNone) {
+    ++st.malformed;
+    ++st.malformed_by[static_cast<int>(bad)];
+    return;
+  }
+  Message m;
+  m.source = key;
+  m.extended = p.extended;
+  m.body = p.body;
+  if (!p.extended) {
+    ++st.basic_chunks;
+    sink.OnMessage(m);
+    return;
+  }
+  m.release = p.release;
+  m.facility = p.prio >> 3;
+  m.level = p.prio & 7;
+  m.seq = p.seq;
+  m.ts_usec = p.ts_usec;
+  m.flag = p.flag;
+  m.has_caller = p.has_caller;
+  m.caller_id = p.caller_id;
+  if (!p.fragment) {
+    Deliver(*src, m, sink);
+    return;
+  }
+
+  ++st.fragments;
+  auto it = src->pending.find(AsAbsl(p.header));
+  if (it == src->pending.end()) {
+    if (src->pending.size() >= options_.max_pending) {
+      // Evict the oldest incomplete record to bound memory.
+      auto oldest = std::min_element(
+          src->pending.begin(), src->pending.end(),
+          [](const auto& a, const auto& b) {
+            return a.second.first_us < b.second.first_us;
+          });
+      src->pending.erase(oldest);
+      ++st.reassembly_failures;
+    }
+    it = src->pending.emplace(std::string(p.header), Source::Pending()).first;
+    it->second.total = p.frag_total;
+    it->second.first_us = now_us;
+    it->second.data.assign(p.frag_total, '\0');
+  }
+  Source::Pending& pend = it->second;
+  if (pend.total != p.frag_total) {
+    ++st.malformed;
+    ++st.malformed_by[static_cast<int>(Malformed::kBadNcfrag)];
+    ++st.reassembly_failures;
+    src->pending.erase(it);
+    return;
+  }
+  const uint32_t begin = p.frag_offset;
+  const uint32_t end = begin + static_cast<uint32_t>(p.body.size());
+  std::copy(p.body.begin(), p.body.end(), pend.data.begin() + begin);
+  ++pend.fragments;
+  // Merge [begin, end) into the covered intervals.
+  auto& have = pend.have;
+  have.push_back({begin, end});
+  std::sort(have.begin(), have.end());
+  std::vector<std::pair<uint32_t, uint32_t>> merged;
+  uint32_t covered = 0;
+  for (const auto& r : have) {
+    if (!merged.empty() && r.first <= merged.back().second) {
+      merged.back().second = std::max(merged.back().second, r.second);
+    } else {
+      merged.push_back(r);
+    }
+  }
+  for (const auto& r : merged) covered += r.second - r.first;
+  have = std::move(merged);
+  pend.covered = covered;
+  if (covered < pend.total) return;
+
+  ++st.reassembled;
+  m.fragments = pend.fragments;
+  const std::string data = std::move(pend.data);
+  src->pending.erase(it);
+  m.body = data;
+  Deliver(*src, m, sink);
+}
+
+void Reassembler::Deliver(Source& src, Message& m, MessageSink& sink) {
+  SourceStats& st = src.stats;
+  if (m.release != src.release) {
+    if (st.have_seq && !src.release.empty()) {
+      m.restart = true;  // another kernel is speaking from this address
+      src.ResetStream();
+    }
+    src.release = std::string(m.release);
+  }
+  Source::Seen seen = src.Accept(m.seq, m.ts_usec);
+  if (seen == Source::Seen::kRestart) {
+    src.ResetStream();
+    seen = src.Accept(m.seq, m.ts_usec);
+    m.restart = true;
+  }
+  if (m.restart) ++st.restarts;
+  if (seen == Source::Seen::kDuplicate) {
+    ++st.duplicates;
+    if (options_.dedupe) return;
+  }
+  if (seen == Source::Seen::kReordered) {
+    ++st.reordered;
+    m.reordered = true;
+  }
+  // A loss notice from pmdcon: the seqs it covers are accounted, not silent.
+  if (std::string_view lost = DictValue(m.body, "PMDCON_LOST=");
+      !lost.empty()) {
+    uint64_t n = 0;
+    if (ParseDecimal(lost, &n)) st.announced_lost += n;
+    std::string_view range = DictValue(m.body, "PMDCON_LOST_SEQ=");
+    const size_t dash = range.find('-');
+    uint64_t first = 0, last = 0;
+    if (dash != std::string_view::npos &&
+        ParseDecimal(range.substr(0, dash), &first) &&
+        ParseDecimal(range.substr(dash + 1), &last) && first <= last) {
+      src.FillGaps(first, last);
+    }
+  }
+  m.previous_boot = DictValue(m.body, "PMDCON_BOOT=") == "previous";
+  ++st.records;
+  sink.OnMessage(m);
+}
+
+void Reassembler::Expire(uint64_t now_us) {
+  for (auto& [key, src] : sources_) {
+    for (auto it = src->pending.begin(); it != src->pending.end();) {
+      if (now_us - it->second.first_us >= options_.frag_timeout_us) {
+        ++src->stats.reassembly_failures;
+        src->pending.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+uint64_t Reassembler::NextDeadline() const {
+  uint64_t next = UINT64_MAX;
+  for (const auto& [key, src] : sources_) {
+    for (const auto& [header, pend] : src->pending) {
+      next = std::min(next, pend.first_us + options_.frag_timeout_us);
+    }
+  }
+  return next;
+}
+
+}  // namespace pmdcon::wire

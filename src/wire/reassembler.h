@@ -1,0 +1,134 @@
+// Netconsole stream reassembly and accounting, in the shape of netconsd's
+// ncrx: the caller feeds payloads with the current time and gets complete
+// messages and the next deadline back. Per source it reassembles ncfrag
+// fragments (bounded, timed out, any order), tracks the sequence (gaps,
+// duplicates, reordering, restarts) and counts malformed input. No I/O.
+//
+//   wire::Reassembler r(options);
+//   r.Feed(source, payload, now_us, sink);   // sink.OnMessage(const Message&)
+//   r.Expire(now_us);                        // at or after r.NextDeadline()
+#ifndef PMDCON_WIRE_REASSEMBLER_H_
+#define PMDCON_WIRE_REASSEMBLER_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "wire/decoder.h"
+
+namespace pmdcon::wire {
+
+// Where payloads come from: an IPv4 or IPv6 address and a port.
+struct SourceKey {
+  uint8_t family = 0;  // 4 or 6
+  uint16_t port = 0;
+  std::array<uint8_t, 16> addr{};
+
+  bool operator==(const SourceKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const SourceKey& k) {
+    return H::combine(std::move(h), k.family, k.port, k.addr);
+  }
+};
+
+// One complete record. Views are valid during OnMessage only.
+struct Message {
+  SourceKey source;
+  bool extended = false;  // false: a basic-mode chunk (text only)
+  std::string_view release;
+  uint32_t facility = 0;
+  uint32_t level = 0;
+  uint64_t seq = 0;
+  uint64_t ts_usec = 0;
+  char flag = '-';
+  bool has_caller = false;
+  uint32_t caller_id = 0;
+  uint32_t fragments = 0;  // 0: sent whole
+  std::string_view body;   // after ';', escaped as sent (basic: the chunk)
+  bool restart = false;    // first record of a new stream (seq went back)
+  bool reordered = false;  // arrived after a later seq
+  bool previous_boot = false;  // marked by pmdcon as kept across a reboot
+};
+
+struct Gap {
+  uint64_t first = 0;
+  uint64_t last = 0;
+};
+
+struct SourceStats {
+  uint64_t payloads = 0;
+  uint64_t bytes = 0;
+  uint64_t records = 0;       // extended records delivered
+  uint64_t basic_chunks = 0;  // basic-mode payloads delivered
+  uint64_t fragments = 0;     // fragment payloads accepted
+  uint64_t reassembled = 0;   // records completed from fragments
+  uint64_t duplicates = 0;
+  uint64_t reordered = 0;
+  uint64_t restarts = 0;
+  uint64_t malformed = 0;
+  uint64_t malformed_by[6] = {};  // by Malformed
+  uint64_t reassembly_failures = 0;  // timed out, evicted or inconsistent
+  uint64_t announced_lost = 0;       // records pmdcon said it lost
+  uint64_t missing = 0;              // seqs in open gaps, now
+  bool have_seq = false;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;  // highest seq of the current stream
+  std::vector<Gap> gaps;  // open gaps, oldest first (at most kMaxGaps)
+  uint64_t gaps_dropped = 0;  // gap ranges beyond kMaxGaps (still missing)
+};
+
+class MessageSink {
+ public:
+  virtual ~MessageSink() = default;
+  virtual void OnMessage(const Message& m) = 0;
+};
+
+class Reassembler {
+ public:
+  struct Options {
+    uint32_t max_total = 64 * 1024;     // largest ncfrag total accepted
+    uint64_t frag_timeout_us = 2000000;  // incomplete records expire after
+    size_t max_pending = 256;            // incomplete records per source
+    size_t max_sources = 65536;
+    bool dedupe = true;  // suppress records whose seq was already delivered
+  };
+  static constexpr size_t kMaxGaps = 4096;
+  static constexpr uint64_t kWindow = 16384;  // seqs remembered for dedupe
+
+  explicit Reassembler(Options options);
+  ~Reassembler();
+
+  // Feeds one payload from `source` received at `now_us`.
+  void Feed(const SourceKey& source, std::string_view payload, uint64_t now_us,
+            MessageSink& sink);
+  // Drops incomplete records older than the fragment timeout.
+  void Expire(uint64_t now_us);
+  // When Expire has work to do next; UINT64_MAX if never.
+  uint64_t NextDeadline() const;
+
+  // Per-source accounting (gaps, duplicates, malformed...).
+  template <typename F>
+  void ForEachSource(F&& f) const {
+    for (const auto& [key, src] : sources_) f(key, StatsOf(*src));
+  }
+  const SourceStats* Stats(const SourceKey& key) const;
+  uint64_t sources_dropped() const { return sources_dropped_; }
+
+ private:
+  struct Source;
+  static const SourceStats& StatsOf(const Source& s);
+  Source* Get(const SourceKey& key);
+  void Deliver(Source& src, Message& m, MessageSink& sink);
+
+  Options options_;
+  absl::flat_hash_map<SourceKey, std::unique_ptr<Source>> sources_;
+  uint64_t sources_dropped_ = 0;
+};
+
+}  // namespace pmdcon::wire
+
+#endif  // PMDCON_WIRE_REASSEMBLER_H_
