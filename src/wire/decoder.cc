@@ -3,9 +3,7 @@
 #include "pmdcon/wire.h"
 
 namespace pmdcon::wire {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 bool ParseDecimal(std::string_view s, uint64_t* out) {
   if (s.empty() || s.size() > 20) return false;
@@ -184,9 +182,9 @@ void SplitBody(std::string_view body, Body* out) {
   while (nl != std::string_view::npos) {
     const size_t start = nl + 1;
     nl = body.find('\n', start);
-    std::string_view line = body.substr(
-        start, nl == std::string_view::npos ? std::string_view::npos
-                                            : nl - start);
+    std::string_view line =
+        body.substr(start, nl == std::string_view::npos ? std::string_view::npos
+                                                        : nl - start);
     if (nl == std::string_view::npos && line.empty()) break;
     lines.push_back(line);
   }

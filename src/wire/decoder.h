@@ -14,17 +14,17 @@ namespace pmdcon::wire {
 
 enum class Malformed {
   kNone,
-  kEmpty,          // zero-length payload
-  kBadHeader,      // extended-looking header with bad numbers or fields
-  kBadNcfrag,      // ncfrag=<off>/<total> unparsable or inconsistent
-  kOversized,      // ncfrag total above the reassembly limit
-  kTooLong,        // payload above 1000 bytes
+  kEmpty,      // zero-length payload
+  kBadHeader,  // extended-looking header with bad numbers or fields
+  kBadNcfrag,  // ncfrag=<off>/<total> unparsable or inconsistent
+  kOversized,  // ncfrag total above the reassembly limit
+  kTooLong,    // payload above 1000 bytes
 };
 std::string_view MalformedName(Malformed m);
 
 // One payload. Views point into the payload.
 struct Payload {
-  bool extended = false;  // false: a basic-mode line chunk (no header)
+  bool extended = false;     // false: a basic-mode line chunk (no header)
   std::string_view release;  // "" unless the release was prepended
   uint32_t prio = 0;
   uint64_t seq = 0;

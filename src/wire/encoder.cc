@@ -56,9 +56,9 @@ absl::Status Validate(const Format& f) {
     const std::string where = absl::StrCat("userdata[", i, "]");
     if (u.key.empty()) return Bad(where + ".key", "empty");
     if (u.key.size() > PMDCON_WIRE_USERDATA_KEY_MAX) {
-      return Bad(where + ".key", absl::StrCat("longer than ",
-                                              PMDCON_WIRE_USERDATA_KEY_MAX,
-                                              " characters"));
+      return Bad(where + ".key",
+                 absl::StrCat("longer than ", PMDCON_WIRE_USERDATA_KEY_MAX,
+                              " characters"));
     }
     for (char c : u.key) {
       if (c <= ' ' || c >= 0x7f || c == '=' || c == '/') {
@@ -70,9 +70,9 @@ absl::Status Validate(const Format& f) {
       return Bad(where + ".key", absl::StrCat("duplicate key \"", u.key, "\""));
     }
     if (u.value.size() > PMDCON_WIRE_USERDATA_VALUE_MAX) {
-      return Bad(where + ".value", absl::StrCat("longer than ",
-                                                PMDCON_WIRE_USERDATA_VALUE_MAX,
-                                                " characters"));
+      return Bad(where + ".value",
+                 absl::StrCat("longer than ", PMDCON_WIRE_USERDATA_VALUE_MAX,
+                              " characters"));
     }
     if (u.value.find_first_of(std::string_view("\n\0", 2)) !=
         std::string::npos) {
@@ -131,8 +131,8 @@ void Encoder::BeginLoss(uint64_t records, bool seq_known, uint64_t first_seq,
   std::snprintf(notice_.comm, sizeof(notice_.comm), "pmdcon");
   notice_.text_len = static_cast<uint16_t>(pmdcon_wire_loss_text(
       notice_text_, records, first_seq, last_seq, seq_known, cause));
-  int n = std::snprintf(notice_dict_, sizeof(notice_dict_),
-                        "PMDCON_LOST=%llu", static_cast<unsigned long long>(records));
+  int n = std::snprintf(notice_dict_, sizeof(notice_dict_), "PMDCON_LOST=%llu",
+                        static_cast<unsigned long long>(records));
   if (seq_known) {
     n += std::snprintf(notice_dict_ + n + 1, sizeof(notice_dict_) - n - 1,
                        "PMDCON_LOST_SEQ=%llu-%llu",

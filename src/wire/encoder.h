@@ -31,7 +31,7 @@ struct Format {
   bool time_prefix = true;  // basic mode: "[%5lu.%06lu] " (printk.time)
   uint8_t sysdata = 0;      // PMDCON_SYSDATA_* (extended only)
   std::string release_str;  // utsname release, used by release and sysdata
-  std::vector<Userdatum> userdata;  // in order; extended only
+  std::vector<Userdatum> userdata;     // in order; extended only
   uint32_t chunk = PMDCON_WIRE_CHUNK;  // largest payload (upstream: 1000)
 };
 

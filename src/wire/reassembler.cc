@@ -81,6 +81,13 @@ struct Reassembler::Source {
     return filled;
   }
 
+  // Was this record (seq and timestamp) delivered already?
+  bool Delivered(uint64_t seq, uint64_t ts_usec) const {
+    return stats.have_seq && seq <= stats.last_seq &&
+           stats.last_seq - seq < kStampWindow &&
+           stamps[seq % kStampWindow] == Stamp(ts_usec);
+  }
+
   Seen Accept(uint64_t seq, uint64_t ts_usec) {
     uint32_t& slot = stamps[seq % kStampWindow];
     const uint32_t stamp = Stamp(ts_usec);
@@ -168,16 +175,20 @@ void Reassembler::Feed(const SourceKey& key, std::string_view payload,
     return;
   }
 
-  ++st.fragments;
   auto it = src->pending.find(AsAbsl(p.header));
   if (it == src->pending.end()) {
+    if (src->Delivered(p.seq, p.ts_usec) &&
+        src->release == std::string_view(p.release)) {
+      ++st.duplicates;  // a late copy of a fragment of a finished record
+      return;
+    }
     if (src->pending.size() >= options_.max_pending) {
       // Evict the oldest incomplete record to bound memory.
-      auto oldest = std::min_element(
-          src->pending.begin(), src->pending.end(),
-          [](const auto& a, const auto& b) {
-            return a.second.first_us < b.second.first_us;
-          });
+      auto oldest =
+          std::min_element(src->pending.begin(), src->pending.end(),
+                           [](const auto& a, const auto& b) {
+                             return a.second.first_us < b.second.first_us;
+                           });
       src->pending.erase(oldest);
       ++st.reassembly_failures;
     }
@@ -194,6 +205,7 @@ void Reassembler::Feed(const SourceKey& key, std::string_view payload,
     src->pending.erase(it);
     return;
   }
+  ++st.fragments;
   const uint32_t begin = p.frag_offset;
   const uint32_t end = begin + static_cast<uint32_t>(p.body.size());
   std::copy(p.body.begin(), p.body.end(), pend.data.begin() + begin);
@@ -216,7 +228,6 @@ void Reassembler::Feed(const SourceKey& key, std::string_view payload,
   pend.covered = covered;
   if (covered < pend.total) return;
 
-  ++st.reassembled;
   m.fragments = pend.fragments;
   const std::string data = std::move(pend.data);
   src->pending.erase(it);
@@ -241,7 +252,8 @@ void Reassembler::Deliver(Source& src, Message& m, MessageSink& sink) {
   }
   if (m.restart) ++st.restarts;
   if (seen == Source::Seen::kDuplicate) {
-    ++st.duplicates;
+    // Counted per payload: a record rebuilt from fragments is not one.
+    ++(m.fragments ? st.reassembled_duplicates : st.duplicates);
     if (options_.dedupe) return;
   }
   if (seen == Source::Seen::kReordered) {
@@ -264,6 +276,7 @@ void Reassembler::Deliver(Source& src, Message& m, MessageSink& sink) {
   }
   m.previous_boot = DictValue(m.body, "PMDCON_BOOT=") == "previous";
   ++st.records;
+  st.reassembled += m.fragments != 0;
   sink.OnMessage(m);
 }
 

@@ -47,10 +47,10 @@ struct Message {
   char flag = '-';
   bool has_caller = false;
   uint32_t caller_id = 0;
-  uint32_t fragments = 0;  // 0: sent whole
-  std::string_view body;   // after ';', escaped as sent (basic: the chunk)
-  bool restart = false;    // first record of a new stream (seq went back)
-  bool reordered = false;  // arrived after a later seq
+  uint32_t fragments = 0;      // 0: sent whole
+  std::string_view body;       // after ';', escaped as sent (basic: the chunk)
+  bool restart = false;        // first record of a new stream (seq went back)
+  bool reordered = false;      // arrived after a later seq
   bool previous_boot = false;  // marked by pmdcon as kept across a reboot
 };
 
@@ -60,24 +60,27 @@ struct Gap {
 };
 
 struct SourceStats {
+  // Every payload counts in exactly one of: records - reassembled (whole),
+  // basic_chunks, malformed, fragments, duplicates.
   uint64_t payloads = 0;
   uint64_t bytes = 0;
   uint64_t records = 0;       // extended records delivered
   uint64_t basic_chunks = 0;  // basic-mode payloads delivered
-  uint64_t fragments = 0;     // fragment payloads accepted
-  uint64_t reassembled = 0;   // records completed from fragments
-  uint64_t duplicates = 0;
+  uint64_t fragments = 0;     // fragment payloads taken into reassembly
+  uint64_t reassembled = 0;   // records delivered from fragments
+  uint64_t duplicates = 0;    // payloads dropped: their record was delivered
+  uint64_t reassembled_duplicates = 0;  // rebuilt records already delivered
   uint64_t reordered = 0;
   uint64_t restarts = 0;
   uint64_t malformed = 0;
-  uint64_t malformed_by[6] = {};  // by Malformed
+  uint64_t malformed_by[6] = {};     // by Malformed
   uint64_t reassembly_failures = 0;  // timed out, evicted or inconsistent
   uint64_t announced_lost = 0;       // records pmdcon said it lost
   uint64_t missing = 0;              // seqs in open gaps, now
   bool have_seq = false;
   uint64_t first_seq = 0;
-  uint64_t last_seq = 0;  // highest seq of the current stream
-  std::vector<Gap> gaps;  // open gaps, oldest first (at most kMaxGaps)
+  uint64_t last_seq = 0;      // highest seq of the current stream
+  std::vector<Gap> gaps;      // open gaps, oldest first (at most kMaxGaps)
   uint64_t gaps_dropped = 0;  // gap ranges beyond kMaxGaps (still missing)
 };
 
@@ -90,7 +93,7 @@ class MessageSink {
 class Reassembler {
  public:
   struct Options {
-    uint32_t max_total = 64 * 1024;     // largest ncfrag total accepted
+    uint32_t max_total = 64 * 1024;      // largest ncfrag total accepted
     uint64_t frag_timeout_us = 2000000;  // incomplete records expire after
     size_t max_pending = 256;            // incomplete records per source
     size_t max_sources = 65536;

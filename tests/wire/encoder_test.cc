@@ -35,19 +35,21 @@ std::vector<std::string> One(const Format& f, const TestRecord& r) {
 TEST(WireGolden, UserdataExample) {
   Format f = Extended();
   f.userdata = {{"foo", "bar"}, {"qux", "baz"}};
-  EXPECT_EQ(One(f, MakeRecord(607, 22085407756, 12, "This is a message")),
-            std::vector<std::string>{
-                "12,607,22085407756,-;This is a message\n foo=bar\n qux=baz\n"});
+  EXPECT_EQ(
+      One(f, MakeRecord(607, 22085407756, 12, "This is a message")),
+      std::vector<std::string>{
+          "12,607,22085407756,-;This is a message\n foo=bar\n qux=baz\n"});
 }
 
 TEST(WireGolden, ReleaseExample) {
   Format f = Extended();
   f.release = true;
   f.release_str = "6.4.0";
-  EXPECT_EQ(One(f, MakeRecord(444, 501151268, 6,
-                              "netconsole: network logging started")),
-            std::vector<std::string>{
-                "6.4.0,6,444,501151268,-;netconsole: network logging started\n"});
+  EXPECT_EQ(
+      One(f,
+          MakeRecord(444, 501151268, 6, "netconsole: network logging started")),
+      std::vector<std::string>{
+          "6.4.0,6,444,501151268,-;netconsole: network logging started\n"});
 }
 
 TEST(WireGolden, MsgidExampleStartsAtOne) {
@@ -65,11 +67,10 @@ TEST(WireGolden, MsgidExampleStartsAtOne) {
 TEST(WireGolden, DictionaryExample) {
   const std::string dict("SUBSYSTEM=acpi\0DEVICE=+acpi:PNP0A03:00", 38);
   EXPECT_EQ(
-      One(Extended(),
-          MakeRecord(160, 424069, 7,
-                     "pci_root PNP0A03:00: host bridge window [io  "
-                     "0x0000-0x0cf7] (ignored)",
-                     dict)),
+      One(Extended(), MakeRecord(160, 424069, 7,
+                                 "pci_root PNP0A03:00: host bridge window [io  "
+                                 "0x0000-0x0cf7] (ignored)",
+                                 dict)),
       std::vector<std::string>{
           "7,160,424069,-;pci_root PNP0A03:00: host bridge window [io  "
           "0x0000-0x0cf7] (ignored)\n SUBSYSTEM=acpi\n "
@@ -94,7 +95,8 @@ TEST(WireGolden, FragmentExampleShape) {
                      "6,416,1758426,-,ncfrag=16/31; the 2nd chunk\n"}));
 }
 
-// --- edge cases ---------------------------------------------------------------
+// --- edge cases
+// ---------------------------------------------------------------
 
 // Text length making the unfragmented payload exactly `total` bytes.
 std::string TextForTotal(const Format& f, const TestRecord& shape,
@@ -134,9 +136,13 @@ TEST(WireEdge, Byte1001Fragments) {
   EXPECT_EQ(p[0].size(), 1000u);
   // data_len excludes the header: body = text + "\n" + userdata.
   const std::string total = "/" + std::to_string(r.text.size() + 1 + 10) + ";";
-  EXPECT_EQ(p[0].rfind("6,9,123,-,ncfrag=0" + total, 0), 0u) << p[0].substr(0, 40);
-  const size_t first_data = 1000 - std::string("6,9,123,-,ncfrag=0" + total).size();
-  EXPECT_EQ(p[1].rfind("6,9,123,-,ncfrag=" + std::to_string(first_data) + total, 0), 0u);
+  EXPECT_EQ(p[0].rfind("6,9,123,-,ncfrag=0" + total, 0), 0u)
+      << p[0].substr(0, 40);
+  const size_t first_data =
+      1000 - std::string("6,9,123,-,ncfrag=0" + total).size();
+  EXPECT_EQ(
+      p[1].rfind("6,9,123,-,ncfrag=" + std::to_string(first_data) + total, 0),
+      0u);
   EXPECT_EQ(p[1].substr(p[1].size() - 10), " host=db1\n");
 }
 
@@ -148,7 +154,8 @@ TEST(WireEdge, BoundariesCrossUserdataAndSysdata) {
   f.release_str = "6.1.0-40-amd64";
   f.sysdata = PMDCON_SYSDATA_CPU | PMDCON_SYSDATA_TASKNAME |
               PMDCON_SYSDATA_RELEASE | PMDCON_SYSDATA_MSGID;
-  for (int i = 0; i < 12; ++i) f.userdata.push_back({"key" + std::to_string(i), std::string(150, 'u')});
+  for (int i = 0; i < 12; ++i)
+    f.userdata.push_back({"key" + std::to_string(i), std::string(150, 'u')});
   bool inside_userdata = false, inside_sysdata = false;
   for (size_t len = 900; len < 2200; len += 7) {
     TestRecord r = MakeRecord(77, 5, 6, std::string(len, 't'));
@@ -217,8 +224,9 @@ TEST(WireEdge, BasicModeSlicesConsoleText) {
   Format f;
   f.extended = false;
   TestRecord r = MakeRecord(1, 12345678901, 6, "line one\nline two");
-  EXPECT_EQ(One(f, r), std::vector<std::string>{
-                           "[12345.678901] line one\n[12345.678901] line two\n"});
+  EXPECT_EQ(One(f, r),
+            std::vector<std::string>{
+                "[12345.678901] line one\n[12345.678901] line two\n"});
   f.time_prefix = false;
   EXPECT_EQ(One(f, r), std::vector<std::string>{"line one\nline two\n"});
   f.time_prefix = true;
@@ -307,14 +315,18 @@ TEST(WireSelftest, FragmentedMessageReassemblesByStrippingHeaders) {
       joined += s.substr(semi + 1);
     }
     EXPECT_EQ(joined, msg + "\n key=" + std::string(176, 'U') + "\n");
-    EXPECT_EQ(p[0].rfind(release ? "6.12.0,6,44,55,-,ncfrag=0/" : "6,44,55,-,ncfrag=0/", 0), 0u);
+    EXPECT_EQ(
+        p[0].rfind(
+            release ? "6.12.0,6,44,55,-,ncfrag=0/" : "6,44,55,-,ncfrag=0/", 0),
+        0u);
   }
 }
 
 // Userdata: 256 keys are accepted, the 257th is refused.
 TEST(WireSelftest, UserdataLimits) {
   Format f = Extended();
-  for (int i = 0; i < 256; ++i) f.userdata.push_back({"k" + std::to_string(i), "v"});
+  for (int i = 0; i < 256; ++i)
+    f.userdata.push_back({"k" + std::to_string(i), "v"});
   EXPECT_TRUE(wire::Validate(f).ok());
   f.userdata.push_back({"k256", "v"});
   EXPECT_EQ(wire::Validate(f).message(), "userdata: more than 256 entries");
@@ -358,13 +370,15 @@ TEST(WireFormat, InvalidCombinationsNameTheField) {
   f.extended = false;
   f.release = true;
   f.release_str = "6.1";
-  EXPECT_EQ(wire::Validate(f).message(), "release: requires the extended format");
+  EXPECT_EQ(wire::Validate(f).message(),
+            "release: requires the extended format");
   f = Extended();
   f.release = true;
   EXPECT_EQ(wire::Validate(f).message(), "release: no release string to send");
   f = Extended();
   f.userdata = {{"a", "1"}, {"a", "2"}};
-  EXPECT_EQ(wire::Validate(f).message(), "userdata[1].key: duplicate key \"a\"");
+  EXPECT_EQ(wire::Validate(f).message(),
+            "userdata[1].key: duplicate key \"a\"");
   f.userdata = {{"a b", "1"}};
   EXPECT_EQ(wire::Validate(f).message(),
             "userdata[0].key: must be printable, without spaces, '=' or '/'");
@@ -377,7 +391,8 @@ TEST(WireFormat, InvalidCombinationsNameTheField) {
 
 TestRecord RandomRecord(std::mt19937_64& rng) {
   static const int kSizes[] = {0, 1, 50, 400, 900, 990, 1000, 1100, 3000, 8192};
-  const int size = kSizes[rng() % std::size(kSizes)] + static_cast<int>(rng() % 40);
+  const int size =
+      kSizes[rng() % std::size(kSizes)] + static_cast<int>(rng() % 40);
   std::string text(static_cast<size_t>(size), ' ');
   const int escapes = static_cast<int>(rng() % 3);
   for (char& c : text) {
@@ -403,14 +418,16 @@ Format RandomFormat(std::mt19937_64& rng) {
   Format f;
   f.extended = rng() % 5 != 0;
   f.time_prefix = rng() % 2;
-  f.release_str = "6." + std::to_string(rng() % 20) + ".0-" + std::string(rng() % 40, 'r');
+  f.release_str =
+      "6." + std::to_string(rng() % 20) + ".0-" + std::string(rng() % 40, 'r');
   if (f.extended) {
     f.release = rng() % 2;
     f.sysdata = static_cast<uint8_t>(rng() % 16);
     const int n = static_cast<int>(rng() % 4 == 0 ? rng() % 256 : rng() % 4);
     for (int i = 0; i < n; ++i) {
-      f.userdata.push_back({"k" + std::to_string(i),
-                            std::string(rng() % 201, static_cast<char>('A' + i % 26))});
+      f.userdata.push_back(
+          {"k" + std::to_string(i),
+           std::string(rng() % 201, static_cast<char>('A' + i % 26))});
     }
   }
   return f;

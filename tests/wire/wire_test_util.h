@@ -65,7 +65,8 @@ inline std::string RefExtMsg(const TestRecord& r) {
   while (start < r.dict.size()) {
     size_t end = r.dict.find('\0', start);
     if (end == std::string::npos) end = r.dict.size();
-    if (end > start) msg += " " + RefEscape(r.dict.substr(start, end - start)) + "\n";
+    if (end > start)
+      msg += " " + RefEscape(r.dict.substr(start, end - start)) + "\n";
     start = end + 1;
   }
   return msg;
@@ -83,7 +84,10 @@ inline std::string RefBasicMsg(const TestRecord& r, bool time_prefix) {
   size_t start = 0;
   for (;;) {
     size_t nl = r.text.find('\n', start);
-    out += prefix + r.text.substr(start, nl == std::string::npos ? std::string::npos : nl - start) + "\n";
+    out += prefix +
+           r.text.substr(start, nl == std::string::npos ? std::string::npos
+                                                        : nl - start) +
+           "\n";
     if (nl == std::string::npos) break;
     start = nl + 1;
   }
@@ -99,21 +103,26 @@ inline std::vector<std::string> RefUpstream(const wire::Format& f,
   std::vector<std::string> out;
   if (!f.extended) {
     std::string msg = RefBasicMsg(r, f.time_prefix);
-    for (size_t i = 0; i < msg.size(); i += chunk) out.push_back(msg.substr(i, chunk));
+    for (size_t i = 0; i < msg.size(); i += chunk)
+      out.push_back(msg.substr(i, chunk));
     return out;
   }
   std::string sysdata;
-  if (f.sysdata & PMDCON_SYSDATA_CPU) sysdata += " cpu=" + std::to_string(r.hdr.cpu) + "\n";
+  if (f.sysdata & PMDCON_SYSDATA_CPU)
+    sysdata += " cpu=" + std::to_string(r.hdr.cpu) + "\n";
   if (f.sysdata & PMDCON_SYSDATA_TASKNAME)
-    sysdata += std::string(" taskname=") + std::string(r.hdr.comm, strnlen(r.hdr.comm, 16)) + "\n";
-  if (f.sysdata & PMDCON_SYSDATA_RELEASE) sysdata += " release=" + f.release_str + "\n";
+    sysdata += std::string(" taskname=") +
+               std::string(r.hdr.comm, strnlen(r.hdr.comm, 16)) + "\n";
+  if (f.sysdata & PMDCON_SYSDATA_RELEASE)
+    sysdata += " release=" + f.release_str + "\n";
   if (f.sysdata & PMDCON_SYSDATA_MSGID) {
     ++*msgcounter;
     sysdata += " msgid=" + std::to_string(*msgcounter) + "\n";
   }
   const std::string userdata = wire::RenderUserdata(f.userdata);
   const std::string msg = RefExtMsg(r);
-  const int release_len = f.release ? static_cast<int>(f.release_str.size()) + 1 : 0;
+  const int release_len =
+      f.release ? static_cast<int>(f.release_str.size()) + 1 : 0;
   const int len = static_cast<int>(msg.size()) + release_len +
                   static_cast<int>(sysdata.size() + userdata.size());
   const std::string release = f.release ? f.release_str + "," : "";
@@ -138,7 +147,8 @@ inline std::vector<std::string> RefUpstream(const wire::Format& f,
 }
 
 // The real encoder.
-inline std::vector<std::string> Encode(wire::Encoder& enc, const TestRecord& r) {
+inline std::vector<std::string> Encode(wire::Encoder& enc,
+                                       const TestRecord& r) {
   std::vector<std::string> out;
   char buf[PMDCON_WIRE_CHUNK];
   enc.Begin(r.hdr, r.text.data(), r.dict.data());

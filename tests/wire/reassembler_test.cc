@@ -1,0 +1,345 @@
+// Decoder and reassembler: round trips through the encoder with fragments in
+// any order, sequence accounting (gaps, duplicates, reordering, restarts,
+// announced losses), malformed input of every class, timeouts and bounds.
+#include "wire/reassembler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "wire_test_util.h"
+
+namespace pmdcon {
+namespace {
+
+using testing::Encode;
+using testing::MakeRecord;
+using testing::TestRecord;
+using wire::Message;
+using wire::Reassembler;
+using wire::SourceKey;
+
+struct Got {
+  bool extended;
+  uint64_t seq;
+  uint32_t fragments;
+  std::string release;
+  std::string body;
+  bool restart, reordered, previous_boot;
+};
+
+struct Collect : wire::MessageSink {
+  std::vector<Got> got;
+  void OnMessage(const Message& m) override {
+    got.push_back({m.extended, m.seq, m.fragments, std::string(m.release),
+                   std::string(m.body), m.restart, m.reordered,
+                   m.previous_boot});
+  }
+};
+
+SourceKey Src(uint8_t n = 1) {
+  SourceKey k;
+  k.family = 4;
+  k.port = 6665;
+  k.addr[0] = 10;
+  k.addr[3] = n;
+  return k;
+}
+
+wire::Encoder MakeEncoder(const wire::Format& f) {
+  return *wire::Encoder::Create(f);
+}
+
+void FeedAll(Reassembler& r, const std::vector<std::string>& payloads,
+             Collect& c, uint64_t now = 0, SourceKey src = Src()) {
+  for (const auto& p : payloads) r.Feed(src, p, now, c);
+}
+
+TEST(Decoder, ParsesHeaders) {
+  wire::Payload p;
+  ASSERT_EQ(wire::ParsePayload("6.4.0,6,444,501151268,-;hi\n", 65536, &p),
+            wire::Malformed::kNone);
+  EXPECT_TRUE(p.extended);
+  EXPECT_EQ(p.release, "6.4.0");
+  EXPECT_EQ(p.prio, 6u);
+  EXPECT_EQ(p.seq, 444u);
+  EXPECT_EQ(p.ts_usec, 501151268u);
+  EXPECT_EQ(p.body, "hi\n");
+  ASSERT_EQ(
+      wire::ParsePayload("4,8,9,c,caller=C2,ncfrag=3/10;abcdefg", 65536, &p),
+      wire::Malformed::kNone);
+  EXPECT_EQ(p.flag, 'c');
+  EXPECT_TRUE(p.has_caller);
+  EXPECT_EQ(p.caller_id, 0x80000002u);
+  EXPECT_TRUE(p.fragment);
+  EXPECT_EQ(p.frag_offset, 3u);
+  EXPECT_EQ(p.frag_total, 10u);
+  EXPECT_EQ(p.header, "4,8,9,c,caller=C2");
+  ASSERT_EQ(wire::ParsePayload("[  1.000000] basic line\n", 65536, &p),
+            wire::Malformed::kNone);
+  EXPECT_FALSE(p.extended);
+}
+
+TEST(Decoder, ClassifiesMalformedInput) {
+  wire::Payload p;
+  const std::pair<std::string, wire::Malformed> cases[] = {
+      {"", wire::Malformed::kEmpty},
+      {std::string(1001, 'x'), wire::Malformed::kTooLong},
+      {"6,12,99x,-;text\n", wire::Malformed::kBadHeader},
+      {"999,12,99,-;text\n", wire::Malformed::kBadHeader},
+      {"6,99999999999999999999999,1,-;t\n", wire::Malformed::kBadHeader},
+      {"6,1,2,-,caller=X1;t\n", wire::Malformed::kNone},  // unknown: ignored
+      {"6,1,2,-,caller=T99999999999;t\n", wire::Malformed::kBadHeader},
+      {"6,1,2,-,ncfrag=5;t", wire::Malformed::kBadNcfrag},
+      {"6,1,2,-,ncfrag=10/10;t", wire::Malformed::kBadNcfrag},
+      {"6,1,2,-,ncfrag=0/0;t", wire::Malformed::kBadNcfrag},
+      {"6,1,2,-,ncfrag=8/10;toolong", wire::Malformed::kBadNcfrag},
+      {"6,1,2,-,ncfrag=0/9999999;t", wire::Malformed::kOversized},
+      {"6,1,,-;t\n", wire::Malformed::kBadHeader},
+  };
+  for (const auto& [payload, want] : cases) {
+    EXPECT_EQ(wire::ParsePayload(payload, 65536, &p), want) << payload;
+  }
+}
+
+TEST(Decoder, SplitsBodyLikeUpstreamComposesIt) {
+  wire::Body b;
+  wire::SplitBody(
+      "a\\x0ab\\x5c\n SUBSYSTEM=acpi\n DEVICE=+acpi:x\\x01\n host=db1\n "
+      "cpu=3\n taskname=echo\n release=6.1\n msgid=7\n",
+      &b);
+  EXPECT_EQ(b.text, "a\nb\\");
+  ASSERT_EQ(b.dict.size(), 2u);
+  EXPECT_EQ(b.dict[1].second, "+acpi:x\x01");
+  ASSERT_EQ(b.userdata.size(), 1u);
+  EXPECT_EQ(b.userdata[0].first, "host");
+  ASSERT_EQ(b.sysdata.size(), 4u);
+  EXPECT_EQ(b.sysdata[3].second, "7");
+  // A userdata key named like sysdata, but out of order, stays userdata.
+  wire::SplitBody("t\n msgid=1\n cpu=2\n", &b);
+  EXPECT_EQ(b.userdata.size(), 1u);
+  EXPECT_EQ(b.sysdata.size(), 1u);
+}
+
+// Encode random records with random settings, deliver the fragments in a
+// random order (with duplicates), and get every field back.
+TEST(RoundTrip, RandomRecordsAndSettingsWithShuffledFragments) {
+  std::mt19937_64 rng(7);
+  const int cases = std::getenv("PMDCON_WIRE_CASES")
+                        ? std::atoi(std::getenv("PMDCON_WIRE_CASES"))
+                        : 20000;
+  Reassembler r({});
+  uint64_t seq = 0;
+  uint64_t fragmented = 0, late_duplicates = 0;
+  for (int i = 0; i < cases; ++i) {
+    wire::Format f;
+    f.release = rng() % 2;
+    f.release_str = "6.12.38+deb12-amd64";
+    f.sysdata = static_cast<uint8_t>(rng() % 16);
+    for (int k = 0, n = static_cast<int>(rng() % 4); k < n; ++k)
+      f.userdata.push_back(
+          {"u" + std::to_string(k), std::string(rng() % 150 + 1, 'v')});
+    wire::Encoder e = MakeEncoder(f);
+    std::string text(rng() % 3000, ' ');
+    for (char& c : text) c = static_cast<char>(rng() % 256);
+    const std::string dict =
+        rng() % 2 ? std::string("SUBSYSTEM=pci\0DEVICE=+pci:0000:00:1f.2", 38)
+                  : "";
+    TestRecord rec = MakeRecord(++seq, rng() % 1000000000,
+                                static_cast<uint8_t>(rng() % 192), text, dict);
+    rec.hdr.cpu = static_cast<uint16_t>(rng() % 64);
+    std::strcpy(rec.hdr.comm, "swapper/0");
+    auto payloads = Encode(e, rec);
+    fragmented += payloads.size() > 1;
+    std::shuffle(payloads.begin(), payloads.end(), rng);
+    if (payloads.size() > 1 && rng() % 4 == 0) {
+      payloads.push_back(payloads[0]);  // a late duplicate fragment
+      ++late_duplicates;
+    }
+    Collect c;
+    FeedAll(r, payloads, c);
+    ASSERT_EQ(c.got.size(), 1u) << "case " << i;
+    const Got& g = c.got[0];
+    EXPECT_EQ(g.seq, seq);
+    EXPECT_EQ(g.release, f.release ? f.release_str : "");
+    wire::Body b;
+    wire::SplitBody(g.body, &b);
+    ASSERT_EQ(b.text, text) << "case " << i;
+    ASSERT_EQ(b.dict.size(), dict.empty() ? 0u : 2u);
+    ASSERT_EQ(b.userdata.size(), f.userdata.size());
+    for (size_t k = 0; k < f.userdata.size(); ++k) {
+      EXPECT_EQ(b.userdata[k].first, f.userdata[k].key);
+      EXPECT_EQ(b.userdata[k].second, f.userdata[k].value);
+    }
+    EXPECT_EQ(b.sysdata.size(),
+              static_cast<size_t>(__builtin_popcount(f.sysdata)));
+  }
+  const wire::SourceStats* st = r.Stats(Src());
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(st->records, static_cast<uint64_t>(cases));
+  EXPECT_EQ(st->missing, 0u);
+  EXPECT_EQ(st->malformed, 0u);
+  EXPECT_EQ(st->reassembly_failures, 0u);
+  EXPECT_EQ(st->duplicates, late_duplicates);
+  EXPECT_GT(late_duplicates, 0u);
+  EXPECT_GT(fragmented, static_cast<uint64_t>(cases) / 5);
+}
+
+std::string Rec(uint64_t seq, uint64_t ts = 1, const std::string& text = "x") {
+  return "6," + std::to_string(seq) + "," + std::to_string(ts) + ",-;" + text +
+         "\n";
+}
+
+TEST(Sequence, GapsDuplicatesAndReordering) {
+  Reassembler r({});
+  Collect c;
+  FeedAll(r, {Rec(1), Rec(2), Rec(5, 5), Rec(2), Rec(3, 3), Rec(9, 9)}, c);
+  const wire::SourceStats& st = *r.Stats(Src());
+  EXPECT_EQ(c.got.size(), 5u);  // the duplicate 2 is suppressed
+  EXPECT_EQ(st.duplicates, 1u);
+  EXPECT_EQ(st.reordered, 1u);
+  EXPECT_TRUE(c.got[3].reordered);
+  ASSERT_EQ(st.gaps.size(), 2u);
+  EXPECT_EQ(st.gaps[0].first, 4u);
+  EXPECT_EQ(st.gaps[0].last, 4u);
+  EXPECT_EQ(st.gaps[1].first, 6u);
+  EXPECT_EQ(st.gaps[1].last, 8u);
+  EXPECT_EQ(st.missing, 4u);
+}
+
+TEST(Sequence, DedupeCanBeTurnedOff) {
+  Reassembler r({.dedupe = false});
+  Collect c;
+  FeedAll(r, {Rec(1), Rec(1)}, c);
+  EXPECT_EQ(c.got.size(), 2u);
+  EXPECT_EQ(r.Stats(Src())->duplicates, 1u);
+}
+
+TEST(Sequence, RestartAfterRebootIsNotADuplicate) {
+  Reassembler r({});
+  Collect c;
+  FeedAll(r, {Rec(0, 100), Rec(1, 200), Rec(2, 300), Rec(0, 7), Rec(1, 8)}, c);
+  EXPECT_EQ(c.got.size(), 5u);
+  EXPECT_TRUE(c.got[3].restart);
+  EXPECT_EQ(r.Stats(Src())->restarts, 1u);
+  EXPECT_EQ(r.Stats(Src())->duplicates, 0u);
+  EXPECT_EQ(r.Stats(Src())->missing, 0u);
+  // A new release from the same address is a restart too.
+  FeedAll(r, {"6.1.0,6,50,9,-;a\n", "6.12.0,6,51,9,-;b\n"}, c);
+  EXPECT_TRUE(c.got.back().restart);
+}
+
+TEST(Sequence, AnnouncedLossClosesTheGapAndIsCounted) {
+  Reassembler r({});
+  Collect c;
+  wire::Encoder e = MakeEncoder({});
+  std::vector<std::string> notice;
+  char buf[1000];
+  e.BeginLoss(50, true, 11, 60, 5, "overwritten in the ring");
+  while (uint32_t n = e.Next(buf)) notice.emplace_back(buf, n);
+  FeedAll(r, {Rec(10)}, c);
+  FeedAll(r, notice, c);
+  FeedAll(r, {Rec(61)}, c);
+  const wire::SourceStats& st = *r.Stats(Src());
+  EXPECT_EQ(st.announced_lost, 50u);
+  EXPECT_EQ(st.missing, 0u) << "an announced loss is not a silent gap";
+  EXPECT_TRUE(st.gaps.empty());
+  // An unannounced jump stays a gap.
+  FeedAll(r, {Rec(70)}, c);
+  EXPECT_EQ(st.missing, 8u);
+}
+
+TEST(Sequence, PreviousBootMarkIsReported) {
+  Reassembler r({});
+  Collect c;
+  FeedAll(r, {"6,5,1,-;old\n PMDCON_BOOT=previous\n"}, c);
+  ASSERT_EQ(c.got.size(), 1u);
+  EXPECT_TRUE(c.got[0].previous_boot);
+}
+
+TEST(Fragments, TimeoutCountsFailureAndNeverStallsTheStream) {
+  Reassembler r({.frag_timeout_us = 1000});
+  Collect c;
+  r.Feed(Src(), "6,1,1,-,ncfrag=0/20;0123456789", 0, c);
+  EXPECT_EQ(r.NextDeadline(), 1000u);
+  r.Feed(Src(), Rec(2), 10, c);  // later records flow meanwhile
+  EXPECT_EQ(c.got.size(), 1u);
+  r.Expire(999);
+  EXPECT_EQ(r.Stats(Src())->reassembly_failures, 0u);
+  r.Expire(1000);
+  EXPECT_EQ(r.Stats(Src())->reassembly_failures, 1u);
+  EXPECT_EQ(r.NextDeadline(), UINT64_MAX);
+  // The late second half starts a new, incomplete record; nothing delivered.
+  r.Feed(Src(), "6,1,1,-,ncfrag=10/20;abcdefghij", 2000, c);
+  EXPECT_EQ(c.got.size(), 1u);
+}
+
+TEST(Fragments, InconsistentTotalsAreMalformed) {
+  Reassembler r({});
+  Collect c;
+  r.Feed(Src(), "6,1,1,-,ncfrag=0/20;0123456789", 0, c);
+  r.Feed(Src(), "6,1,1,-,ncfrag=10/30;abcdefghij", 0, c);
+  const wire::SourceStats& st = *r.Stats(Src());
+  EXPECT_EQ(st.malformed, 1u);
+  EXPECT_EQ(st.reassembly_failures, 1u);
+  EXPECT_TRUE(c.got.empty());
+}
+
+TEST(Fragments, PendingRecordsAreBounded) {
+  Reassembler r({.max_pending = 4});
+  Collect c;
+  for (int i = 0; i < 100; ++i) {
+    r.Feed(
+        Src(),
+        "6," + std::to_string(i) + ",1,-,ncfrag=0/50;" + std::string(10, 'p'),
+        0, c);
+  }
+  EXPECT_EQ(r.Stats(Src())->reassembly_failures, 96u);
+  // The four newest can still complete.
+  r.Feed(Src(), "6,99,1,-,ncfrag=10/50;" + std::string(40, 'q'), 0, c);
+  ASSERT_EQ(c.got.size(), 1u);
+  EXPECT_EQ(c.got[0].body, std::string(10, 'p') + std::string(40, 'q'));
+  EXPECT_EQ(c.got[0].fragments, 2u);
+}
+
+TEST(Sources, AreTrackedSeparatelyAndBounded) {
+  Reassembler r({.max_sources = 3});
+  Collect c;
+  for (uint8_t s = 1; s <= 5; ++s) r.Feed(Src(s), Rec(1), 0, c);
+  EXPECT_EQ(c.got.size(), 3u);
+  EXPECT_EQ(r.sources_dropped(), 2u);
+  int n = 0;
+  r.ForEachSource([&](const SourceKey&, const wire::SourceStats& st) {
+    EXPECT_EQ(st.records, 1u);
+    ++n;
+  });
+  EXPECT_EQ(n, 3);
+}
+
+// Random bytes never crash it, and every payload is accounted for.
+TEST(Hostile, RandomPayloadsAreAccounted) {
+  std::mt19937_64 rng(3);
+  Reassembler r({.max_pending = 16});
+  Collect c;
+  const std::string seeds[] = {"6,1,2,-,ncfrag=0/40;", "6,1,2,-;", "x,y,z,-;",
+                               "6.1,6,3,4,c,caller=T1;"};
+  for (int i = 0; i < 200000; ++i) {
+    std::string p = rng() % 2 ? seeds[rng() % 4] : "";
+    for (size_t n = rng() % 80; n > 0; --n)
+      p += static_cast<char>(rng() % 2 ? rng() % 256
+                                       : "0123456789,;/=-\n"[rng() % 16]);
+    r.Feed(Src(), p, static_cast<uint64_t>(i), c);
+    if (i % 1000 == 0) r.Expire(static_cast<uint64_t>(i));
+  }
+  const wire::SourceStats& st = *r.Stats(Src());
+  EXPECT_EQ(st.payloads, 200000u);
+  EXPECT_EQ(st.records - st.reassembled + st.basic_chunks + st.malformed +
+                st.fragments + st.duplicates,
+            st.payloads);
+  EXPECT_GT(st.malformed, 0u);
+  EXPECT_GT(st.fragments, 0u);
+}
+
+}  // namespace
+}  // namespace pmdcon
