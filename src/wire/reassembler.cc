@@ -118,6 +118,18 @@ struct Reassembler::Source {
   }
 };
 
+bool Complete(const SourceStats& st, uint64_t first, uint64_t last) {
+  if (!st.have_seq || st.first_seq > first || st.last_seq < last ||
+      st.gaps_dropped || st.announced_dropped) {
+    return false;
+  }
+  auto overlaps = [&](const Gap& g) {
+    return g.first <= last && g.last >= first;
+  };
+  return std::none_of(st.gaps.begin(), st.gaps.end(), overlaps) &&
+         std::none_of(st.announced.begin(), st.announced.end(), overlaps);
+}
+
 Reassembler::Reassembler(Options options) : options_(options) {}
 Reassembler::~Reassembler() = default;
 
@@ -272,6 +284,11 @@ void Reassembler::Deliver(Source& src, Message& m, MessageSink& sink) {
         ParseDecimal(range.substr(0, dash), &first) &&
         ParseDecimal(range.substr(dash + 1), &last) && first <= last) {
       src.FillGaps(first, last);
+      if (st.announced.size() < kMaxGaps) {
+        st.announced.push_back({first, last});
+      } else {
+        ++st.announced_dropped;
+      }
     }
   }
   m.previous_boot = DictValue(m.body, "PMDCON_BOOT=") == "previous";

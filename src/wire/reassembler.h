@@ -79,10 +79,16 @@ struct SourceStats {
   uint64_t missing = 0;              // seqs in open gaps, now
   bool have_seq = false;
   uint64_t first_seq = 0;
-  uint64_t last_seq = 0;      // highest seq of the current stream
-  std::vector<Gap> gaps;      // open gaps, oldest first (at most kMaxGaps)
-  uint64_t gaps_dropped = 0;  // gap ranges beyond kMaxGaps (still missing)
+  uint64_t last_seq = 0;           // highest seq of the current stream
+  std::vector<Gap> gaps;           // open gaps, oldest first (at most kMaxGaps)
+  uint64_t gaps_dropped = 0;       // gap ranges beyond kMaxGaps (still missing)
+  std::vector<Gap> announced;      // seq ranges pmdcon announced as lost
+  uint64_t announced_dropped = 0;  // announced ranges beyond kMaxGaps
 };
+
+// Did `st` receive every seq in [first, last] of its current stream?
+// Announced losses count as not received.
+bool Complete(const SourceStats& st, uint64_t first, uint64_t last);
 
 class MessageSink {
  public:

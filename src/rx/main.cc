@@ -1,0 +1,268 @@
+// pmdcon-rx: receives netconsole streams (pmdcon's or the kernel's), checks
+// and reassembles them, and prints records as text or JSON lines. With the
+// oracle options it is the judge of pmdcon's tests: it exits 1 when records
+// went missing, arrived malformed, or an expected seq range is incomplete.
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/strings.h"
+#include "rx/output.h"
+#include "rx/udp.h"
+#include "tools/cli.h"
+#include "wire/decoder.h"
+#include "wire/reassembler.h"
+
+ABSL_FLAG(std::vector<std::string>, listen, {":6666"},
+          "where to listen: ADDR:PORT, [IPV6]:PORT or :PORT (any), "
+          "comma-separated");
+ABSL_FLAG(std::string, format, "text",
+          "text (dmesg-like) or json (one "
+          "object per line)");
+ABSL_FLAG(std::string, output, "-", "file for the records (- = stdout)");
+ABSL_FLAG(bool, quiet, false, "print no records, only the summary");
+ABSL_FLAG(uint64_t, count, 0, "stop after this many records (0: no limit)");
+ABSL_FLAG(double, duration, 0, "stop after this many seconds (0: no limit)");
+ABSL_FLAG(double, idle, 0,
+          "stop after this many seconds without a datagram, once one arrived");
+ABSL_FLAG(std::vector<std::string>, expect, {},
+          "seq ranges FIRST-LAST every source must deliver completely");
+ABSL_FLAG(bool, fail_on_gap, false, "exit 1 if any seq went missing silently");
+ABSL_FLAG(bool, fail_on_loss, false,
+          "exit 1 on gaps and on losses the sender announced");
+ABSL_FLAG(bool, fail_on_malformed, false,
+          "exit 1 on malformed payloads or failed reassembly");
+ABSL_FLAG(bool, dedupe, true, "drop records whose seq was already delivered");
+ABSL_FLAG(uint32_t, frag_timeout_ms, 2000, "drop incomplete records after");
+ABSL_FLAG(int32_t, rcvbuf, 32 << 20, "socket receive buffer, bytes");
+ABSL_FLAG(std::string, ready_file, "",
+          "create this file once the sockets are bound (for scripts)");
+
+namespace {
+
+constexpr std::string_view kTool = "pmdcon-rx";
+volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_summary = 0;
+
+uint64_t NowUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000 +
+         static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
+struct Range {
+  uint64_t first, last;
+};
+
+absl::StatusOr<std::vector<Range>> ParseRanges(
+    const std::vector<std::string>& specs) {
+  std::vector<Range> out;
+  for (const std::string& s : specs) {
+    std::vector<std::string> parts = absl::StrSplit(s, '-');
+    Range r{};
+    if (parts.size() != 2 || !pmdcon::wire::ParseDecimal(parts[0], &r.first) ||
+        !pmdcon::wire::ParseDecimal(parts[1], &r.last) || r.first > r.last) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--expect: \"", s, "\" is not FIRST-LAST"));
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+class Printer : public pmdcon::wire::MessageSink {
+ public:
+  Printer(FILE* out, pmdcon::rx::Format format, bool quiet)
+      : out_(out), format_(format), quiet_(quiet) {}
+  void OnMessage(const pmdcon::wire::Message& m) override {
+    ++delivered_;
+    if (quiet_) return;
+    buf_.clear();
+    pmdcon::rx::AppendMessage(&buf_, format_, m);
+    std::fwrite(buf_.data(), 1, buf_.size(), out_);
+  }
+  uint64_t delivered() const { return delivered_; }
+
+ private:
+  FILE* out_;
+  pmdcon::rx::Format format_;
+  bool quiet_;
+  std::string buf_;
+  uint64_t delivered_ = 0;
+};
+
+void PrintSummary(const pmdcon::wire::Reassembler& r) {
+  std::string s;
+  r.ForEachSource([&](const pmdcon::wire::SourceKey& k,
+                      const pmdcon::wire::SourceStats& st) {
+    pmdcon::rx::AppendSummary(&s, k, st);
+  });
+  if (s.empty()) s = "no datagrams received\n";
+  if (r.sources_dropped()) {
+    absl::StrAppend(&s, "datagrams from ", r.sources_dropped(),
+                    " more sources ignored (source limit)\n");
+  }
+  std::fprintf(stderr, "%s", s.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace pmdcon;
+  tools::ParseFlags(
+      argc, argv, kTool,
+      "Receives and checks netconsole streams.\n"
+      "  pmdcon-rx --listen=:6666 --format=json --output=records.jsonl\n"
+      "  pmdcon-rx --listen=127.0.0.1:6666 --count=1000 --expect=0-999 "
+      "--fail_on_gap --quiet");
+  const std::string fmt = absl::GetFlag(FLAGS_format);
+  if (fmt != "text" && fmt != "json") {
+    tools::Die(kTool,
+               absl::InvalidArgumentError(
+                   absl::StrCat("--format: \"", fmt, "\" is not text or json")),
+               2);
+  }
+  auto ranges = ParseRanges(absl::GetFlag(FLAGS_expect));
+  if (!ranges.ok()) tools::Die(kTool, ranges.status(), 2);
+  std::vector<rx::ListenSpec> specs;
+  for (const std::string& l : absl::GetFlag(FLAGS_listen)) {
+    auto spec = rx::ParseListen(l);
+    if (!spec.ok()) tools::Die(kTool, spec.status(), 2);
+    specs.push_back(*spec);
+  }
+  auto receiver = rx::UdpReceiver::Open(specs, absl::GetFlag(FLAGS_rcvbuf));
+  if (!receiver.ok()) tools::Die(kTool, receiver.status());
+
+  FILE* out = stdout;
+  const std::string output = absl::GetFlag(FLAGS_output);
+  if (output != "-") {
+    out = std::fopen(output.c_str(), "w");
+    if (!out) {
+      tools::Die(kTool,
+                 absl::NotFoundError(absl::StrCat("cannot write ", output, ": ",
+                                                  std::strerror(errno))));
+    }
+  }
+  static char outbuf[1 << 20];
+  std::setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
+
+  std::fprintf(stderr, "%s: listening on %s (receive buffer %d bytes)\n",
+               kTool.data(), absl::StrJoin(receiver->bound(), " ").c_str(),
+               receiver->rcvbuf());
+  const std::string ready = absl::GetFlag(FLAGS_ready_file);
+  if (!ready.empty()) {
+    const int fd = open(ready.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      tools::Die(kTool,
+                 absl::NotFoundError(absl::StrCat("cannot create ", ready)));
+    }
+    close(fd);
+  }
+
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  std::signal(SIGUSR1, [](int) { g_summary = 1; });
+
+  wire::Reassembler reasm({
+      .frag_timeout_us = uint64_t{absl::GetFlag(FLAGS_frag_timeout_ms)} * 1000,
+      .dedupe = absl::GetFlag(FLAGS_dedupe),
+  });
+  Printer printer(out, fmt == "json" ? rx::Format::kJson : rx::Format::kText,
+                  absl::GetFlag(FLAGS_quiet));
+  const uint64_t count = absl::GetFlag(FLAGS_count);
+  const uint64_t start = NowUs();
+  const double duration = absl::GetFlag(FLAGS_duration);
+  const double idle = absl::GetFlag(FLAGS_idle);
+  const uint64_t end =
+      duration > 0 ? start + static_cast<uint64_t>(duration * 1e6) : UINT64_MAX;
+  uint64_t last_datagram = 0;
+  uint64_t now = start;
+  auto feed = [&](const wire::SourceKey& k, std::string_view payload) {
+    reasm.Feed(k, payload, now, printer);
+  };
+  while (!g_stop) {
+    uint64_t wake = std::min(end, reasm.NextDeadline());
+    if (idle > 0 && last_datagram) {
+      wake = std::min(wake, last_datagram + static_cast<uint64_t>(idle * 1e6));
+    }
+    const int timeout =
+        wake == UINT64_MAX
+            ? 200
+            : static_cast<int>(std::min<uint64_t>(
+                  200, wake > now ? (wake - now + 999) / 1000 : 0));
+    const int n = receiver->Poll(timeout, feed);
+    now = NowUs();
+    if (n < 0) {
+      tools::Die(kTool, absl::ErrnoToStatus(errno, "receive"));
+    }
+    if (n > 0) last_datagram = now;
+    reasm.Expire(now);
+    if (g_summary) {
+      g_summary = 0;
+      std::fflush(out);
+      PrintSummary(reasm);
+    }
+    if (count && printer.delivered() >= count) break;
+    if (now >= end) break;
+    if (idle > 0 && last_datagram && now - last_datagram >= idle * 1e6) break;
+  }
+  std::fflush(out);
+  PrintSummary(reasm);
+
+  // The oracle.
+  int failures = 0;
+  bool any = false;
+  reasm.ForEachSource([&](const wire::SourceKey& k,
+                          const wire::SourceStats& st) {
+    any = any || st.records > 0;
+    const std::string name = rx::SourceName(k);
+    const bool silent_gap = st.missing > 0 || st.gaps_dropped > 0;
+    if ((absl::GetFlag(FLAGS_fail_on_gap) ||
+         absl::GetFlag(FLAGS_fail_on_loss)) &&
+        silent_gap) {
+      std::fprintf(stderr, "%s: FAIL: %s: %llu records missing\n", kTool.data(),
+                   name.c_str(), static_cast<unsigned long long>(st.missing));
+      ++failures;
+    }
+    if (absl::GetFlag(FLAGS_fail_on_loss) && st.announced_lost > 0) {
+      std::fprintf(stderr, "%s: FAIL: %s: %llu records announced lost\n",
+                   kTool.data(), name.c_str(),
+                   static_cast<unsigned long long>(st.announced_lost));
+      ++failures;
+    }
+    if (absl::GetFlag(FLAGS_fail_on_malformed) &&
+        (st.malformed > 0 || st.reassembly_failures > 0)) {
+      std::fprintf(stderr,
+                   "%s: FAIL: %s: %llu malformed, %llu reassembly failures\n",
+                   kTool.data(), name.c_str(),
+                   static_cast<unsigned long long>(st.malformed),
+                   static_cast<unsigned long long>(st.reassembly_failures));
+      ++failures;
+    }
+    for (const Range& r : *ranges) {
+      if (!wire::Complete(st, r.first, r.last)) {
+        std::fprintf(stderr, "%s: FAIL: %s: seq %llu-%llu incomplete\n",
+                     kTool.data(), name.c_str(),
+                     static_cast<unsigned long long>(r.first),
+                     static_cast<unsigned long long>(r.last));
+        ++failures;
+      }
+    }
+  });
+  if (!ranges->empty() && !any) {
+    std::fprintf(stderr, "%s: FAIL: no records received, %zu ranges expected\n",
+                 kTool.data(), ranges->size());
+    ++failures;
+  }
+  return failures ? 1 : 0;
+}

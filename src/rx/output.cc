@@ -1,0 +1,155 @@
+#include "rx/output.h"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/strings.h"
+
+namespace pmdcon::rx {
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if it is not one.
+size_t Utf8Len(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+  if (n == 0 || c >= 0xf5 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+void AppendPairs(std::string* out, std::string_view name,
+                 const std::vector<std::pair<std::string, std::string>>& kv) {
+  absl::StrAppend(out, ",\"", AsAbsl(name), "\":{");
+  for (size_t i = 0; i < kv.size(); ++i) {
+    if (i) out->push_back(',');
+    AppendJsonString(out, kv[i].first);
+    out->push_back(':');
+    AppendJsonString(out, kv[i].second);
+  }
+  out->push_back('}');
+}
+
+std::string Caller(const wire::Message& m) {
+  return absl::StrCat((m.caller_id & 0x80000000u) ? "C" : "T",
+                      m.caller_id & 0x7fffffffu);
+}
+
+}  // namespace
+
+std::string SourceName(const wire::SourceKey& key) {
+  char buf[INET6_ADDRSTRLEN] = "?";
+  inet_ntop(key.family == 6 ? AF_INET6 : AF_INET, key.addr.data(), buf,
+            sizeof(buf));
+  return key.family == 6 ? absl::StrCat("[", buf, "]:", key.port)
+                         : absl::StrCat(buf, ":", key.port);
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out->append("\\n");
+    } else if (c == '\t') {
+      out->append("\\t");
+    } else if (c >= 0x20 && c < 0x7f) {
+      out->push_back(static_cast<char>(c));
+    } else if (size_t n = c >= 0x80 ? Utf8Len(s, i) : 0; n != 0) {
+      out->append(s.substr(i, n));
+      i += n;
+      continue;
+    } else {
+      absl::StrAppendFormat(out, "\\u%04x", c);
+    }
+    ++i;
+  }
+  out->push_back('"');
+}
+
+void AppendMessage(std::string* out, Format format, const wire::Message& m) {
+  const std::string src = SourceName(m.source);
+  if (!m.extended) {
+    if (format == Format::kText) {
+      absl::StrAppend(out, src, " | ", AsAbsl(m.body));
+      if (m.body.empty() || m.body.back() != '\n') out->push_back('\n');
+    } else {
+      absl::StrAppend(out, "{\"source\":\"", src,
+                      "\",\"basic\":true,\"text\":");
+      AppendJsonString(out, m.body);
+      out->append("}\n");
+    }
+    return;
+  }
+  wire::Body body;
+  wire::SplitBody(m.body, &body);
+  if (format == Format::kText) {
+    absl::StrAppendFormat(out, "[%5d.%06d] %s #%d <%d>", m.ts_usec / 1000000,
+                          m.ts_usec % 1000000, src, m.seq,
+                          m.facility * 8 + m.level);
+    if (m.previous_boot) out->append(" (previous boot)");
+    if (m.restart) out->append(" (restart)");
+    out->push_back(' ');
+    // Text output keeps the kernel's escaping of control bytes.
+    for (unsigned char c : body.text) {
+      if (c < 0x20 || c == 0x7f) {
+        absl::StrAppendFormat(out, "\\x%02x", c);
+      } else {
+        out->push_back(static_cast<char>(c));
+      }
+    }
+    out->push_back('\n');
+    return;
+  }
+  absl::StrAppend(out, "{\"source\":\"", src, "\",\"seq\":", m.seq,
+                  ",\"facility\":", m.facility, ",\"level\":", m.level,
+                  ",\"ts_usec\":", m.ts_usec, ",\"flag\":\"",
+                  std::string(1, m.flag), "\"");
+  if (m.has_caller) absl::StrAppend(out, ",\"caller\":\"", Caller(m), "\"");
+  if (!m.release.empty()) {
+    out->append(",\"release\":");
+    AppendJsonString(out, m.release);
+  }
+  out->append(",\"text\":");
+  AppendJsonString(out, body.text);
+  AppendPairs(out, "dict", body.dict);
+  AppendPairs(out, "userdata", body.userdata);
+  AppendPairs(out, "sysdata", body.sysdata);
+  absl::StrAppend(out, ",\"fragments\":", m.fragments,
+                  ",\"previous_boot\":", m.previous_boot ? "true" : "false",
+                  ",\"restart\":", m.restart ? "true" : "false",
+                  ",\"reordered\":", m.reordered ? "true" : "false", "}\n");
+}
+
+void AppendSummary(std::string* out, const wire::SourceKey& key,
+                   const wire::SourceStats& st) {
+  absl::StrAppend(out, SourceName(key), ": records ", st.records,
+                  ", basic chunks ", st.basic_chunks, ", bytes ", st.bytes);
+  if (st.have_seq)
+    absl::StrAppend(out, ", seq ", st.first_seq, "-", st.last_seq);
+  absl::StrAppend(out, ", missing ", st.missing, " in ",
+                  st.gaps.size() + st.gaps_dropped, " gaps");
+  if (!st.gaps.empty()) {
+    out->append(" (");
+    for (size_t i = 0; i < st.gaps.size() && i < 8; ++i) {
+      absl::StrAppend(out, i ? " " : "", st.gaps[i].first);
+      if (st.gaps[i].last != st.gaps[i].first)
+        absl::StrAppend(out, "-", st.gaps[i].last);
+    }
+    if (st.gaps.size() > 8) out->append(" ...");
+    out->append(")");
+  }
+  absl::StrAppend(out, ", announced lost ", st.announced_lost, ", duplicates ",
+                  st.duplicates, ", reordered ", st.reordered, ", malformed ",
+                  st.malformed, ", reassembly failures ",
+                  st.reassembly_failures, ", restarts ", st.restarts, "\n");
+}
+
+}  // namespace pmdcon::rx

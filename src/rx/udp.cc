@@ -1,0 +1,187 @@
+#include "rx/udp.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+#include "rx/output.h"
+
+namespace pmdcon::rx {
+namespace {
+
+constexpr int kBatch = 64;
+constexpr size_t kBufSize = 2048;  // > 1000: larger datagrams are malformed
+
+absl::Status Errno(std::string_view what) {
+  const int err = errno;
+  return absl::ErrnoToStatus(
+      err, absl::StrCat(AsAbsl(what), ": ", std::strerror(err)));
+}
+
+wire::SourceKey KeyOf(const sockaddr_storage& ss) {
+  wire::SourceKey k;
+  if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    // IPv4-mapped addresses (dual-stack sockets) are shown as IPv4.
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+      k.family = 4;
+      std::memcpy(k.addr.data(), a->sin6_addr.s6_addr + 12, 4);
+    } else {
+      k.family = 6;
+      std::memcpy(k.addr.data(), a->sin6_addr.s6_addr, 16);
+    }
+    k.port = ntohs(a->sin6_port);
+  } else {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    k.family = 4;
+    std::memcpy(k.addr.data(), &a->sin_addr, 4);
+    k.port = ntohs(a->sin_port);
+  }
+  return k;
+}
+
+}  // namespace
+
+absl::StatusOr<ListenSpec> ParseListen(std::string_view text) {
+  ListenSpec spec;
+  std::string_view port = text;
+  if (!text.empty() && text[0] == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() ||
+        text[close + 1] != ':') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("listen \"", AsAbsl(text), "\": expected [IPv6]:PORT"));
+    }
+    spec.host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else if (const size_t colon = text.rfind(':');
+             colon != std::string_view::npos) {
+    spec.host = std::string(text.substr(0, colon));
+    port = text.substr(colon + 1);
+  }
+  uint32_t p = 0;
+  if (!absl::SimpleAtoi(AsAbsl(port), &p) || p > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen \"", AsAbsl(text), "\": bad port \"", AsAbsl(port), "\""));
+  }
+  spec.port = static_cast<uint16_t>(p);
+  if (!spec.host.empty()) {
+    in6_addr a6;
+    in_addr a4;
+    if (inet_pton(AF_INET, spec.host.c_str(), &a4) != 1 &&
+        inet_pton(AF_INET6, spec.host.c_str(), &a6) != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("listen \"", AsAbsl(text), "\": \"", spec.host,
+                       "\" is not an IPv4 or IPv6 address"));
+    }
+  }
+  return spec;
+}
+
+absl::StatusOr<UdpReceiver> UdpReceiver::Open(
+    const std::vector<ListenSpec>& specs, int rcvbuf) {
+  UdpReceiver r;
+  for (const ListenSpec& spec : specs) {
+    sockaddr_storage ss{};
+    socklen_t len;
+    in_addr a4;
+    const bool v4 =
+        !spec.host.empty() && inet_pton(AF_INET, spec.host.c_str(), &a4) == 1;
+    if (v4) {
+      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+      a->sin_family = AF_INET;
+      a->sin_port = htons(spec.port);
+      a->sin_addr = a4;
+      len = sizeof(*a);
+    } else {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+      a->sin6_family = AF_INET6;
+      a->sin6_port = htons(spec.port);
+      if (!spec.host.empty())
+        inet_pton(AF_INET6, spec.host.c_str(), &a->sin6_addr);
+      len = sizeof(*a);
+    }
+    const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Errno("socket");
+    r.fds_.push_back(fd);
+    const int off = 0;
+    if (!v4 && spec.host.empty()) {  // any address: IPv4 too (dual stack)
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+    }
+    // SO_RCVBUFFORCE passes rmem_max when privileged; else take what we get.
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) !=
+        0) {
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+      return Errno(absl::StrCat("bind ", spec.host.empty() ? "*" : spec.host,
+                                ":", spec.port));
+    }
+    sockaddr_storage got{};
+    socklen_t got_len = sizeof(got);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len);
+    wire::SourceKey k = KeyOf(got);
+    r.bound_.push_back(SourceName(k));
+    if (r.rcvbuf_ == 0) {
+      socklen_t sl = sizeof(r.rcvbuf_);
+      getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &r.rcvbuf_, &sl);
+    }
+  }
+  return r;
+}
+
+UdpReceiver::UdpReceiver(UdpReceiver&& o) noexcept
+    : fds_(std::move(o.fds_)), bound_(std::move(o.bound_)), rcvbuf_(o.rcvbuf_) {
+  o.fds_.clear();
+}
+
+UdpReceiver::~UdpReceiver() {
+  for (int fd : fds_) close(fd);
+}
+
+int UdpReceiver::Poll(int timeout_ms, const OnDatagram& f) {
+  std::vector<pollfd> pfds;
+  for (int fd : fds_) pfds.push_back({fd, POLLIN, 0});
+  if (poll(pfds.data(), pfds.size(), timeout_ms) < 0) {
+    return errno == EINTR ? 0 : -1;
+  }
+  static thread_local char bufs[kBatch][kBufSize];
+  static thread_local sockaddr_storage addrs[kBatch];
+  mmsghdr msgs[kBatch];
+  iovec iov[kBatch];
+  int total = 0;
+  for (const pollfd& p : pfds) {
+    if (!(p.revents & POLLIN)) continue;
+    for (;;) {
+      for (int i = 0; i < kBatch; ++i) {
+        iov[i] = {bufs[i], kBufSize};
+        msgs[i].msg_hdr = {};
+        msgs[i].msg_hdr.msg_name = &addrs[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int n = recvmmsg(p.fd, msgs, kBatch, MSG_DONTWAIT, nullptr);
+      if (n <= 0) break;
+      for (int i = 0; i < n; ++i) {
+        const bool trunc = msgs[i].msg_hdr.msg_flags & MSG_TRUNC;
+        f(KeyOf(addrs[i]),
+          std::string_view(bufs[i], trunc ? kBufSize : msgs[i].msg_len));
+      }
+      total += n;
+      if (n < kBatch) break;
+    }
+  }
+  return total;
+}
+
+}  // namespace pmdcon::rx

@@ -1,0 +1,57 @@
+// UDP listening for pmdcon-rx: IPv4 and IPv6 sockets with large receive
+// buffers, drained in recvmmsg batches.
+#ifndef PMDCON_RX_UDP_H_
+#define PMDCON_RX_UDP_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "wire/reassembler.h"
+
+namespace pmdcon::rx {
+
+struct ListenSpec {
+  std::string host;  // "" = any address, IPv4 and IPv6
+  uint16_t port = 0;
+};
+
+// "127.0.0.1:6666", "[::1]:6666", ":6666" or "6666" (any address).
+absl::StatusOr<ListenSpec> ParseListen(std::string_view text);
+
+class UdpReceiver {
+ public:
+  using OnDatagram =
+      std::function<void(const wire::SourceKey&, std::string_view payload)>;
+
+  // Binds every spec; rcvbuf is the socket receive buffer in bytes.
+  static absl::StatusOr<UdpReceiver> Open(const std::vector<ListenSpec>& specs,
+                                          int rcvbuf);
+  UdpReceiver(UdpReceiver&&) noexcept;
+  UdpReceiver& operator=(UdpReceiver&&) = delete;
+  ~UdpReceiver();
+
+  // Waits up to timeout_ms for datagrams and hands each to f. Returns how
+  // many arrived; a datagram larger than its buffer comes through with the
+  // buffer's full length so it is judged too long. -1 on a socket error.
+  int Poll(int timeout_ms, const OnDatagram& f);
+
+  // "127.0.0.1:6666 [::]:6666": what was bound (ports resolved).
+  const std::vector<std::string>& bound() const { return bound_; }
+  // Bytes of receive buffer the kernel granted to the first socket.
+  int rcvbuf() const { return rcvbuf_; }
+
+ private:
+  UdpReceiver() = default;
+
+  std::vector<int> fds_;
+  std::vector<std::string> bound_;
+  int rcvbuf_ = 0;
+};
+
+}  // namespace pmdcon::rx
+
+#endif  // PMDCON_RX_UDP_H_
