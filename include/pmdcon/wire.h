@@ -60,14 +60,18 @@ struct pmdcon_wire_enc {
   uint32_t sys_len;
   char prefix[24]; /* basic: time prefix */
   uint32_t prefix_len;
-  uint32_t chunk;    /* largest payload */
-  uint32_t body_len; /* extended: bytes after ';' (msgbody+userdata+sysdata) */
-  uint32_t sent;     /* body bytes emitted so far */
-  uint8_t fragmented;
+  uint32_t chunk;     /* largest payload */
+  uint32_t body_len;  /* extended: bytes after ';' (msgbody+userdata+sysdata) */
+  uint32_t sent;      /* body bytes emitted so far */
+  uint8_t fragmented; /* the record goes out in ncfrag fragments */
+  uint8_t mode;       /* PMDCON__TRY_ONE, PMDCON__SENT_ONE, PMDCON__FRAGMENTS */
   uint8_t phase;
   uint8_t pend_len, pend_off;
   char pend[4]; /* the rest of an escape cut by a packet boundary */
   struct pmdcon__piece cur;
+  const struct pmdcon_rec* rec;
+  const uint8_t* text_start; /* the record's text and dict, for rewinding */
+  const uint8_t* dict_start;
   const uint8_t* text;
   uint32_t text_len;
   const uint8_t* dict; /* remaining dict entries */
@@ -83,23 +87,88 @@ static inline int pmdcon__needs_escape(uint8_t c) {
   return c < 0x20 || c >= 0x7f || c == '\\';
 }
 
-static inline uint32_t pmdcon__escaped_len(const uint8_t* p, uint32_t len) {
-  uint32_t n = len, i;
+/*
+ * Length of the leading run of p[0..len) that needs no escaping, 8 bytes at a
+ * time: a word is clean unless a byte is < 0x20, > 0x7e or '\\' (the "has
+ * less than", "has more than" and "has zero byte" word tests are exact for
+ * "any byte").
+ */
+static inline uint32_t pmdcon__clean_run(const uint8_t* p, uint32_t len) {
+  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  uint32_t i = 0;
 
-  for (i = 0; i < len; i++) n += pmdcon__needs_escape(p[i]) ? 3 : 0;
-  return n;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t x, bsl;
+
+    memcpy(&x, p + i, 8);
+    bsl = x ^ (ones * 0x5c);
+    /* any byte < 0x20 | any byte > 0x7e | any byte == '\\' */
+    if (((x - ones * 0x20) & ~x & highs) | (((x + ones) | x) & highs) |
+        ((bsl - ones) & ~bsl & highs))
+      break;
+  }
+  while (i < len && !pmdcon__needs_escape(p[i])) i++;
+  return i;
 }
 
-/* Decimal digits of v into out (no NUL); returns the count. */
-static inline uint32_t pmdcon__utoa(char* out, uint64_t v) {
-  char tmp[20];
-  uint32_t n = 0, i;
+static inline uint32_t pmdcon__escaped_len(const uint8_t* p, uint32_t len) {
+  uint32_t n = 0, run;
 
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  for (i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+  for (;;) {
+    run = pmdcon__clean_run(p, len);
+    n += run;
+    if (run == len) return n;
+    n += 4; /* one byte as \xNN */
+    p += run + 1;
+    len -= run + 1;
+  }
+}
+
+/* Decimal digits of v into out (no NUL); returns the count. Two digits per
+ * step, written backwards in place: every record formats ~40 digits. */
+static inline uint32_t pmdcon__utoa(char* out, uint64_t v) {
+  static const char pairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233"
+      "34353637383940414243444546474849505152535455565758596061626364656667"
+      "6869707172737475767778798081828384858687888990919293949596979899";
+  static const uint64_t pow10[20] = {1ull,
+                                     10ull,
+                                     100ull,
+                                     1000ull,
+                                     10000ull,
+                                     100000ull,
+                                     1000000ull,
+                                     10000000ull,
+                                     100000000ull,
+                                     1000000000ull,
+                                     10000000000ull,
+                                     100000000000ull,
+                                     1000000000000ull,
+                                     10000000000000ull,
+                                     100000000000000ull,
+                                     1000000000000000ull,
+                                     10000000000000000ull,
+                                     100000000000000000ull,
+                                     1000000000000000000ull,
+                                     10000000000000000000ull};
+  /* Digits from the bit length: log10(2) ~ 1233 / 4096. */
+  uint32_t t = ((64u - (uint32_t)__builtin_clzll(v | 1)) * 1233u) >> 12;
+  uint32_t n = t + (v >= pow10[t]) + (v == 0);
+  char* p = out + n;
+
+  while (v >= 100) {
+    uint32_t r = (uint32_t)(v % 100);
+
+    v /= 100;
+    *--p = pairs[2 * r + 1];
+    *--p = pairs[2 * r];
+  }
+  if (v >= 10) {
+    *--p = pairs[2 * v + 1];
+    *--p = pairs[2 * v];
+  } else {
+    *--p = (char)('0' + v);
+  }
   return n;
 }
 
@@ -138,6 +207,9 @@ enum {
   PMDCON__B_NL,
   PMDCON__DONE
 };
+
+/* How the current record goes out. */
+enum { PMDCON__TRY_ONE, PMDCON__SENT_ONE, PMDCON__FRAGMENTS };
 
 static inline void pmdcon__set(struct pmdcon_wire_enc* e, const void* p,
                                uint32_t len, uint8_t escape) {
@@ -240,21 +312,24 @@ static inline uint32_t pmdcon__emit(struct pmdcon_wire_enc* e, char* out,
       e->cur.len -= k;
       continue;
     }
-    while (n < cap && e->cur.len) {
-      uint8_t c = *e->cur.p++;
+    {
+      uint32_t room = cap - n < e->cur.len ? cap - n : e->cur.len;
+      uint32_t run = pmdcon__clean_run(e->cur.p, room);
+      uint8_t c;
 
+      memcpy(out + n, e->cur.p, run);
+      n += run;
+      e->cur.p += run;
+      e->cur.len -= run;
+      if (run == room) continue;
+      c = *e->cur.p++; /* needs escaping */
       e->cur.len--;
-      if (!pmdcon__needs_escape(c)) {
-        out[n++] = (char)c;
-        continue;
-      }
       e->pend[0] = '\\';
       e->pend[1] = 'x';
       e->pend[2] = hex[c >> 4];
       e->pend[3] = hex[c & 15];
       e->pend_len = 4;
-      e->pend_off = 0;
-      break; /* drained by the pend branch, across packets if need be */
+      e->pend_off = 0; /* drained by the pend branch, across packets */
     }
   }
   e->sent += n;
@@ -301,6 +376,80 @@ static inline void pmdcon__sysdata(struct pmdcon_wire_enc* e,
   e->sys_len = n;
 }
 
+/* Appends p[0..len) escaped at out[*n..cap); 0 if it does not fit. */
+static inline int pmdcon__put_escaped(char* out, uint32_t* n, uint32_t cap,
+                                      const uint8_t* p, uint32_t len) {
+  static const char hex[] = "0123456789abcdef";
+
+  for (;;) {
+    uint32_t run = pmdcon__clean_run(p, len);
+
+    if (*n + run > cap) return 0;
+    memcpy(out + *n, p, run);
+    *n += run;
+    if (run == len) return 1;
+    if (*n + 4 > cap) return 0;
+    out[(*n)++] = '\\';
+    out[(*n)++] = 'x';
+    out[(*n)++] = hex[p[run] >> 4];
+    out[(*n)++] = hex[p[run] & 15];
+    p += run + 1;
+    len -= run + 1;
+  }
+}
+
+/*
+ * The whole body written straight into out[n..cap) when it fits (the common
+ * case, without the resumable emitter); returns the new length or 0.
+ */
+static inline uint32_t pmdcon__put_body(struct pmdcon_wire_enc* e, char* out,
+                                        uint32_t n, uint32_t cap) {
+  const uint8_t* d = e->dict_start;
+  const uint8_t* entry;
+  uint32_t dl = e->rec->dict_len, len;
+
+  if (!pmdcon__put_escaped(out, &n, cap, e->text_start, e->rec->text_len) ||
+      n + 1 > cap)
+    return 0;
+  out[n++] = '\n';
+  while ((len = pmdcon__dict_next(&d, &dl, &entry)) != 0) {
+    if (n + 1 > cap) return 0;
+    out[n++] = ' ';
+    if (!pmdcon__put_escaped(out, &n, cap, entry, len) || n + 1 > cap) return 0;
+    out[n++] = '\n';
+  }
+  if (n + e->t->userdata_len + e->sys_len > cap) return 0;
+  n += pmdcon__put(out + n, e->t->userdata, e->t->userdata_len);
+  return n + pmdcon__put(out + n, e->sys, e->sys_len);
+}
+
+/* Back to the start of the record's body. */
+static inline void pmdcon__rewind(struct pmdcon_wire_enc* e) {
+  e->sent = 0;
+  e->pend_len = 0;
+  e->text = e->text_start;
+  e->text_len = e->rec->text_len;
+  e->dict = e->dict_start;
+  e->dict_len = e->rec->dict_len;
+  e->phase = PMDCON__TEXT;
+  pmdcon__set(e, e->text, e->text_len, 1);
+}
+
+/* Exact body length (escaped text, '\n', " entry\n" per dict entry,
+ * userdata, sysdata): the ncfrag total. Switches to fragments. */
+static inline void pmdcon__measure(struct pmdcon_wire_enc* e) {
+  const uint8_t* d = e->dict;
+  const uint8_t* entry;
+  uint32_t dl = e->dict_len, len;
+
+  e->body_len = pmdcon__escaped_len(e->text, e->text_len) + 1;
+  while ((len = pmdcon__dict_next(&d, &dl, &entry)) != 0)
+    e->body_len += pmdcon__escaped_len(entry, len) + 2;
+  e->body_len += e->t->userdata_len + e->sys_len;
+  e->mode = PMDCON__FRAGMENTS;
+  e->fragmented = 1;
+}
+
 /*
  * Start encoding one record for target t. msgid is the target's sysdata
  * counter (updated here). text and dict are the record's bytes (for a ring
@@ -312,19 +461,17 @@ static inline void pmdcon_wire_begin(struct pmdcon_wire_enc* e,
                                      uint32_t* msgid,
                                      const struct pmdcon_rec* rec,
                                      const void* text, const void* dict) {
-  uint32_t n = 0, msg_len;
+  uint32_t n = 0, raw;
   const uint8_t* d;
   const uint8_t* entry;
   uint32_t dl, len;
 
   e->t = t;
   e->chunk = t->chunk ? t->chunk : PMDCON_WIRE_CHUNK;
-  e->sent = 0;
-  e->pend_len = 0;
-  e->text = PMDCON_CAST(const uint8_t*, text);
-  e->text_len = rec->text_len;
-  e->dict = PMDCON_CAST(const uint8_t*, dict);
-  e->dict_len = rec->dict_len;
+  e->rec = rec;
+  e->text_start = PMDCON_CAST(const uint8_t*, text);
+  e->dict_start = PMDCON_CAST(const uint8_t*, dict);
+  pmdcon__rewind(e);
 
   if (!t->extended) {
     /* Basic: each line "[%5lu.%06lu] " + line + "\n", sliced into chunks. */
@@ -373,19 +520,20 @@ static inline void pmdcon_wire_begin(struct pmdcon_wire_enc* e,
 
   pmdcon__sysdata(e, rec, msgid);
 
-  /* Body length: escaped text, '\n', " entry\n" per dict entry, extradata. */
-  e->body_len = pmdcon__escaped_len(e->text, e->text_len) + 1;
+  /* Upstream sends one payload while msg + release + userdata + sysdata fit
+   * in a chunk. Escaping only adds bytes, so if the raw bytes do not fit, it
+   * fragments for sure; otherwise next() tries one payload and rewinds to
+   * fragments only if the escaped bytes overflow it. */
+  raw = e->hdr_len + 1 + e->text_len + 1 + t->userdata_len + e->sys_len;
   d = e->dict;
   dl = e->dict_len;
-  while ((len = pmdcon__dict_next(&d, &dl, &entry)) != 0)
-    e->body_len += pmdcon__escaped_len(entry, len) + 2;
-  e->body_len += t->userdata_len + e->sys_len;
-
-  /* Upstream: unfragmented while msg + release + userdata + sysdata fit. */
-  msg_len = e->hdr_len + 1 + e->body_len;
-  e->fragmented = msg_len > e->chunk;
-  e->phase = PMDCON__TEXT;
-  pmdcon__set(e, e->text, e->text_len, 1);
+  while ((len = pmdcon__dict_next(&d, &dl, &entry)) != 0) raw += len + 2;
+  if (raw > e->chunk) {
+    pmdcon__measure(e);
+  } else {
+    e->mode = PMDCON__TRY_ONE;
+    e->fragmented = 0;
+  }
 }
 
 /*
@@ -397,13 +545,16 @@ static inline uint32_t pmdcon_wire_next(struct pmdcon_wire_enc* e, char* out) {
   uint32_t n;
 
   if (!e->t->extended) return pmdcon__emit(e, out, e->chunk);
-  if (!e->fragmented) {
-    if (e->sent || e->phase == PMDCON__DONE) return 0;
+  if (e->mode == PMDCON__SENT_ONE) return 0;
+  if (e->mode == PMDCON__TRY_ONE) {
     n = pmdcon__put(out, e->hdr, e->hdr_len);
     out[n++] = ';';
-    n += pmdcon__emit(e, out + n, e->chunk - n);
-    e->phase = PMDCON__DONE;
-    return n;
+    n = pmdcon__put_body(e, out, n, e->chunk);
+    if (n) {
+      e->mode = PMDCON__SENT_ONE;
+      return n;
+    }
+    pmdcon__measure(e); /* escaping made it overflow: fragment after all */
   }
   if (e->sent >= e->body_len) return 0;
   n = pmdcon__put(out, e->hdr, e->hdr_len);

@@ -222,21 +222,22 @@ void Reassembler::Feed(const SourceKey& key, std::string_view payload,
   const uint32_t end = begin + static_cast<uint32_t>(p.body.size());
   std::copy(p.body.begin(), p.body.end(), pend.data.begin() + begin);
   ++pend.fragments;
-  // Merge [begin, end) into the covered intervals.
+  // Merge [begin, end) into the covered intervals, in place.
   auto& have = pend.have;
-  have.push_back({begin, end});
-  std::sort(have.begin(), have.end());
-  std::vector<std::pair<uint32_t, uint32_t>> merged;
+  have.insert(std::upper_bound(have.begin(), have.end(),
+                               std::make_pair(begin, end)),
+              {begin, end});
+  size_t w = 0;
   uint32_t covered = 0;
-  for (const auto& r : have) {
-    if (!merged.empty() && r.first <= merged.back().second) {
-      merged.back().second = std::max(merged.back().second, r.second);
+  for (size_t i = 0; i < have.size(); ++i) {
+    if (w > 0 && have[i].first <= have[w - 1].second) {
+      have[w - 1].second = std::max(have[w - 1].second, have[i].second);
     } else {
-      merged.push_back(r);
+      have[w++] = have[i];
     }
   }
-  for (const auto& r : merged) covered += r.second - r.first;
-  have = std::move(merged);
+  have.resize(w);
+  for (const auto& r : have) covered += r.second - r.first;
   pend.covered = covered;
   if (covered < pend.total) return;
 

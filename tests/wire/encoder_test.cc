@@ -454,3 +454,38 @@ TEST(WireReference, MatchesUpstreamAlgorithmOnRandomInputs) {
 
 }  // namespace
 }  // namespace pmdcon
+
+namespace pmdcon {
+namespace {
+
+TEST(WireInternal, UtoaMatchesPrintfAtEveryDigitBoundary) {
+  std::vector<uint64_t> values = {0, 1, 9, UINT64_MAX, UINT64_MAX - 1};
+  for (uint64_t p = 1; p <= 10000000000000000000ull; p *= 10) {
+    values.insert(values.end(), {p - 1, p, p + 1});
+    if (p > UINT64_MAX / 10) break;
+  }
+  for (uint64_t v : values) {
+    char got[24], want[24];
+    const uint32_t n = pmdcon__utoa(got, v);
+    std::snprintf(want, sizeof(want), "%llu",
+                  static_cast<unsigned long long>(v));
+    EXPECT_EQ(std::string(got, n), want);
+  }
+}
+
+TEST(WireInternal, CleanRunMatchesPerByteCheckForEveryByteAndPosition) {
+  for (int c = 0; c < 256; ++c) {
+    for (uint32_t pos = 0; pos < 20; ++pos) {
+      uint8_t buf[20];
+      std::memset(buf, 'a', sizeof(buf));
+      buf[pos] = static_cast<uint8_t>(c);
+      const uint32_t want =
+          pmdcon__needs_escape(static_cast<uint8_t>(c)) ? pos : 20;
+      ASSERT_EQ(pmdcon__clean_run(buf, 20), want)
+          << "byte " << c << " at " << pos;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pmdcon
