@@ -696,8 +696,10 @@ static inline uint32_t pmdcon_ring_read_burst(const struct pmdcon_ring* r,
       n--;
     }
     *lost = pmdcon_id_rid(t) - pmdcon_id_rid(start);
-    if (pmdcon_pos_diff(pmdcon_id_pos(c), pmdcon_id_pos(t)) < 0) {
-      c = t; /* stopped inside overwritten records: resume at the tail */
+    /* c came from the last copy's span: trustworthy only if that record
+     * survived. If none did, that span may be torn: resume at the tail. */
+    if (!n) {
+      c = t;
       rc = PMDCON_READ_OK;
     }
   }

@@ -173,7 +173,7 @@ static inline uint32_t pmdcon__utoa(char* out, uint64_t v) {
 }
 
 static inline uint32_t pmdcon__put(char* out, const char* s, uint32_t len) {
-  memcpy(out, s, len);
+  if (len) memcpy(out, s, len); /* s may be NULL when len is 0 */
   return len;
 }
 
@@ -385,7 +385,7 @@ static inline int pmdcon__put_escaped(char* out, uint32_t* n, uint32_t cap,
     uint32_t run = pmdcon__clean_run(p, len);
 
     if (*n + run > cap) return 0;
-    memcpy(out + *n, p, run);
+    if (run) memcpy(out + *n, p, run); /* p may be NULL when len is 0 */
     *n += run;
     if (run == len) return 1;
     if (*n + 4 > cap) return 0;

@@ -3,6 +3,7 @@
 // oracle options it is the judge of pmdcon's tests: it exits 1 when records
 // went missing, arrived malformed, or an expected seq range is incomplete.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -218,6 +219,18 @@ int main(int argc, char** argv) {
   }
   std::fflush(out);
   PrintSummary(reasm);
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu =
+      static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+      static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  uint64_t datagrams = 0;
+  reasm.ForEachSource([&](const wire::SourceKey&, const wire::SourceStats& st) {
+    datagrams += st.payloads;
+  });
+  std::fprintf(stderr, "%s: cpu %.3f s for %llu datagrams (%.2f us each)\n",
+               kTool.data(), cpu, static_cast<unsigned long long>(datagrams),
+               datagrams ? cpu * 1e6 / static_cast<double>(datagrams) : 0.0);
 
   // The oracle.
   int failures = 0;

@@ -143,31 +143,52 @@ int main(int argc, char** argv) {
   rec.prio = 6;
   rec.flags = PMDCON_REC_CPU | PMDCON_REC_COMM;
   std::strcpy(rec.comm, "wiresend");
-  std::vector<std::string> batch;
+  // Payloads are shuffled in groups of `window`, and sent in batches of
+  // kBatch (one sendmmsg, one pacing step).
+  constexpr size_t kBatch = 64;
+  std::vector<std::string> group, batch;
   uint64_t sent = 0, payloads_total = 0;
   timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
-  auto flush = [&] {
-    std::shuffle(batch.begin(), batch.end(), rng);
-    std::vector<mmsghdr> msgs(batch.size());
-    std::vector<iovec> iov(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) {
+  mmsghdr msgs[kBatch];
+  iovec iov[kBatch];
+  auto send_batch = [&](size_t& count) {
+    for (size_t i = 0; i < count; ++i) {
       iov[i] = {batch[i].data(), batch[i].size()};
       msgs[i] = {};
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
+    Pace(rate, payloads_total, start);
     size_t done = 0;
-    while (done < msgs.size()) {
-      const int n = sendmmsg(fd, msgs.data() + done, msgs.size() - done, 0);
+    while (done < count) {
+      const int n =
+          sendmmsg(fd, msgs + done, static_cast<unsigned>(count - done), 0);
       if (n < 0) {
         if (errno == ENOBUFS || errno == EAGAIN) continue;
         tools::Die(kTool, absl::ErrnoToStatus(errno, "sendmmsg"));
       }
       done += static_cast<size_t>(n);
     }
-    payloads_total += batch.size();
-    batch.clear();
+    payloads_total += count;
+    count = 0;
+  };
+  // Strings are reused: their capacity stays, so steady state allocates
+  // nothing per payload.
+  size_t group_n = 0, batch_n = 0;
+  group.resize(window);
+  batch.resize(kBatch);
+  auto flush_group = [&] {
+    std::shuffle(group.begin(), group.begin() + group_n, rng);
+    for (size_t i = 0; i < group_n; ++i) {
+      std::swap(batch[batch_n++], group[i]);
+      if (batch_n == kBatch) send_batch(batch_n);
+    }
+    group_n = 0;
+  };
+  auto add = [&](const char* p, uint32_t n) {
+    group[group_n++].assign(p, n);
+    if (group_n == window) flush_group();
   };
   char buf[PMDCON_WIRE_CHUNK];
   const uint64_t first = absl::GetFlag(FLAGS_seq_start);
@@ -184,16 +205,13 @@ int main(int argc, char** argv) {
     enc->Begin(rec, text.data(), "");
     while (uint32_t n = enc->Next(buf)) {
       if (skipped) continue;
-      batch.emplace_back(buf, n);
+      add(buf, n);
       ++sent;
-      if (dup && sent % dup == 0) batch.emplace_back(buf, n);
-      if (batch.size() >= window) {
-        Pace(rate, payloads_total, start);
-        flush();
-      }
+      if (dup && sent % dup == 0) add(buf, n);
     }
   }
-  flush();
+  flush_group();
+  send_batch(batch_n);
   close(fd);
   std::printf("payloads=%llu\n",
               static_cast<unsigned long long>(payloads_total));

@@ -224,9 +224,9 @@ void Reassembler::Feed(const SourceKey& key, std::string_view payload,
   ++pend.fragments;
   // Merge [begin, end) into the covered intervals, in place.
   auto& have = pend.have;
-  have.insert(std::upper_bound(have.begin(), have.end(),
-                               std::make_pair(begin, end)),
-              {begin, end});
+  have.insert(
+      std::upper_bound(have.begin(), have.end(), std::make_pair(begin, end)),
+      {begin, end});
   size_t w = 0;
   uint32_t covered = 0;
   for (size_t i = 0; i < have.size(); ++i) {

@@ -460,3 +460,47 @@ TEST(BootId, ParsesAndFormats) {
 
 }  // namespace
 }  // namespace pmdcon
+
+namespace pmdcon {
+namespace {
+
+// A burst that copied records which were then overwritten must not trust the
+// span it copied from them (it may be torn): the cursor resumes at the tail,
+// and every lost record is counted exactly once. (Found by the stress test.)
+TEST(RingBurst, TornSpanOfAnOverwrittenRecordIsNotFollowed) {
+  testing::GuardedRegion region(PMDCON_DATA_OFFSET + 4096);
+  pmdcon_ring r;
+  ASSERT_EQ(pmdcon_ring_format(&r, region.data(), region.size(),
+                               testing::TestBoot(1).data(), 3),
+            0);
+  uint64_t ids[4];
+  for (int i = 0; i < 4; ++i) {
+    ids[i] = r.hdr->head;
+    ASSERT_EQ(testing::WriteText(&r, static_cast<uint64_t>(i),
+                                 std::string(100, 'a' + i)),
+              1);
+  }
+  // Records 0 and 1 are "overwritten": the tail has moved to record 2, and
+  // record 1's span reads as a plausible but wrong value (torn).
+  auto* rec1 = reinterpret_cast<pmdcon_rec*>(
+      r.data + (pmdcon_id_pos(ids[1]) & (r.units - 1)) * 8);
+  rec1->span += 16;
+  r.hdr->tail = ids[2];
+  uint64_t cursor = ids[0], hint = ids[0];
+  alignas(8) static uint8_t buf[8192];
+  uint32_t skip, lost;
+  int stop;
+  uint32_t n = pmdcon_ring_read_burst(&r, &cursor, &hint, buf, sizeof(buf), 8,
+                                      &skip, &lost, &stop);
+  EXPECT_EQ(n, 0u);
+  EXPECT_EQ(lost, 2u);
+  EXPECT_EQ(cursor, ids[2]) << "resume at the tail, not at the torn span";
+  n = pmdcon_ring_read_burst(&r, &cursor, &hint, buf, sizeof(buf), 8, &skip,
+                             &lost, &stop);
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(lost, 0u);
+  EXPECT_EQ(reinterpret_cast<pmdcon_rec*>(buf + skip)->seq, 2u);
+}
+
+}  // namespace
+}  // namespace pmdcon

@@ -119,11 +119,12 @@ void RunStress(size_t region_size, uint64_t per_producer,
     }
     running.fetch_sub(1);
   };
+  // The reader's cursor exists before any record does (as the Consumer's).
+  uint64_t cursor = ring.hdr->tail;
   std::thread a(produce, 0), b(produce, 1);
   static Verifier v;  // large; one run at a time
   v = Verifier();
   auto& c = **consumer;
-  uint64_t cursor = ring.hdr->tail;
   auto poll = [&] {
     return reader == Reader::kConsumer ? c.Poll(v, 64)
                                        : ReadSingle(ring, &cursor, v);
@@ -134,6 +135,16 @@ void RunStress(size_t region_size, uint64_t per_producer,
   while (poll() > 0) {
   }
   c.FlushLoss(v);
+  if (reader == Reader::kSingleRecordC) {
+    // Drained: the cursor must have reached head, or records went unseen.
+    uint32_t dummy;
+    alignas(8) static uint8_t probe[140000];
+    uint64_t at = cursor;
+    const int rc = pmdcon_ring_read(&ring, &at, probe, sizeof(probe), &dummy);
+    EXPECT_EQ(cursor, ring.hdr->head)
+        << std::hex << "cursor " << cursor << " head " << ring.hdr->head
+        << " tail " << ring.hdr->tail << " last read rc " << std::dec << rc;
+  }
   const uint64_t all_dropped = dropped[0] + dropped[1];
   EXPECT_EQ(ring.hdr->dropped, all_dropped);
 
@@ -146,7 +157,13 @@ void RunStress(size_t region_size, uint64_t per_producer,
   }
   EXPECT_EQ(written[0] + written[1] + all_dropped, 2 * per_producer);
   EXPECT_EQ(v.records + v.lost, 2 * per_producer)
-      << "delivered " << v.records << " lost " << v.lost;
+      << "delivered " << v.records << " lost " << v.lost
+      << " (consumer: " << c.stats().records << " records, "
+      << c.stats().lost_overwritten << " overwritten, "
+      << c.stats().lost_dropped << " dropped; written "
+      << written[0] + written[1] << ", head rid "
+      << pmdcon_id_rid(ring.hdr->head) << ", cursor rid "
+      << pmdcon_id_rid(c.cursor()) << ")";
   EXPECT_GT(v.records, 0u);
   ::testing::Test::RecordProperty("delivered", std::to_string(v.records));
   ::testing::Test::RecordProperty("lost", std::to_string(v.lost));
