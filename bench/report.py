@@ -66,9 +66,33 @@ def ring_report(runs):
               f"-> >= 20 M/s {verdict(d >= 20)}")
 
 
+def wire_report(runs):
+    enc = find(runs, "BM_EncodeExtendedSysdata/128")
+    ref = find(runs, "BM_MemcpyPayload/230")
+    if enc and ref:
+        rate = 1e3 / enc["real_time"]
+        print(f"Wire encode, 128 B text, extended + all four sysdata fields: "
+              f"{enc['real_time']:.1f} ns/record = {rate:.1f} M records/s "
+              f"({enc['real_time'] / ref['real_time']:.0f}x a memcpy of the "
+              f"{enc['payload_bytes']:.0f}-byte payload, same run) "
+              f"-> >= 20 M/s {verdict(rate >= 20)}")
+    frag = find(runs, "BM_EncodeFragmented8K")
+    if frag:
+        print(f"Wire encode, 8 KB record: {frag['real_time']:.0f} ns/record, "
+              f"{frag['payloads_per_record']:.0f} payloads")
+    for size, what in ((128, "whole records"), (1800, "2 fragments each")):
+        dec = find(runs, f"BM_DecodeReassemble/{size}")
+        if dec:
+            rate = dec["items_per_second"] / 1e6
+            print(f"Decode + reassemble, {what}: {rate:.1f} M payloads/s "
+                  f"-> >= 5 M/s {verdict(rate >= 5)}")
+
+
 def main():
     runs = load(sys.argv[1:])
     ring_report(runs)
+    print()
+    wire_report(runs)
 
 
 if __name__ == "__main__":

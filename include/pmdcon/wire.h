@@ -124,52 +124,55 @@ static inline uint32_t pmdcon__escaped_len(const uint8_t* p, uint32_t len) {
   }
 }
 
-/* Decimal digits of v into out (no NUL); returns the count. Two digits per
- * step, written backwards in place: every record formats ~40 digits. */
-static inline uint32_t pmdcon__utoa(char* out, uint64_t v) {
-  static const char pairs[] =
-      "00010203040506070809101112131415161718192021222324252627282930313233"
-      "34353637383940414243444546474849505152535455565758596061626364656667"
-      "6869707172737475767778798081828384858687888990919293949596979899";
-  static const uint64_t pow10[20] = {1ull,
-                                     10ull,
-                                     100ull,
-                                     1000ull,
-                                     10000ull,
-                                     100000ull,
-                                     1000000ull,
-                                     10000000ull,
-                                     100000000ull,
-                                     1000000000ull,
-                                     10000000000ull,
-                                     100000000000ull,
-                                     1000000000000ull,
-                                     10000000000000ull,
-                                     100000000000000ull,
-                                     1000000000000000ull,
-                                     10000000000000000ull,
-                                     100000000000000000ull,
-                                     1000000000000000000ull,
-                                     10000000000000000000ull};
-  /* Digits from the bit length: log10(2) ~ 1233 / 4096. */
-  uint32_t t = ((64u - (uint32_t)__builtin_clzll(v | 1)) * 1233u) >> 12;
-  uint32_t n = t + (v >= pow10[t]) + (v == 0);
-  char* p = out + n;
+static const char pmdcon__pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
 
-  while (v >= 100) {
-    uint32_t r = (uint32_t)(v % 100);
+/* Exactly 4 digits of v < 10000, and exactly 8 of v < 10^8: 32-bit
+ * arithmetic, the two halves independent of each other. */
+static inline void pmdcon__put4(char* out, uint32_t v) {
+  memcpy(out, pmdcon__pairs + 2 * (v / 100), 2);
+  memcpy(out + 2, pmdcon__pairs + 2 * (v % 100), 2);
+}
+static inline void pmdcon__put8(char* out, uint32_t v) {
+  pmdcon__put4(out, v / 10000);
+  pmdcon__put4(out + 4, v % 10000);
+}
 
-    v /= 100;
-    *--p = pairs[2 * r + 1];
-    *--p = pairs[2 * r];
-  }
-  if (v >= 10) {
-    *--p = pairs[2 * v + 1];
-    *--p = pairs[2 * v];
-  } else {
-    *--p = (char)('0' + v);
-  }
+/* Decimal digits of v < 10^8 into out; returns the count. */
+static inline uint32_t pmdcon__utoa8(char* out, uint32_t v) {
+  char tmp[8];
+  uint32_t n = v >= 10000000  ? 8
+               : v >= 1000000 ? 7
+               : v >= 100000  ? 6
+               : v >= 10000   ? 5
+               : v >= 1000    ? 4
+               : v >= 100     ? 3
+               : v >= 10      ? 2
+                              : 1;
+
+  pmdcon__put8(tmp, v);
+  memcpy(out, tmp + 8 - n, n);
   return n;
+}
+
+/* Decimal digits of v into out (no NUL); returns the count. Every record
+ * formats ~40 digits (seq, timestamp, msgid...): blocks of 8 digits in 32-bit
+ * arithmetic keep the chain of divisions short. */
+static inline uint32_t pmdcon__utoa(char* out, uint64_t v) {
+  uint32_t n;
+
+  if (v < 100000000u) return pmdcon__utoa8(out, (uint32_t)v);
+  if (v < 10000000000000000ull) {
+    n = pmdcon__utoa8(out, (uint32_t)(v / 100000000u));
+  } else {
+    n = pmdcon__utoa8(out, (uint32_t)(v / 10000000000000000ull));
+    pmdcon__put8(out + n, (uint32_t)(v / 100000000u % 100000000u));
+    n += 8;
+  }
+  pmdcon__put8(out + n, (uint32_t)(v % 100000000u));
+  return n + 8;
 }
 
 static inline uint32_t pmdcon__put(char* out, const char* s, uint32_t len) {
@@ -359,7 +362,8 @@ static inline void pmdcon__sysdata(struct pmdcon_wire_enc* e,
 
     while (len < PMDCON_COMM_LEN && rec->comm[len]) len++;
     n += pmdcon__put(s + n, " taskname=", 10);
-    n += pmdcon__put(s + n, rec->comm, len);
+    memcpy(s + n, rec->comm, PMDCON_COMM_LEN); /* fixed size: inlined */
+    n += len;
     s[n++] = '\n';
   }
   if (t->sysdata & PMDCON_SYSDATA_RELEASE) {
@@ -374,6 +378,20 @@ static inline void pmdcon__sysdata(struct pmdcon_wire_enc* e,
     s[n++] = '\n';
   }
   e->sys_len = n;
+}
+
+/*
+ * Copy one of the encoder's own buffers (hdr, sys: at least 64 readable
+ * bytes) into out, which has room for `room` bytes. Short ones are copied as
+ * a fixed 64 bytes, which the compiler inlines; the surplus is overwritten.
+ */
+static inline uint32_t pmdcon__put_own(char* out, const char* s, uint32_t len,
+                                       uint32_t room) {
+  if (len <= 64 && room >= 64) {
+    memcpy(out, s, 64);
+    return len;
+  }
+  return pmdcon__put(out, s, len);
 }
 
 /* Appends p[0..len) escaped at out[*n..cap); 0 if it does not fit. */
@@ -420,7 +438,7 @@ static inline uint32_t pmdcon__put_body(struct pmdcon_wire_enc* e, char* out,
   }
   if (n + e->t->userdata_len + e->sys_len > cap) return 0;
   n += pmdcon__put(out + n, e->t->userdata, e->t->userdata_len);
-  return n + pmdcon__put(out + n, e->sys, e->sys_len);
+  return n + pmdcon__put_own(out + n, e->sys, e->sys_len, cap - n);
 }
 
 /* Back to the start of the record's body. */
@@ -547,7 +565,7 @@ static inline uint32_t pmdcon_wire_next(struct pmdcon_wire_enc* e, char* out) {
   if (!e->t->extended) return pmdcon__emit(e, out, e->chunk);
   if (e->mode == PMDCON__SENT_ONE) return 0;
   if (e->mode == PMDCON__TRY_ONE) {
-    n = pmdcon__put(out, e->hdr, e->hdr_len);
+    n = pmdcon__put_own(out, e->hdr, e->hdr_len, e->chunk);
     out[n++] = ';';
     n = pmdcon__put_body(e, out, n, e->chunk);
     if (n) {

@@ -437,7 +437,7 @@ TEST(WireReference, MatchesUpstreamAlgorithmOnRandomInputs) {
   std::mt19937_64 rng(20261121);
   const int cases = std::getenv("PMDCON_WIRE_CASES")
                         ? std::atoi(std::getenv("PMDCON_WIRE_CASES"))
-                        : 20000;
+                        : 100000;
   for (int i = 0; i < cases; ++i) {
     const Format f = RandomFormat(rng);
     Encoder e = Make(f);
