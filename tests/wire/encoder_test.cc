@@ -474,15 +474,19 @@ TEST(WireInternal, UtoaMatchesPrintfAtEveryDigitBoundary) {
 }
 
 TEST(WireInternal, CleanRunMatchesPerByteCheckForEveryByteAndPosition) {
+  // 40 bytes: the 16-byte (SSE2), 8-byte (SWAR) and byte-wise steps all see
+  // every byte value at every offset, for several lengths.
   for (int c = 0; c < 256; ++c) {
-    for (uint32_t pos = 0; pos < 20; ++pos) {
-      uint8_t buf[20];
+    for (uint32_t pos = 0; pos < 40; ++pos) {
+      uint8_t buf[40];
       std::memset(buf, 'a', sizeof(buf));
       buf[pos] = static_cast<uint8_t>(c);
       const uint32_t want =
-          pmdcon__needs_escape(static_cast<uint8_t>(c)) ? pos : 20;
-      ASSERT_EQ(pmdcon__clean_run(buf, 20), want)
-          << "byte " << c << " at " << pos;
+          pmdcon__needs_escape(static_cast<uint8_t>(c)) ? pos : 40;
+      for (uint32_t len = 0; len <= 40; ++len) {
+        ASSERT_EQ(pmdcon__clean_run(buf, len), std::min(want, len))
+            << "byte " << c << " at " << pos << ", length " << len;
+      }
     }
   }
 }
