@@ -7,6 +7,7 @@ PMDCON_PACKAGES=(
   libabsl-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev
   dpdk dpdk-dev libdpdk-dev
   socat iproute2
+  linux-headers-amd64 make
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

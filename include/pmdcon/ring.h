@@ -462,7 +462,7 @@ static inline int pmdcon__push_tail(struct pmdcon_ring* r, uint32_t target) {
       ok = pmdcon__span_ok(r, t, wrapped, span);
     }
     if (ok) {
-      PMDCON_CAS(&hdr->tail, t, pmdcon__next_id(t, span));
+      (void)PMDCON_CAS(&hdr->tail, t, pmdcon__next_id(t, span));
     } else if (PMDCON_LOAD_ACQ(&hdr->tail) == t) {
       return 0; /* not raced by another producer: truly blocked */
     }
