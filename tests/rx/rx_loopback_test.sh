@@ -98,7 +98,21 @@ wait_rx
 [ "$rc" = 1 ] || fail "malformed must fail"
 grep -q 'records 1, .*malformed 2' "$dir/bad.err" || fail "malformed counts: $(cat "$dir/bad.err")"
 
-# 8. CLI errors: exit 2 with a message naming the flag.
+# 8. SIGUSR1 prints the summary while running; SIGTERM stops it cleanly.
+start_rx usr1 --listen=127.0.0.1:$port --quiet --duration=30
+"$send" --to=127.0.0.1:$port --count=7 >/dev/null
+for _ in $(seq 50); do
+  kill -USR1 "$rx_pid"
+  sleep 0.1
+  grep -q 'records 7,' "$dir/usr1.err" && break
+done
+grep -q 'records 7,' "$dir/usr1.err" || fail "no summary on SIGUSR1: $(cat "$dir/usr1.err")"
+kill -TERM "$rx_pid"
+wait_rx
+[ "$rc" = 0 ] || fail "SIGTERM should exit 0 (rc $rc)"
+[ "$(grep -c 'records 7,' "$dir/usr1.err")" -ge 2 ] || fail "summary again at exit"
+
+# 9. CLI errors: exit 2 with a message naming the flag.
 set +e
 msg=$("$rx" --listen=127.0.0.1:notaport 2>&1); rc=$?
 msg2=$("$rx" --format=xml 2>&1); rc2=$?
