@@ -1,0 +1,454 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <initializer_list>
+#include <map>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/strings.h"
+#include "wire/decoder.h"
+
+namespace pmdcon::config {
+namespace {
+
+using Keys = std::initializer_list<std::string_view>;
+
+// Walks the YAML tree; errors carry "file:line:col: path: message".
+class Walker {
+ public:
+  explicit Walker(std::string_view file) : file_(file) {}
+
+  absl::Status Error(const YAML::Node& n, std::string_view path,
+                     std::string_view msg) const {
+    const YAML::Mark m = n.Mark();
+    return ErrorAt(m.line, m.column, path, msg);
+  }
+  absl::Status ErrorAt(int line, int col, std::string_view path,
+                       std::string_view msg) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_, ":", line + 1, ":", col + 1, ": ", AsAbsl(path),
+                     path.empty() ? "" : ": ", AsAbsl(msg)));
+  }
+
+  // A mapping whose keys are all in `allowed`.
+  absl::Status Map(const YAML::Node& n, std::string_view path,
+                   Keys allowed) const {
+    if (!n.IsMap()) return Error(n, path, "expected a mapping");
+    for (const auto& kv : n) {
+      const std::string key = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::vector<std::string> names(allowed.begin(), allowed.end());
+        return Error(kv.first, Join(path, key),
+                     absl::StrCat("unknown key (expected one of: ",
+                                  absl::StrJoin(names, ", "), ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Scalar(const YAML::Node& n, std::string_view path,
+                      std::string* out) const {
+    if (!n.IsScalar()) return Error(n, path, "expected a single value");
+    *out = n.Scalar();
+    return absl::OkStatus();
+  }
+
+  absl::Status Bool(const YAML::Node& n, std::string_view path,
+                    bool* out) const {
+    std::string s;
+    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
+    if (s == "true") {
+      *out = true;
+    } else if (s == "false") {
+      *out = false;
+    } else {
+      return Error(n, path, absl::StrCat("\"", s, "\" is not true or false"));
+    }
+    return absl::OkStatus();
+  }
+
+  template <typename T>
+  absl::Status Uint(const YAML::Node& n, std::string_view path, uint64_t min,
+                    uint64_t max, T* out) const {
+    std::string s;
+    uint64_t v = 0;
+    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
+    if (!wire::ParseDecimal(s, &v)) {
+      return Error(n, path, absl::StrCat("\"", s, "\" is not a whole number"));
+    }
+    if (v < min || v > max) {
+      return Error(n, path,
+                   absl::StrCat(v, " is out of range (", min, "..", max, ")"));
+    }
+    *out = static_cast<T>(v);
+    return absl::OkStatus();
+  }
+
+  absl::Status Ip(const YAML::Node& n, std::string_view path,
+                  packet::IpAddr* out) const {
+    std::string s;
+    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
+    auto ip = packet::ParseIp(s);
+    if (!ip.ok()) return Error(n, path, std::string(ip.status().message()));
+    *out = *ip;
+    return absl::OkStatus();
+  }
+
+  absl::Status Mac(const YAML::Node& n, std::string_view path,
+                   packet::Mac* out) const {
+    std::string s;
+    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
+    auto mac = packet::ParseMac(s);
+    if (!mac.ok()) return Error(n, path, std::string(mac.status().message()));
+    *out = *mac;
+    return absl::OkStatus();
+  }
+
+  // One of `names`; *out is its index.
+  absl::Status OneOf(const YAML::Node& n, std::string_view path, Keys names,
+                     int* out) const {
+    std::string s;
+    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
+    int i = 0;
+    for (std::string_view name : names) {
+      if (s == name) {
+        *out = i;
+        return absl::OkStatus();
+      }
+      ++i;
+    }
+    std::vector<std::string> all(names.begin(), names.end());
+    return Error(
+        n, path,
+        absl::StrCat("\"", s, "\" is not one of: ", absl::StrJoin(all, ", ")));
+  }
+
+  absl::Status Strings(const YAML::Node& n, std::string_view path,
+                       std::vector<std::string>* out) const {
+    if (!n.IsSequence()) return Error(n, path, "expected a list");
+    out->clear();
+    for (size_t i = 0; i < n.size(); ++i) {
+      std::string s;
+      if (absl::Status st = Scalar(n[i], Index(path, i), &s); !st.ok())
+        return st;
+      out->push_back(s);
+    }
+    return absl::OkStatus();
+  }
+
+  static std::string Join(std::string_view path, std::string_view key) {
+    return path.empty() ? std::string(key)
+                        : absl::StrCat(AsAbsl(path), ".", AsAbsl(key));
+  }
+  static std::string Index(std::string_view path, size_t i) {
+    return absl::StrCat(AsAbsl(path), "[", i, "]");
+  }
+
+ private:
+  std::string file_;
+};
+
+#define PMDCON_TRY(expr)                      \
+  do {                                        \
+    if (absl::Status s_ = (expr); !s_.ok()) { \
+      return s_;                              \
+    }                                         \
+  } while (false)
+
+absl::Status ParseEal(const Walker& w, const YAML::Node& n, Eal* eal) {
+  PMDCON_TRY(w.Map(n, "eal",
+                   {"lcores", "main_lcore", "tx_lcore", "memory_mb",
+                    "hugepages", "vdevs", "pci_allow", "extra_args"}));
+  if (n["lcores"]) {
+    const YAML::Node& l = n["lcores"];
+    if (!l.IsSequence() || l.size() == 0) {
+      return w.Error(l, "eal.lcores", "expected a non-empty list of lcore ids");
+    }
+    eal->lcores.clear();
+    for (size_t i = 0; i < l.size(); ++i) {
+      uint32_t id;
+      PMDCON_TRY(w.Uint(l[i], Walker::Index("eal.lcores", i), 0, 1023, &id));
+      eal->lcores.push_back(id);
+    }
+  }
+  if (n["main_lcore"])
+    PMDCON_TRY(
+        w.Uint(n["main_lcore"], "eal.main_lcore", 0, 1023, &eal->main_lcore));
+  if (n["tx_lcore"])
+    PMDCON_TRY(w.Uint(n["tx_lcore"], "eal.tx_lcore", 0, 1023, &eal->tx_lcore));
+  if (n["memory_mb"])
+    PMDCON_TRY(
+        w.Uint(n["memory_mb"], "eal.memory_mb", 16, 65536, &eal->memory_mb));
+  if (n["hugepages"])
+    PMDCON_TRY(w.Bool(n["hugepages"], "eal.hugepages", &eal->hugepages));
+  if (n["vdevs"]) PMDCON_TRY(w.Strings(n["vdevs"], "eal.vdevs", &eal->vdevs));
+  if (n["pci_allow"])
+    PMDCON_TRY(w.Strings(n["pci_allow"], "eal.pci_allow", &eal->pci_allow));
+  if (n["extra_args"])
+    PMDCON_TRY(w.Strings(n["extra_args"], "eal.extra_args", &eal->extra_args));
+  const YAML::Node& at = n["tx_lcore"] ? n["tx_lcore"] : n;
+  if (eal->tx_lcore == eal->main_lcore) {
+    return w.Error(
+        at, "eal.tx_lcore",
+        absl::StrCat("must differ from eal.main_lcore (", eal->main_lcore,
+                     "): TX needs a core of its own"));
+  }
+  for (auto [id, name] : {std::pair{eal->main_lcore, "eal.main_lcore"},
+                          std::pair{eal->tx_lcore, "eal.tx_lcore"}}) {
+    if (std::find(eal->lcores.begin(), eal->lcores.end(), id) ==
+        eal->lcores.end()) {
+      const std::string_view key = std::string_view(name).substr(4);
+      return w.Error(n[std::string(key)] ? n[std::string(key)] : n, name,
+                     absl::StrCat("lcore ", id, " is not in eal.lcores"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParsePort(const Walker& w, const YAML::Node& n, Port* port) {
+  PMDCON_TRY(w.Map(n, "port",
+                   {"id", "rx_queue_size", "tx_queue_size", "mtu", "src_mac",
+                    "src_ipv4", "src_ipv6"}));
+  if (n["id"]) PMDCON_TRY(w.Uint(n["id"], "port.id", 0, 1023, &port->id));
+  if (n["rx_queue_size"])
+    PMDCON_TRY(w.Uint(n["rx_queue_size"], "port.rx_queue_size", 64, 16384,
+                      &port->rx_queue_size));
+  if (n["tx_queue_size"])
+    PMDCON_TRY(w.Uint(n["tx_queue_size"], "port.tx_queue_size", 64, 16384,
+                      &port->tx_queue_size));
+  if (n["mtu"])
+    PMDCON_TRY(w.Uint(n["mtu"], "port.mtu", 1280, 9000, &port->mtu));
+  if (n["src_mac"]) {
+    packet::Mac mac;
+    PMDCON_TRY(w.Mac(n["src_mac"], "port.src_mac", &mac));
+    port->src_mac = mac;
+  }
+  for (auto [key, family, slot] :
+       {std::tuple{"src_ipv4", 4, &port->src_ipv4},
+        std::tuple{"src_ipv6", 6, &port->src_ipv6}}) {
+    if (!n[key]) continue;
+    packet::IpAddr ip;
+    const std::string path = absl::StrCat("port.", key);
+    PMDCON_TRY(w.Ip(n[key], path, &ip));
+    if (ip.family != family) {
+      return w.Error(n[key], path,
+                     absl::StrCat(packet::FormatIp(ip), " is not an IPv",
+                                  family, " address"));
+    }
+    *slot = ip;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseSource(const Walker& w, const YAML::Node& n, Source* src) {
+  PMDCON_TRY(w.Map(n, "source", {"type", "path", "start"}));
+  int type = 0, start = 0;
+  if (n["type"])
+    PMDCON_TRY(
+        w.OneOf(n["type"], "source.type", {"device", "file", "kmsg"}, &type));
+  src->type = static_cast<SourceType>(type);
+  if (n["start"])
+    PMDCON_TRY(w.OneOf(n["start"], "source.start",
+                       {"transmitted", "oldest", "newest"}, &start));
+  src->start = static_cast<StartAt>(start);
+  if (n["path"]) {
+    PMDCON_TRY(w.Scalar(n["path"], "source.path", &src->path));
+  } else if (src->type == SourceType::kFile) {
+    return w.Error(n, "source.path", "required for a file-backed ring");
+  } else {
+    src->path = src->type == SourceType::kKmsg ? "/dev/kmsg" : "/dev/pmdcon";
+  }
+  if (src->path.empty() || src->path[0] != '/') {
+    return w.Error(n["path"] ? n["path"] : n, "source.path",
+                   "must be an absolute path");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
+                         const std::string& path, const Port& port, Target* t) {
+  PMDCON_TRY(w.Map(n, path,
+                   {"name", "enabled", "dst_ip", "dst_port", "src_port",
+                    "dst_mac", "gateway", "format", "release", "time_prefix",
+                    "userdata", "sysdata", "max_level", "rate_limit"}));
+  auto at = [&](std::string_view key) { return Walker::Join(path, key); };
+  if (!n["name"]) return w.Error(n, at("name"), "required");
+  PMDCON_TRY(w.Scalar(n["name"], at("name"), &t->name));
+  if (t->name.empty())
+    return w.Error(n["name"], at("name"), "must not be empty");
+  if (n["enabled"])
+    PMDCON_TRY(w.Bool(n["enabled"], at("enabled"), &t->enabled));
+  if (!n["dst_ip"]) return w.Error(n, at("dst_ip"), "required");
+  PMDCON_TRY(w.Ip(n["dst_ip"], at("dst_ip"), &t->dst_ip));
+  if (n["dst_port"])
+    PMDCON_TRY(w.Uint(n["dst_port"], at("dst_port"), 1, 65535, &t->dst_port));
+  if (n["src_port"])
+    PMDCON_TRY(w.Uint(n["src_port"], at("src_port"), 1, 65535, &t->src_port));
+  if (n["dst_mac"]) {
+    std::string s;
+    PMDCON_TRY(w.Scalar(n["dst_mac"], at("dst_mac"), &s));
+    if (s != "resolve") {
+      packet::Mac mac;
+      PMDCON_TRY(w.Mac(n["dst_mac"], at("dst_mac"), &mac));
+      t->dst_mac = mac;
+    }
+  }
+  if (n["gateway"]) {
+    packet::IpAddr gw;
+    PMDCON_TRY(w.Ip(n["gateway"], at("gateway"), &gw));
+    if (gw.family != t->dst_ip.family) {
+      return w.Error(n["gateway"], at("gateway"),
+                     "must be of the same IP version as dst_ip");
+    }
+    t->gateway = gw;
+  }
+  const bool v6 = t->dst_ip.family == 6;
+  if ((v6 && !port.src_ipv6) || (!v6 && !port.src_ipv4)) {
+    return w.Error(
+        n["dst_ip"], at("dst_ip"),
+        absl::StrCat(packet::FormatIp(t->dst_ip), " is IPv", v6 ? 6 : 4,
+                     " but port.src_ipv", v6 ? 6 : 4, " is not set"));
+  }
+  int format = 0;
+  if (n["format"])
+    PMDCON_TRY(
+        w.OneOf(n["format"], at("format"), {"extended", "basic"}, &format));
+  t->format.extended = format == 0;
+  if (n["release"])
+    PMDCON_TRY(w.Bool(n["release"], at("release"), &t->format.release));
+  if (n["time_prefix"])
+    PMDCON_TRY(
+        w.Bool(n["time_prefix"], at("time_prefix"), &t->format.time_prefix));
+  if (n["userdata"]) {
+    const YAML::Node& u = n["userdata"];
+    if (!u.IsMap())
+      return w.Error(u, at("userdata"), "expected a mapping of key: value");
+    for (const auto& kv : u) {  // in document order, as configured
+      std::string value;
+      PMDCON_TRY(w.Scalar(
+          kv.second, Walker::Join(at("userdata"), kv.first.Scalar()), &value));
+      t->format.userdata.push_back({kv.first.Scalar(), value});
+    }
+  }
+  if (n["sysdata"]) {
+    const YAML::Node& s = n["sysdata"];
+    if (!s.IsSequence()) return w.Error(s, at("sysdata"), "expected a list");
+    for (size_t i = 0; i < s.size(); ++i) {
+      int f;
+      PMDCON_TRY(w.OneOf(s[i], Walker::Index(at("sysdata"), i),
+                         {"cpu", "taskname", "release", "msgid"}, &f));
+      t->format.sysdata |= static_cast<uint8_t>(1u << f);
+    }
+  }
+  if (n["max_level"]) {
+    const YAML::Node& l = n["max_level"];
+    std::string s;
+    PMDCON_TRY(w.Scalar(l, at("max_level"), &s));
+    int level;
+    if (!s.empty() && s[0] >= '0' && s[0] <= '9') {
+      PMDCON_TRY(w.Uint(l, at("max_level"), 0, 7, &t->max_level));
+    } else {
+      PMDCON_TRY(w.OneOf(l, at("max_level"),
+                         {"emerg", "alert", "crit", "err", "warning", "notice",
+                          "info", "debug"},
+                         &level));
+      t->max_level = static_cast<uint32_t>(level);
+    }
+  }
+  if (n["rate_limit"]) {
+    const YAML::Node& r = n["rate_limit"];
+    PMDCON_TRY(w.Map(r, at("rate_limit"), {"records_per_s", "burst"}));
+    if (r["records_per_s"])
+      PMDCON_TRY(w.Uint(r["records_per_s"], at("rate_limit.records_per_s"), 1,
+                        100000000, &t->rate_limit.records_per_s));
+    if (r["burst"])
+      PMDCON_TRY(w.Uint(r["burst"], at("rate_limit.burst"), 1, 100000000,
+                        &t->rate_limit.burst));
+    if (!t->rate_limit.records_per_s)
+      return w.Error(r, at("rate_limit.records_per_s"), "required");
+    if (!t->rate_limit.burst) t->rate_limit.burst = t->rate_limit.records_per_s;
+  }
+  // The format's own rules (release needs extended, userdata limits...); the
+  // release string is the running kernel's, known only at run time.
+  wire::Format check = t->format;
+  check.release_str = "0";
+  if (absl::Status st = wire::Validate(check); !st.ok()) {
+    std::string_view msg(st.message().data(), st.message().size());
+    const std::string_view field = msg.substr(0, msg.find_first_of(".[:"));
+    const std::string_view rest = msg.substr(msg.find(": ") + 2);
+    const std::string key(field);
+    const std::string where(msg.substr(0, msg.find(": ")));
+    return w.Error(n[key] ? n[key] : n, at(where), rest);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseStats(const Walker& w, const YAML::Node& n, Stats* st) {
+  PMDCON_TRY(w.Map(n, "stats", {"interval_s", "telemetry"}));
+  if (n["interval_s"])
+    PMDCON_TRY(
+        w.Uint(n["interval_s"], "stats.interval_s", 0, 86400, &st->interval_s));
+  if (n["telemetry"])
+    PMDCON_TRY(w.Bool(n["telemetry"], "stats.telemetry", &st->telemetry));
+  return absl::OkStatus();
+}
+
+absl::Status ParseAll(const Walker& w, const YAML::Node& root, Config* c) {
+  if (!root.IsMap())
+    return w.Error(root, "", "expected a mapping at the top level");
+  PMDCON_TRY(w.Map(root, "", {"eal", "port", "source", "targets", "stats"}));
+  if (root["eal"]) PMDCON_TRY(ParseEal(w, root["eal"], &c->eal));
+  if (root["port"]) PMDCON_TRY(ParsePort(w, root["port"], &c->port));
+  if (root["source"]) PMDCON_TRY(ParseSource(w, root["source"], &c->source));
+  if (root["stats"]) PMDCON_TRY(ParseStats(w, root["stats"], &c->stats));
+  const YAML::Node& ts = root["targets"];
+  if (!ts || !ts.IsSequence() || ts.size() == 0) {
+    return w.Error(ts ? ts : root, "targets",
+                   "at least one target is required");
+  }
+  std::map<std::string, size_t> names;
+  for (size_t i = 0; i < ts.size(); ++i) {
+    Target t;
+    const std::string path = Walker::Index("targets", i);
+    PMDCON_TRY(ParseTarget(w, ts[i], path, c->port, &t));
+    if (auto [it, fresh] = names.emplace(t.name, i); !fresh) {
+      return w.Error(ts[i]["name"], path + ".name",
+                     absl::StrCat("duplicate name \"", t.name,
+                                  "\" (also targets[", it->second, "])"));
+    }
+    c->targets.push_back(std::move(t));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string_view SourceTypeName(SourceType t) {
+  switch (t) {
+    case SourceType::kDevice:
+      return "device";
+    case SourceType::kFile:
+      return "file";
+    case SourceType::kKmsg:
+      return "kmsg";
+  }
+  return "?";
+}
+
+absl::StatusOr<Config> Parse(std::string_view yaml, std::string_view file) {
+  Walker w(file);
+  Config c;
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml));
+    if (absl::Status st = ParseAll(w, root, &c); !st.ok()) return st;
+  } catch (const YAML::Exception& e) {
+    return w.ErrorAt(e.mark.line, e.mark.column, "", e.msg);
+  }
+  return c;
+}
+
+}  // namespace pmdcon::config

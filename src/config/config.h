@@ -1,0 +1,90 @@
+// pmdcon's configuration: YAML text -> a validated Config. Every error names
+// the file, the line:column and the field path:
+//   pmdcon.yaml:12:14: targets[1].dst_mac: "zz" is not a MAC address
+// The only layer that includes yaml-cpp; it reads no files (the caller does).
+// The reference is config/pmdcon.yaml and docs/operations.md.
+#ifndef PMDCON_CONFIG_CONFIG_H_
+#define PMDCON_CONFIG_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "packet/udp_frame.h"
+#include "wire/encoder.h"
+
+namespace pmdcon::config {
+
+struct Eal {
+  std::vector<uint32_t> lcores = {0, 1};
+  uint32_t main_lcore = 0;
+  uint32_t tx_lcore = 1;
+  uint32_t memory_mb = 256;
+  bool hugepages = false;  // false: --no-huge
+  std::vector<std::string> vdevs;
+  std::vector<std::string> pci_allow;  // empty: --no-pci
+  std::vector<std::string> extra_args;
+};
+
+struct Port {
+  uint16_t id = 0;
+  uint16_t rx_queue_size = 1024;
+  uint16_t tx_queue_size = 1024;
+  uint16_t mtu = 1500;
+  std::optional<packet::Mac> src_mac;  // default: the port's own
+  std::optional<packet::IpAddr> src_ipv4;
+  std::optional<packet::IpAddr> src_ipv6;
+};
+
+enum class SourceType { kDevice, kFile, kKmsg };
+enum class StartAt { kTransmitted, kOldest, kNewest };
+
+struct Source {
+  SourceType type = SourceType::kDevice;
+  std::string path = "/dev/pmdcon";  // default follows the type
+  StartAt start = StartAt::kTransmitted;
+};
+
+struct RateLimit {
+  uint32_t records_per_s = 0;  // 0: no limit
+  uint32_t burst = 0;
+};
+
+struct Target {
+  std::string name;
+  bool enabled = true;
+  packet::IpAddr dst_ip;
+  uint16_t dst_port = 6666;
+  uint16_t src_port = 6665;
+  std::optional<packet::Mac> dst_mac;     // unset: resolve (ARP / NDP)
+  std::optional<packet::IpAddr> gateway;  // resolve this instead of dst_ip
+  wire::Format format;     // extended, release, time prefix, sysdata, userdata
+  uint32_t max_level = 7;  // send records of this level or more severe
+  RateLimit rate_limit;
+};
+
+struct Stats {
+  uint32_t interval_s = 10;  // 0: no periodic log line
+  bool telemetry = true;
+};
+
+struct Config {
+  Eal eal;
+  Port port;
+  Source source;
+  std::vector<Target> targets;
+  Stats stats;
+};
+
+// Parses and validates `yaml`; `file` only names it in errors.
+// InvalidArgument on any problem.
+absl::StatusOr<Config> Parse(std::string_view yaml, std::string_view file);
+
+std::string_view SourceTypeName(SourceType t);
+
+}  // namespace pmdcon::config
+
+#endif  // PMDCON_CONFIG_CONFIG_H_

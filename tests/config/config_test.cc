@@ -1,0 +1,196 @@
+// The configuration: the documented example parses, defaults are sane, and
+// every class of error names the file, line:column and field path.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace pmdcon::config {
+namespace {
+
+constexpr char kMinimal[] =
+    "port: {src_ipv4: 10.99.0.1}\n"
+    "targets:\n"
+    "  - name: a\n"
+    "    dst_ip: 10.99.0.2\n";
+
+TEST(Config, DocumentedExampleParses) {
+  const char* path = std::getenv("PMDCON_EXAMPLE_CONFIG");
+  ASSERT_NE(path, nullptr);
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto c = Parse(ss.str(), "pmdcon.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->targets.size(), 1u);
+  const Target& t = c->targets[0];
+  EXPECT_EQ(t.name, "collector");
+  EXPECT_EQ(packet::FormatIp(t.dst_ip), "10.99.0.2");
+  EXPECT_FALSE(t.dst_mac.has_value()) << "resolve";
+  ASSERT_EQ(t.format.userdata.size(), 2u);
+  EXPECT_EQ(t.format.userdata[0].key, "host");  // document order kept
+  EXPECT_EQ(t.format.userdata[1].key, "rack");
+  EXPECT_EQ(t.format.sysdata, 0xf);
+  EXPECT_EQ(t.max_level, 7u);
+  EXPECT_EQ(c->eal.vdevs,
+            std::vector<std::string>{"net_af_packet0,iface=veth-pmdcon"});
+  EXPECT_EQ(c->source.path, "/dev/pmdcon");
+}
+
+TEST(Config, DefaultsAreSane) {
+  auto c = Parse(kMinimal, "min.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->eal.main_lcore, 0u);
+  EXPECT_EQ(c->eal.tx_lcore, 1u);
+  EXPECT_FALSE(c->eal.hugepages);
+  EXPECT_EQ(c->source.type, SourceType::kDevice);
+  EXPECT_EQ(c->source.start, StartAt::kTransmitted);
+  const Target& t = c->targets[0];
+  EXPECT_TRUE(t.enabled);
+  EXPECT_EQ(t.dst_port, 6666);
+  EXPECT_EQ(t.src_port, 6665);
+  EXPECT_TRUE(t.format.extended);
+  EXPECT_FALSE(t.format.release);
+  EXPECT_EQ(t.format.sysdata, 0);
+  EXPECT_EQ(t.rate_limit.records_per_s, 0u);
+  EXPECT_EQ(c->stats.interval_s, 10u);
+}
+
+TEST(Config, KmsgAndFileSources) {
+  auto k = Parse(std::string(kMinimal) + "source: {type: kmsg}\n", "k.yaml");
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(k->source.path, "/dev/kmsg");
+  auto f =
+      Parse(std::string(kMinimal) + "source: {type: file, path: /dev/shm/r}\n",
+            "f.yaml");
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->source.path, "/dev/shm/r");
+}
+
+struct Bad {
+  const char* name;
+  std::string yaml;
+  std::string error;
+};
+
+class ConfigError : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(ConfigError, NamesFileLineColumnAndField) {
+  auto c = Parse(GetParam().yaml, "bad.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(c.status().message()), GetParam().error);
+}
+
+const std::string kPort = "port: {src_ipv4: 10.99.0.1}\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Classes, ConfigError,
+    ::testing::Values(
+        Bad{"yaml_syntax", "targets: [\n",
+            "bad.yaml:2:1: end of sequence flow not found"},
+        Bad{"unknown_top_key", kPort + "target: []\n",
+            "bad.yaml:2:1: target: unknown key (expected one of: eal, port, "
+            "source, targets, stats)"},
+        Bad{"unknown_nested_key",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    colour: "
+                    "red\n",
+            "bad.yaml:5:5: targets[0].colour: unknown key (expected one of: "
+            "name, enabled, dst_ip, dst_port, src_port, dst_mac, gateway, "
+            "format, release, time_prefix, userdata, sysdata, max_level, "
+            "rate_limit)"},
+        Bad{"wrong_type_bool",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
+                    "enabled: yes please\n",
+            "bad.yaml:5:14: targets[0].enabled: \"yes please\" is not true or "
+            "false"},
+        Bad{"wrong_type_map",
+            kPort + "eal: [1, 2]\ntargets: [{name: a, dst_ip: 10.99.0.2}]\n",
+            "bad.yaml:2:6: eal: expected a mapping"},
+        Bad{"negative_number",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
+                    "dst_port: -1\n",
+            "bad.yaml:5:15: targets[0].dst_port: \"-1\" is not a whole number"},
+        Bad{"out_of_range",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
+                    "dst_port: 70000\n",
+            "bad.yaml:5:15: targets[0].dst_port: 70000 is out of range "
+            "(1..65535)"},
+        Bad{"bad_ip",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.300\n",
+            "bad.yaml:4:13: targets[0].dst_ip: \"10.99.0.300\" is not an IPv4 "
+            "or IPv6 address"},
+        Bad{"bad_mac",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
+                    "dst_mac: zz\n",
+            "bad.yaml:5:14: targets[0].dst_mac: \"zz\" is not a MAC address "
+            "(xx:xx:xx:xx:xx:xx)"},
+        Bad{"src_ip_family",
+            "port: {src_ipv4: fd00::1}\ntargets: [{name: a, dst_ip: "
+            "10.99.0.2}]\n",
+            "bad.yaml:1:18: port.src_ipv4: fd00::1 is not an IPv4 address"},
+        Bad{"duplicate_names",
+            kPort + "targets:\n  - {name: a, dst_ip: 10.99.0.2}\n  - {name: a, "
+                    "dst_ip: 10.99.0.3}\n",
+            "bad.yaml:4:12: targets[1].name: duplicate name \"a\" (also "
+            "targets[0])"},
+        Bad{"release_without_extended",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    format: "
+                    "basic\n    release: true\n",
+            "bad.yaml:6:14: targets[0].release: requires the extended format"},
+        Bad{"ipv6_target_without_ipv6_source",
+            kPort + "targets:\n  - name: a\n    dst_ip: fd00::2\n",
+            "bad.yaml:4:13: targets[0].dst_ip: fd00::2 is IPv6 but "
+            "port.src_ipv6 is not set"},
+        Bad{"tx_lcore_is_main_lcore",
+            kPort + "eal: {main_lcore: 1, tx_lcore: 1}\ntargets: [{name: a, "
+                    "dst_ip: 10.99.0.2}]\n",
+            "bad.yaml:2:32: eal.tx_lcore: must differ from eal.main_lcore (1): "
+            "TX needs a core of its own"},
+        Bad{"lcore_not_listed",
+            kPort + "eal: {lcores: [0, 1], tx_lcore: 3}\ntargets: [{name: a, "
+                    "dst_ip: 10.99.0.2}]\n",
+            "bad.yaml:2:33: eal.tx_lcore: lcore 3 is not in eal.lcores"},
+        Bad{"no_targets", kPort + "targets: []\n",
+            "bad.yaml:2:10: targets: at least one target is required"},
+        Bad{"missing_dst_ip", kPort + "targets:\n  - name: a\n",
+            "bad.yaml:3:5: targets[0].dst_ip: required"},
+        Bad{"bad_enum",
+            kPort + "source: {type: serial}\ntargets: [{name: a, dst_ip: "
+                    "10.99.0.2}]\n",
+            "bad.yaml:2:16: source.type: \"serial\" is not one of: device, "
+            "file, kmsg"},
+        Bad{"file_source_needs_path",
+            kPort + "source: {type: file}\ntargets: [{name: a, dst_ip: "
+                    "10.99.0.2}]\n",
+            "bad.yaml:2:9: source.path: required for a file-backed ring"},
+        Bad{"bad_sysdata",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
+                    "sysdata: [cpu, uptime]\n",
+            "bad.yaml:5:20: targets[0].sysdata[1]: \"uptime\" is not one of: "
+            "cpu, taskname, release, msgid"},
+        Bad{"userdata_key_too_long",
+            kPort +
+                "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    userdata: "
+                "{" +
+                std::string(54, 'k') + ": v}\n",
+            "bad.yaml:5:15: targets[0].userdata[0].key: longer than 53 "
+            "characters"},
+        Bad{"bad_level",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
+                    "max_level: verbose\n",
+            "bad.yaml:5:16: targets[0].max_level: \"verbose\" is not one of: "
+            "emerg, "
+            "alert, crit, err, warning, notice, info, debug"},
+        Bad{"gateway_family",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
+                    "gateway: fd00::1\n",
+            "bad.yaml:5:14: targets[0].gateway: must be of the same IP version "
+            "as dst_ip"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace pmdcon::config
