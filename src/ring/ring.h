@@ -134,6 +134,15 @@ class alignas(64) Consumer {
   template <typename Sink>
   void FlushLoss(Sink& sink);
 
+  // From inside OnRecord: the sink cannot take `r` now (e.g. no buffers).
+  // The cursor goes back to r, the rest of this Poll's records are not
+  // delivered, and the next Poll starts with r again.
+  void Unread(const Record& r) {
+    cursor_ = r.id;
+    head_hint_ = r.id;
+    unread_ = true;
+  }
+
   // Publishes that every record before `next_id` is on the wire.
   void PublishTransmitted(uint64_t next_id) {
     if (role_ == Role::kConsumer) PMDCON_STORE_REL(&ring_.cons->tx_id, next_id);
@@ -173,6 +182,7 @@ class alignas(64) Consumer {
   uint64_t dropped_seen_ = 0;
   uint64_t pending_[3] = {};  // lost records by LossCause, not yet emitted
   uint64_t pending_total_ = 0;
+  bool unread_ = false;
   bool has_prev_ = false;
   uint64_t prev_seq_ = 0;
   ConsumerStats stats_;
@@ -204,19 +214,24 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
       stats_.lost_overwritten += lost;
     }
     const auto* p = reinterpret_cast<const uint8_t*>(buf_.get()) + skip;
-    for (uint32_t i = 0; i < n; ++i) {
+    for (uint32_t i = 0; i < n && !unread_; ++i) {
       const auto* h = reinterpret_cast<const pmdcon_rec*>(p);
       MakeRecord(h);
       if (pending_total_ != 0) [[unlikely]]
         EmitLosses(sink, true, record_.seq);
+      sink.OnRecord(record_);
+      if (unread_) break;  // the sink gave it back: not delivered after all
       has_prev_ = true;
       prev_seq_ = record_.seq;
       ++stats_.records;
       stats_.bytes += record_.text.size() + record_.dict.size();
-      sink.OnRecord(record_);
       p += pmdcon__rec_len(h->text_len, h->dict_len);
+      ++total;
     }
-    total += n;
+    if (unread_) [[unlikely]] {
+      unread_ = false;
+      break;
+    }
     if (stop == PMDCON_READ_CORRUPT) [[unlikely]] {
       Resync();
     } else if (stop != PMDCON_READ_OK) {

@@ -504,3 +504,41 @@ TEST(RingBurst, TornSpanOfAnOverwrittenRecordIsNotFollowed) {
 
 }  // namespace
 }  // namespace pmdcon
+
+namespace pmdcon {
+namespace {
+
+// A sink that cannot take a record gives it back; it comes first next time,
+// and nothing is lost or delivered twice.
+TEST(RingConsumer, UnreadRecordComesBackFirst) {
+  testing::GuardedRegion region(PMDCON_DATA_OFFSET + 65536);
+  pmdcon_ring r;
+  ASSERT_TRUE(
+      ring::OpenProducer(region.bytes(), testing::TestBoot(1), 3, &r).ok());
+  for (uint64_t seq = 0; seq < 10; ++seq) testing::WriteText(&r, seq, "x");
+  auto c = ring::Consumer::Attach(region.bytes(), testing::TestBoot(1),
+                                  ring::StartAt::kOldest);
+  ASSERT_TRUE(c.ok());
+  struct Picky {
+    ring::Consumer* c;
+    std::vector<uint64_t> got;
+    uint64_t refuse = 4;
+    void OnRecord(const ring::Record& rec) {
+      if (rec.seq == refuse) {
+        c->Unread(rec);
+        return;
+      }
+      got.push_back(rec.seq);
+    }
+    void OnLoss(const ring::Loss&) { ADD_FAILURE(); }
+  } sink{c->get(), {}, 4};
+  EXPECT_EQ((*c)->Poll(sink, 100), 4u);
+  EXPECT_EQ(sink.got, (std::vector<uint64_t>{0, 1, 2, 3}));
+  EXPECT_EQ((*c)->stats().records, 4u);
+  sink.refuse = 99;
+  EXPECT_EQ((*c)->Poll(sink, 100), 6u);
+  EXPECT_EQ(sink.got, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+}
+
+}  // namespace
+}  // namespace pmdcon

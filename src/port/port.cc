@@ -1,0 +1,121 @@
+#include "port/port.h"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace pmdcon::port {
+namespace {
+
+absl::Status DpdkError(std::string_view what, int err) {
+  return absl::UnavailableError(absl::StrCat(
+      std::string(what), ": ", rte_strerror(err < 0 ? -err : err)));
+}
+
+}  // namespace
+
+std::vector<std::string> EalArgs(const std::string& prog, const EalOptions& o) {
+  std::vector<std::string> a = {prog, "-l", absl::StrJoin(o.lcores, ","),
+                                "--main-lcore", std::to_string(o.main_lcore),
+                                "-m", std::to_string(o.memory_mb)};
+  if (o.hugepages) {
+    a.push_back("--in-memory");
+  } else {
+    a.insert(a.end(), {"--no-huge", "--no-shconf"});
+  }
+  if (!o.telemetry) a.push_back("--no-telemetry");
+  if (o.pci_allow.empty()) {
+    a.push_back("--no-pci");  // never touch a NIC nobody named
+  } else {
+    for (const std::string& p : o.pci_allow) a.insert(a.end(), {"-a", p});
+  }
+  for (const std::string& v : o.vdevs) a.insert(a.end(), {"--vdev", v});
+  a.insert(a.end(), o.extra_args.begin(), o.extra_args.end());
+  return a;
+}
+
+absl::Status InitEal(const std::string& prog, const EalOptions& o) {
+  std::vector<std::string> args = EalArgs(prog, o);
+  std::vector<char*> argv;
+  for (std::string& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
+    return DpdkError(absl::StrCat("EAL (", absl::StrJoin(args, " "), ")"),
+                     rte_errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Port> Port::Open(const PortOptions& o) {
+  if (!rte_eth_dev_is_valid_port(o.id)) {
+    return absl::NotFoundError(absl::StrCat(
+        "port ", o.id, ": no such DPDK port (", rte_eth_dev_count_avail(),
+        " available; check eal.vdevs / eal.pci_allow)"));
+  }
+  Port p;
+  p.id_ = o.id;
+  const std::string pool = absl::StrCat("pmdcon_pool_", o.id);
+  p.pool_ = rte_pktmbuf_pool_create(pool.c_str(), o.mbufs, 256, 0,
+                                    RTE_MBUF_DEFAULT_BUF_SIZE,
+                                    static_cast<int>(rte_socket_id()));
+  if (!p.pool_) return DpdkError("mbuf pool", rte_errno);
+  rte_eth_dev_info info;
+  if (int rc = rte_eth_dev_info_get(o.id, &info); rc != 0) {
+    return DpdkError("port info", rc);
+  }
+  rte_eth_conf conf{};
+  // Checksums in hardware where the port offers both; else in software.
+  const uint64_t want = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+  if ((info.tx_offload_capa & want) == want) {
+    conf.txmode.offloads = want;
+    p.ipv4_csum_ = p.udp_csum_ = true;
+  }
+  if (int rc = rte_eth_dev_configure(o.id, 1, 1, &conf); rc != 0) {
+    return DpdkError(absl::StrCat("port ", o.id, " configure"), rc);
+  }
+  uint16_t rxd = o.rx_queue_size, txd = o.tx_queue_size;
+  rte_eth_dev_adjust_nb_rx_tx_desc(o.id, &rxd, &txd);
+  const int socket = rte_eth_dev_socket_id(o.id);
+  if (int rc = rte_eth_rx_queue_setup(o.id, 0, rxd, socket, nullptr, p.pool_);
+      rc != 0) {
+    return DpdkError("rx queue", rc);
+  }
+  rte_eth_txconf txconf = info.default_txconf;
+  txconf.offloads = conf.txmode.offloads;
+  if (int rc = rte_eth_tx_queue_setup(o.id, 0, txd, socket, &txconf); rc != 0) {
+    return DpdkError("tx queue", rc);
+  }
+  rte_eth_dev_set_mtu(o.id, o.mtu);  // best effort: vdevs may not support it
+  if (int rc = rte_eth_dev_start(o.id); rc != 0) {
+    return DpdkError(absl::StrCat("port ", o.id, " start"), rc);
+  }
+  rte_ether_addr mac;
+  rte_eth_macaddr_get(o.id, &mac);
+  std::memcpy(p.mac_.data(), mac.addr_bytes, 6);
+  return p;
+}
+
+Port::Port(Port&& o) noexcept
+    : id_(std::exchange(o.id_, UINT16_MAX)),
+      mac_(o.mac_),
+      pool_(std::exchange(o.pool_, nullptr)),
+      ipv4_csum_(o.ipv4_csum_),
+      udp_csum_(o.udp_csum_) {}
+
+Port::~Port() {
+  if (id_ != UINT16_MAX) rte_eth_dev_stop(id_);
+}
+
+bool Port::LinkUp() const {
+  rte_eth_link link{};
+  return rte_eth_link_get_nowait(id_, &link) == 0 &&
+         link.link_status == RTE_ETH_LINK_UP;
+}
+
+}  // namespace pmdcon::port
