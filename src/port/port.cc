@@ -21,9 +21,13 @@ absl::Status DpdkError(std::string_view what, int err) {
 }  // namespace
 
 std::vector<std::string> EalArgs(const std::string& prog, const EalOptions& o) {
-  std::vector<std::string> a = {prog, "-l", absl::StrJoin(o.lcores, ","),
-                                "--main-lcore", std::to_string(o.main_lcore),
-                                "-m", std::to_string(o.memory_mb)};
+  std::vector<std::string> a = {prog,
+                                "-l",
+                                absl::StrJoin(o.lcores, ","),
+                                "--main-lcore",
+                                std::to_string(o.main_lcore),
+                                "-m",
+                                std::to_string(o.memory_mb)};
   if (o.hugepages) {
     a.push_back("--in-memory");
   } else {
@@ -71,7 +75,8 @@ absl::StatusOr<Port> Port::Open(const PortOptions& o) {
   }
   rte_eth_conf conf{};
   // Checksums in hardware where the port offers both; else in software.
-  const uint64_t want = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+  const uint64_t want =
+      RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
   if ((info.tx_offload_capa & want) == want) {
     conf.txmode.offloads = want;
     p.ipv4_csum_ = p.udp_csum_ = true;

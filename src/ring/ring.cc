@@ -144,6 +144,7 @@ void Consumer::Resync() {
 
 void Consumer::MakeRecord(const pmdcon_rec* h) {
   const char* text = reinterpret_cast<const char*>(h + 1);
+  record_.raw = h;
   record_.id = h->id;
   record_.next_id = pmdcon__next_id(h->id, h->span);
   record_.seq = h->seq;

@@ -61,7 +61,8 @@ absl::StatusOr<Origin> Classify(std::span<const std::byte> region,
 // A record copied out of the ring. Views point into the consumer's buffer and
 // stay valid until the next Poll.
 struct Record {
-  uint64_t id = 0;       // ring id of this record
+  const pmdcon_rec* raw = nullptr;  // the copied header (for the encoder)
+  uint64_t id = 0;                  // ring id of this record
   uint64_t next_id = 0;  // id after it: what PublishTransmitted takes
   uint64_t seq = 0;
   uint64_t ts_usec = 0;

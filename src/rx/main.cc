@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "common/strings.h"
 #include "rx/output.h"
+#include "rx/pcap.h"
 #include "rx/udp.h"
 #include "tools/cli.h"
 #include "wire/decoder.h"
@@ -45,6 +46,9 @@ ABSL_FLAG(bool, fail_on_malformed, false,
 ABSL_FLAG(bool, dedupe, true, "drop records whose seq was already delivered");
 ABSL_FLAG(uint32_t, frag_timeout_ms, 2000, "drop incomplete records after");
 ABSL_FLAG(int32_t, rcvbuf, 32 << 20, "socket receive buffer, bytes");
+ABSL_FLAG(std::string, pcap, "",
+          "read UDP datagrams from this pcap file (checksums verified) "
+          "instead of listening; --listen's port filters them");
 ABSL_FLAG(std::string, ready_file, "",
           "create this file once the sockets are bound (for scripts)");
 
@@ -141,8 +145,12 @@ int main(int argc, char** argv) {
     if (!spec.ok()) tools::Die(kTool, spec.status(), 2);
     specs.push_back(*spec);
   }
-  auto receiver = rx::UdpReceiver::Open(specs, absl::GetFlag(FLAGS_rcvbuf));
-  if (!receiver.ok()) tools::Die(kTool, receiver.status());
+  const std::string pcap = absl::GetFlag(FLAGS_pcap);
+  absl::StatusOr<rx::UdpReceiver> receiver =
+      pcap.empty() ? rx::UdpReceiver::Open(specs, absl::GetFlag(FLAGS_rcvbuf))
+                   : absl::StatusOr<rx::UdpReceiver>(
+                         absl::UnimplementedError("reading a pcap file"));
+  if (pcap.empty() && !receiver.ok()) tools::Die(kTool, receiver.status());
 
   FILE* out = stdout;
   const std::string output = absl::GetFlag(FLAGS_output);
@@ -157,9 +165,11 @@ int main(int argc, char** argv) {
   static char outbuf[1 << 20];
   std::setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
 
-  std::fprintf(stderr, "%s: listening on %s (receive buffer %d bytes)\n",
-               kTool.data(), absl::StrJoin(receiver->bound(), " ").c_str(),
-               receiver->rcvbuf());
+  if (pcap.empty()) {
+    std::fprintf(stderr, "%s: listening on %s (receive buffer %d bytes)\n",
+                 kTool.data(), absl::StrJoin(receiver->bound(), " ").c_str(),
+                 receiver->rcvbuf());
+  }
   const std::string ready = absl::GetFlag(FLAGS_ready_file);
   if (!ready.empty()) {
     const int fd = open(ready.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
@@ -191,6 +201,23 @@ int main(int argc, char** argv) {
   auto feed = [&](const wire::SourceKey& k, std::string_view payload) {
     reasm.Feed(k, payload, now, printer);
   };
+  rx::PcapStats pcap_stats;
+  if (!pcap.empty()) {
+    if (absl::Status st = rx::ReadPcap(pcap, specs[0].port, feed, &pcap_stats);
+        !st.ok()) {
+      tools::Die(kTool, st);
+    }
+    std::fprintf(stderr,
+                 "%s: %s: %llu frames, %llu UDP, %llu other, bad checksums: "
+                 "%llu IPv4, %llu UDP\n",
+                 kTool.data(), pcap.c_str(),
+                 static_cast<unsigned long long>(pcap_stats.frames),
+                 static_cast<unsigned long long>(pcap_stats.udp),
+                 static_cast<unsigned long long>(pcap_stats.other),
+                 static_cast<unsigned long long>(pcap_stats.bad_ip_checksum),
+                 static_cast<unsigned long long>(pcap_stats.bad_udp_checksum));
+    g_stop = 1;  // all input read
+  }
   while (!g_stop) {
     uint64_t wake = std::min(end, reasm.NextDeadline());
     if (idle > 0 && last_datagram) {
@@ -272,6 +299,12 @@ int main(int argc, char** argv) {
       }
     }
   });
+  if (absl::GetFlag(FLAGS_fail_on_malformed) &&
+      pcap_stats.bad_ip_checksum + pcap_stats.bad_udp_checksum > 0) {
+    std::fprintf(stderr, "%s: FAIL: bad checksums in %s\n", kTool.data(),
+                 pcap.c_str());
+    ++failures;
+  }
   if (!ranges->empty() && !any) {
     std::fprintf(stderr, "%s: FAIL: no records received, %zu ranges expected\n",
                  kTool.data(), ranges->size());

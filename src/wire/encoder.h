@@ -64,6 +64,12 @@ class Encoder {
   void BeginLoss(uint64_t records, bool seq_known, uint64_t first_seq,
                  uint64_t last_seq, uint64_t ts_usec, const char* cause);
 
+  // The record just begun will not be sent now: give its msgid back, so the
+  // retry carries the same one (upstream numbers records, not attempts).
+  void UndoMsgid() {
+    if (format_.sysdata & PMDCON_SYSDATA_MSGID) --msgid_;
+  }
+
   bool fragmented() const { return enc_.fragmented != 0; }
   uint32_t msgid() const { return msgid_; }
   const Format& format() const { return format_; }

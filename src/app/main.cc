@@ -1,0 +1,266 @@
+// pmdcon: the poll-mode netconsole appliance.
+//   pmdcon --config FILE          run (EAL, port, TX lcore, control loop)
+//   pmdcon --check-config FILE    validate FILE without starting EAL
+// Exit codes: 0 success, 1 runtime failure, 2 bad command line or config.
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "io/mapped_file.h"
+#include "io/system.h"
+#include "port/port.h"
+#include "target/resolver.h"
+
+namespace {
+
+using namespace pmdcon;
+
+volatile std::sig_atomic_t g_stop = 0;
+
+[[noreturn]] void Usage(const char* msg) {
+  std::fprintf(stderr,
+               "pmdcon: %s\n"
+               "usage: pmdcon --config FILE | --check-config FILE\n",
+               msg);
+  std::exit(2);
+}
+
+absl::StatusOr<config::Config> Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return config::Parse(ss.str(), path);
+}
+
+uint64_t NowUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000 +
+         static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
+int RunTx(void* arg) {
+  static_cast<engine::Engine*>(arg)->Run();
+  return 0;
+}
+
+void LogStats(const engine::Engine& e) {
+  for (size_t i = 0; i < e.targets(); ++i) {
+    const engine::TargetStats& s = e.stats(i);
+    std::fprintf(stderr,
+                 "pmdcon: target %s: %s, records %llu, packets %llu, bytes "
+                 "%llu, filtered %llu, rate-limited %llu, lost %llu, tx "
+                 "retries %llu\n",
+                 e.spec(i).name.c_str(),
+                 std::string(engine::TargetStateName(e.state(i))).c_str(),
+                 static_cast<unsigned long long>(s.records.load()),
+                 static_cast<unsigned long long>(s.packets.load()),
+                 static_cast<unsigned long long>(s.bytes.load()),
+                 static_cast<unsigned long long>(s.filtered.load()),
+                 static_cast<unsigned long long>(s.rate_limited.load()),
+                 static_cast<unsigned long long>(s.lost.load()),
+                 static_cast<unsigned long long>(s.tx_retries.load()));
+  }
+}
+
+int Run(const config::Config& c) {
+  if (c.source.type == config::SourceType::kKmsg) {
+    std::fprintf(stderr, "pmdcon: source.type kmsg is not implemented yet\n");
+    return 2;
+  }
+  port::EalOptions eo{c.eal.lcores,    c.eal.main_lcore,  c.eal.memory_mb,
+                      c.eal.hugepages, c.stats.telemetry, c.eal.vdevs,
+                      c.eal.pci_allow, c.eal.extra_args};
+  if (absl::Status s = port::InitEal("pmdcon", eo); !s.ok()) {
+    std::fprintf(stderr, "pmdcon: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  auto port = port::Port::Open({c.port.id, c.port.rx_queue_size,
+                                c.port.tx_queue_size, c.port.mtu, 8191});
+  if (!port.ok()) {
+    std::fprintf(stderr, "pmdcon: %s\n",
+                 std::string(port.status().message()).c_str());
+    return 1;
+  }
+  auto file = io::MappedFile::Open(c.source.path, true);
+  auto boot = io::ReadBootId();
+  if (!file.ok() || !boot.ok()) {
+    std::fprintf(
+        stderr, "pmdcon: %s\n",
+        std::string((!file.ok() ? file.status() : boot.status()).message())
+            .c_str());
+    return 1;
+  }
+  utsname u{};
+  uname(&u);
+  const packet::Mac src_mac = c.port.src_mac.value_or(port->mac());
+  std::vector<engine::TargetSpec> specs;
+  for (const config::Target& t : c.targets) {
+    engine::TargetSpec s;
+    s.name = t.name;
+    s.enabled = t.enabled;
+    s.format = t.format;
+    s.format.release_str = u.release;
+    s.endpoints.src_mac = src_mac;
+    s.endpoints.src_ip =
+        t.dst_ip.family == 6 ? *c.port.src_ipv6 : *c.port.src_ipv4;
+    s.endpoints.dst_ip = t.dst_ip;
+    s.endpoints.src_port = t.src_port;
+    s.endpoints.dst_port = t.dst_port;
+    if (t.dst_mac) s.endpoints.dst_mac = *t.dst_mac;
+    s.static_mac = t.dst_mac.has_value();
+    s.max_level = t.max_level;
+    s.rate_per_s = t.rate_limit.records_per_s;
+    s.burst = t.rate_limit.burst;
+    specs.push_back(std::move(s));
+  }
+  const ring::StartAt start = c.source.start == config::StartAt::kOldest
+                                  ? ring::StartAt::kOldest
+                              : c.source.start == config::StartAt::kNewest
+                                  ? ring::StartAt::kNewest
+                                  : ring::StartAt::kTransmitted;
+  auto eng = engine::Engine::Create(file->bytes(), *boot, start, &*port,
+                                    std::move(specs));
+  if (!eng.ok()) {
+    std::fprintf(stderr, "pmdcon: %s\n",
+                 std::string(eng.status().message()).c_str());
+    return 1;
+  }
+  engine::Engine& e = **eng;
+  // One resolver per target that needs one (the next hop: gateway or dst).
+  std::vector<std::unique_ptr<target::Resolver>> resolvers(c.targets.size());
+  for (size_t i = 0; i < c.targets.size(); ++i) {
+    const config::Target& t = c.targets[i];
+    if (t.dst_mac || !t.enabled) continue;
+    resolvers[i] = std::make_unique<target::Resolver>(
+        src_mac, e.spec(i).endpoints.src_ip, t.gateway.value_or(t.dst_ip),
+        target::Resolver::Options{});
+  }
+  std::fprintf(stderr,
+               "pmdcon: port %u (%s), %zu targets, ring %s, TX on lcore %u\n",
+               port->id(), packet::FormatMac(port->mac()).c_str(),
+               c.targets.size(), c.source.path.c_str(), c.eal.tx_lcore);
+  if (rte_eal_remote_launch(RunTx, &e, c.eal.tx_lcore) != 0) {
+    std::fprintf(stderr, "pmdcon: cannot launch TX on lcore %u\n",
+                 c.eal.tx_lcore);
+    return 1;
+  }
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+
+  // The control loop: resolution, link state, stats.
+  uint64_t next_stats = NowUs() + uint64_t{c.stats.interval_s} * 1000000;
+  bool link_up = port->LinkUp();
+  rte_mbuf* rx[32];
+  while (!g_stop) {
+    const uint64_t now = NowUs();
+    for (size_t i = 0; i < resolvers.size(); ++i) {
+      target::Resolver* r = resolvers[i].get();
+      if (!r) continue;
+      rte_mbuf* m = rte_pktmbuf_alloc(port->pool());
+      if (m) {
+        const size_t n = r->Poll(now, rte_pktmbuf_mtod(m, uint8_t*),
+                                 target::Resolver::kMaxFrame);
+        if (n) {
+          m->data_len = static_cast<uint16_t>(n);
+          m->pkt_len = static_cast<uint32_t>(n);
+          e.SendControl(m);
+        } else {
+          rte_pktmbuf_free(m);
+        }
+      }
+    }
+    const uint16_t n = port->RxBurst(rx, 32);
+    for (uint16_t k = 0; k < n; ++k) {
+      const auto* f = rte_pktmbuf_mtod(rx[k], const uint8_t*);
+      for (size_t i = 0; i < resolvers.size(); ++i) {
+        target::Resolver* r = resolvers[i].get();
+        if (r && r->OnFrame(f, rx[k]->data_len, now) && link_up) {
+          e.SetMac(i, r->mac());
+        }
+      }
+      rte_pktmbuf_free(rx[k]);
+    }
+    for (size_t i = 0; i < resolvers.size(); ++i) {
+      if (resolvers[i] && !resolvers[i]->usable() &&
+          e.state(i) == engine::TargetState::kActive) {
+        e.SetState(i, engine::TargetState::kResolving);  // neighbor gone
+      }
+    }
+    if (const bool up = port->LinkUp(); up != link_up) {
+      link_up = up;
+      std::fprintf(stderr, "pmdcon: port %u link %s\n", port->id(),
+                   up ? "up" : "down");
+      for (size_t i = 0; i < e.targets(); ++i) {
+        if (e.state(i) == engine::TargetState::kDisabled) continue;
+        const bool ready = !resolvers[i] || resolvers[i]->usable();
+        e.SetState(i, !up     ? engine::TargetState::kDeactivated
+                      : ready ? engine::TargetState::kActive
+                              : engine::TargetState::kResolving);
+      }
+    }
+    if (c.stats.interval_s && now >= next_stats) {
+      LogStats(e);
+      next_stats = now + uint64_t{c.stats.interval_s} * 1000000;
+    }
+    struct timespec ms {
+      0, 1000000
+    };
+    nanosleep(&ms, nullptr);
+  }
+  e.Stop();
+  rte_eal_wait_lcore(c.eal.tx_lcore);
+  LogStats(e);
+  std::fprintf(stderr, "pmdcon: stopped; transmitted up to id 0x%016llx\n",
+               static_cast<unsigned long long>(e.transmitted_id()));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path;
+  bool check = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if ((a == "--config" || a == "--check-config") && i + 1 < argc) {
+      if (!path.empty()) Usage("give one configuration file");
+      check = a == "--check-config";
+      path = argv[++i];
+    } else if (a == "--help" || a == "-h") {
+      Usage("a poll-mode netconsole");
+    } else {
+      Usage(absl::StrCat("unexpected argument \"", a, "\"").c_str());
+    }
+  }
+  if (path.empty()) Usage("--config FILE or --check-config FILE is required");
+  auto c = Load(path);
+  if (!c.ok()) {
+    std::fprintf(stderr, "pmdcon: %s\n",
+                 std::string(c.status().message()).c_str());
+    return 2;
+  }
+  if (check) {
+    std::printf("%s: OK (%zu targets, source %s %s)\n", path.c_str(),
+                c->targets.size(),
+                std::string(config::SourceTypeName(c->source.type)).c_str(),
+                c->source.path.c_str());
+    return 0;
+  }
+  return Run(*c);
+}

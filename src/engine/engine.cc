@@ -1,0 +1,348 @@
+#include "engine/engine.h"
+
+#include <rte_cycles.h>
+#include <rte_pause.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace pmdcon::engine {
+namespace {
+
+// Counters have one writer (the TX lcore): a plain load and store suffice.
+void Bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+uint64_t PackMac(const packet::Mac& m) {
+  uint64_t v = 0;
+  std::memcpy(&v, m.data(), 6);
+  return v;
+}
+
+}  // namespace
+
+std::string_view TargetStateName(TargetState s) {
+  switch (s) {
+    case TargetState::kDisabled:
+      return "disabled";
+    case TargetState::kResolving:
+      return "resolving";
+    case TargetState::kActive:
+      return "active";
+    case TargetState::kDeactivated:
+      return "deactivated";
+  }
+  return "?";
+}
+
+// One target: its settings, encoder, frame template, ring cursor, and the
+// ring's sink (OnRecord / OnLoss) that turns records into queued frames.
+struct Engine::Target {
+  Target(Engine* e, TargetSpec s, wire::Encoder enc)
+      : engine(e),
+        spec(std::move(s)),
+        encoder(std::move(enc)),
+        frame(spec.endpoints),
+        userdata_len(static_cast<uint32_t>(
+            wire::RenderUserdata(spec.format.userdata).size())) {}
+
+  Engine* engine;
+  TargetSpec spec;
+  wire::Encoder encoder;
+  packet::UdpFrame frame;
+  uint32_t userdata_len;  // rendered, for the worst-case payload count
+  std::unique_ptr<ring::Consumer> reader;
+  TargetStats stats;
+  std::atomic<TargetState> state{TargetState::kResolving};
+  std::atomic<uint64_t> next_mac{0};
+  std::atomic<uint32_t> mac_version{0};
+  uint32_t mac_applied = 0;
+  uint64_t queued_next = 0;  // id after the last record whose frames are queued
+  uint64_t sent_next = 0;    // ... whose frames the NIC took
+  uint64_t last_ts = 0;
+  bool stalled = false;  // gave a record back this round
+  // Token bucket (TSC based) and the drops it has yet to announce.
+  double tokens = 0;
+  uint64_t last_tsc = 0;
+  uint64_t limited = 0, limited_first = 0, limited_last = 0;
+
+  // Queues the encoder's current record; false if mbufs or batch room ran
+  // out (nothing was queued then).
+  bool EmitEncoded(uint32_t bound) {
+    Engine& e = *engine;
+    if (e.batch_n_ + bound > kBatchCap && !e.Flush()) return false;
+    rte_mbuf* m[kBatchCap];
+    if (rte_pktmbuf_alloc_bulk(e.port_->pool(), m, bound) != 0) return false;
+    const size_t hdr = frame.header_size();
+    const bool v6 = frame.ipv6();
+    const bool ip_off = e.port_->offload_ipv4_csum() && !v6;
+    const bool udp_off = e.port_->offload_udp_csum();
+    uint32_t used = 0;
+    for (; used < bound; ++used) {
+      auto* data = rte_pktmbuf_mtod(m[used], uint8_t*);
+      const uint32_t n = encoder.Next(reinterpret_cast<char*>(data + hdr));
+      if (n == 0) break;
+      const size_t len = frame.Build(data, n, e.ip_id_++, ip_off, udp_off);
+      m[used]->data_len = static_cast<uint16_t>(len);
+      m[used]->pkt_len = static_cast<uint32_t>(len);
+      if (ip_off || udp_off) {
+        m[used]->l2_len = packet::UdpFrame::kEth;
+        m[used]->l3_len =
+            v6 ? packet::UdpFrame::kIpv6 : packet::UdpFrame::kIpv4;
+        m[used]->ol_flags |=
+            (v6 ? RTE_MBUF_F_TX_IPV6
+                : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM) |
+            (udp_off ? RTE_MBUF_F_TX_UDP_CKSUM : 0);
+      }
+      e.batch_[e.batch_n_++] = m[used];
+      Bump(stats.packets);
+      Bump(stats.bytes, len);
+    }
+    if (used < bound) rte_pktmbuf_free_bulk(m + used, bound - used);
+    if (used > 1) Bump(stats.fragmented);
+    return true;
+  }
+
+  // Worst case payloads for a record: escaping at most quadruples the text
+  // and dict; each payload carries at least 1000 - 200 bytes of body.
+  uint32_t Bound(uint32_t text_len, uint32_t dict_len) const {
+    const uint32_t body =
+        4 * (text_len + dict_len) + 2 * dict_len + userdata_len + 256;
+    return std::min<uint32_t>(1 + body / 800, kBatchCap);
+  }
+
+  bool Notice(uint64_t n, bool seq_known, uint64_t first, uint64_t last,
+              const char* cause) {
+    encoder.BeginLoss(n, seq_known, first, last, last_ts, cause);
+    if (!EmitEncoded(1)) return false;
+    Bump(stats.notices);
+    return true;
+  }
+
+  void OnRecord(const ring::Record& r) {
+    last_ts = r.ts_usec;
+    if (r.level > spec.max_level) {
+      Bump(stats.filtered);
+      queued_next = r.next_id;
+      return;
+    }
+    if (spec.rate_per_s) {
+      const uint64_t now = rte_rdtsc();
+      tokens = std::min<double>(
+          spec.burst, tokens + static_cast<double>(now - last_tsc) *
+                                   spec.rate_per_s / rte_get_tsc_hz());
+      last_tsc = now;
+      if (tokens < 1) {
+        if (limited++ == 0) limited_first = r.seq;
+        limited_last = r.seq;
+        Bump(stats.rate_limited);
+        queued_next = r.next_id;
+        return;
+      }
+      tokens -= 1;
+      if (limited && Notice(limited, true, limited_first, limited_last,
+                            "dropped by the rate limit")) {
+        limited = 0;
+      }
+    }
+    encoder.Begin(*r.raw, r.text.data(), r.dict.data());
+    if (!EmitEncoded(Bound(static_cast<uint32_t>(r.text.size()),
+                           static_cast<uint32_t>(r.dict.size())))) {
+      // No room now: the record waits in the ring (its msgid is reused,
+      // as nothing of it went out).
+      Bump(stats.mbuf_waits);
+      encoder.UndoMsgid();
+      reader->Unread(r);
+      stalled = true;
+      return;
+    }
+    Bump(stats.records);
+    queued_next = r.next_id;
+  }
+
+  void OnLoss(const ring::Loss& l) {
+    Bump(stats.lost, l.records);
+    uint64_t first = 0, last = 0;
+    bool known = false;
+    if (l.has_next && l.next_seq > 0) {
+      last = l.next_seq - 1;
+      first = l.has_prev ? l.prev_seq + 1
+                         : (last + 1 >= l.records ? last + 1 - l.records : 0);
+      known = first <= last;
+    } else if (l.has_prev) {
+      first = l.prev_seq + 1;
+      last = l.prev_seq + l.records;
+      known = true;
+    }
+    Notice(l.records, known, first, last,
+           std::string(ring::LossCauseName(l.cause)) == "overwritten"
+               ? "overwritten in the ring"
+           : l.cause == ring::LossCause::kDropped ? "refused by a jammed ring"
+                                                  : "skipped as corrupt");
+  }
+};
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
+    std::span<std::byte> region, const BootId& boot, ring::StartAt start,
+    port::Port* port, std::vector<TargetSpec> specs) {
+  std::unique_ptr<Engine> e(new Engine());
+  e->port_ = port;
+  auto pub = ring::Consumer::Attach(region, boot, start, ring::Role::kConsumer);
+  if (!pub.ok()) return pub.status();
+  e->publisher_ = std::move(*pub);
+  for (TargetSpec& s : specs) {
+    auto enc = wire::Encoder::Create(s.format);
+    if (!enc.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("target ", s.name, ": ", enc.status().message()));
+    }
+    auto t = std::make_unique<Target>(e.get(), std::move(s), *enc);
+    auto reader =
+        ring::Consumer::Attach(region, boot, start, ring::Role::kObserver);
+    if (!reader.ok()) return reader.status();
+    t->reader = std::move(*reader);
+    t->queued_next = t->sent_next = t->reader->cursor();
+    t->tokens = t->spec.burst;
+    t->last_tsc = rte_rdtsc();
+    t->state = !t->spec.enabled     ? TargetState::kDisabled
+               : t->spec.static_mac ? TargetState::kActive
+                                    : TargetState::kResolving;
+    e->targets_.push_back(std::move(t));
+  }
+  e->tx_id_ = e->publisher_->cursor();
+  e->control_ = rte_ring_create("pmdcon_ctl", 256, SOCKET_ID_ANY,
+                                RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (!e->control_) {
+    return absl::ResourceExhaustedError("cannot create the control ring");
+  }
+  return e;
+}
+
+bool Engine::SendControl(rte_mbuf* m) {
+  if (rte_ring_enqueue(control_, m) == 0) return true;
+  rte_pktmbuf_free(m);
+  return false;
+}
+
+Engine::~Engine() {
+  if (batch_n_) rte_pktmbuf_free_bulk(batch_, batch_n_);
+  if (control_) {
+    void* m;
+    while (rte_ring_dequeue(control_, &m) == 0) {
+      rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    }
+    rte_ring_free(control_);
+  }
+}
+
+size_t Engine::targets() const { return targets_.size(); }
+const TargetSpec& Engine::spec(size_t i) const { return targets_[i]->spec; }
+TargetState Engine::state(size_t i) const {
+  return targets_[i]->state.load(std::memory_order_acquire);
+}
+void Engine::SetState(size_t i, TargetState s) {
+  targets_[i]->state.store(s, std::memory_order_release);
+}
+void Engine::SetMac(size_t i, const packet::Mac& mac) {
+  Target& t = *targets_[i];
+  t.next_mac.store(PackMac(mac), std::memory_order_relaxed);
+  t.mac_version.fetch_add(1, std::memory_order_release);
+  t.state.store(TargetState::kActive, std::memory_order_release);
+}
+const TargetStats& Engine::stats(size_t i) const { return targets_[i]->stats; }
+
+bool Engine::PollTarget(Target& t) {
+  if (t.state.load(std::memory_order_acquire) != TargetState::kActive) {
+    return false;
+  }
+  if (const uint32_t v = t.mac_version.load(std::memory_order_acquire);
+      v != t.mac_applied) {
+    packet::Mac mac;
+    const uint64_t packed = t.next_mac.load(std::memory_order_relaxed);
+    std::memcpy(mac.data(), &packed, 6);
+    t.frame.set_dst_mac(mac);
+    t.mac_applied = v;
+  }
+  t.stalled = false;
+  return t.reader->Poll(t, kBurst) > 0;
+}
+
+bool Engine::Flush() {
+  while (batch_n_ > 0) {
+    const uint16_t sent = port_->TxBurst(batch_, batch_n_);
+    if (sent < batch_n_) {
+      // Backpressure: keep the rest, in order, for the next try.
+      std::memmove(batch_, batch_ + sent,
+                   (batch_n_ - sent) * sizeof(batch_[0]));
+      batch_n_ = static_cast<uint16_t>(batch_n_ - sent);
+      for (auto& t : targets_) Bump(t->stats.tx_retries);
+      return false;
+    }
+    batch_n_ = 0;
+  }
+  for (auto& t : targets_) t->sent_next = t->queued_next;
+  return true;
+}
+
+void Engine::Publish() {
+  // The oldest position among targets that will send: the kernel's panic
+  // path resends from here (duplicates possible, gaps never).
+  bool any = false;
+  uint64_t tx = 0;
+  for (auto& t : targets_) {
+    if (t->state.load(std::memory_order_relaxed) == TargetState::kDisabled) {
+      continue;
+    }
+    if (!any ||
+        pmdcon_pos_diff(pmdcon_id_pos(t->sent_next), pmdcon_id_pos(tx)) < 0) {
+      tx = t->sent_next;
+    }
+    any = true;
+  }
+  if (any) {
+    publisher_->PublishTransmitted(tx);
+    tx_id_.store(tx, std::memory_order_relaxed);
+  }
+  publisher_->Heartbeat();
+}
+
+void Engine::Run() {
+  uint32_t idle = 0;
+  while (!stop_.load(std::memory_order_acquire)) {
+    bool work = false;
+    // Control frames first: resolution is what unblocks waiting targets.
+    if (batch_n_ + 8u <= kBatchCap) {
+      batch_n_ = static_cast<uint16_t>(
+          batch_n_ + rte_ring_dequeue_burst(
+                         control_, reinterpret_cast<void**>(batch_ + batch_n_),
+                         8, nullptr));
+    }
+    if (batch_n_ == 0 || Flush()) {
+      for (auto& t : targets_) work |= PollTarget(*t);
+    }
+    work |= batch_n_ > 0;
+    Flush();
+    Publish();
+    // Poll-mode idling: send at once when the ring runs dry (never wait to
+    // fill a burst), then back off briefly so an idle loop does not keep
+    // the producer's cache lines busy.
+    idle = work ? 0 : std::min<uint32_t>(idle + 1, 64);
+    for (uint32_t i = 0; i < idle; ++i) rte_pause();
+  }
+  // Drain: what the ring holds for active targets goes out, within ~1 s.
+  const uint64_t end = rte_get_tsc_cycles() + rte_get_tsc_hz();
+  while (rte_get_tsc_cycles() < end) {
+    bool work = false;
+    if (Flush()) {
+      for (auto& t : targets_) work |= PollTarget(*t);
+    }
+    if (!work && Flush()) break;
+  }
+  Publish();
+}
+
+}  // namespace pmdcon::engine

@@ -1,0 +1,114 @@
+// The TX engine: one dedicated lcore that polls the record ring, encodes each
+// record for every active target, builds frames straight into mbufs and
+// hands them to the NIC, then publishes how far records are on the wire.
+// The hot path allocates nothing, takes no locks and makes no syscalls.
+//
+// Each target reads the ring with its own cursor, so a target that cannot
+// send (resolving, link down) keeps its records waiting in the ring without
+// holding the others back. The published transmitted position is the oldest
+// of the enabled targets'.
+#ifndef PMDCON_ENGINE_ENGINE_H_
+#define PMDCON_ENGINE_ENGINE_H_
+
+#include <rte_ring.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "packet/udp_frame.h"
+#include "port/port.h"
+#include "ring/ring.h"
+#include "wire/encoder.h"
+
+namespace pmdcon::engine {
+
+enum class TargetState : uint8_t {
+  kDisabled,     // configured off
+  kResolving,    // no next-hop MAC yet: records wait in the ring
+  kActive,       // sending
+  kDeactivated,  // link down: records wait in the ring
+};
+std::string_view TargetStateName(TargetState s);
+
+struct TargetSpec {
+  std::string name;
+  bool enabled = true;
+  wire::Format format;  // release_str filled in
+  packet::Endpoints endpoints;
+  bool static_mac = false;  // endpoints.dst_mac is configured, not resolved
+  uint32_t max_level = 7;
+  uint32_t rate_per_s = 0;  // 0: unlimited
+  uint32_t burst = 0;
+};
+
+// Counters of one target: written by the TX lcore only, read by anyone.
+struct TargetStats {
+  std::atomic<uint64_t> records{0};
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> fragmented{0};  // records sent in fragments
+  std::atomic<uint64_t> filtered{0};    // below the level filter
+  std::atomic<uint64_t> rate_limited{0};
+  std::atomic<uint64_t> lost{0};        // reported by the ring (announced)
+  std::atomic<uint64_t> notices{0};     // loss notices sent
+  std::atomic<uint64_t> tx_retries{0};  // partial tx_burst: backpressure
+  std::atomic<uint64_t> mbuf_waits{0};  // no mbufs: the record waited
+};
+
+class Engine {
+ public:
+  static constexpr uint16_t kBurst = 32;
+  // Queued frames: room for a burst and the largest record's fragments.
+  static constexpr size_t kBatchCap = 1024;
+
+  // region: the mapped ring; port: opened; one spec per target.
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(
+      std::span<std::byte> region, const BootId& boot, ring::StartAt start,
+      port::Port* port, std::vector<TargetSpec> specs);
+  ~Engine();
+
+  // The TX lcore's loop, until Stop(): then it sends what the ring still
+  // holds for active targets, publishes the position and returns.
+  void Run();
+  void Stop() { stop_.store(true, std::memory_order_release); }
+
+  // Control (main lcore).
+  // Queues a frame (ARP/NDP) for the TX lcore to send: the TX queue is the
+  // engine's alone. Takes the mbuf; false (and frees it) if the queue is full.
+  bool SendControl(rte_mbuf* m);
+  size_t targets() const;
+  const TargetSpec& spec(size_t i) const;
+  TargetState state(size_t i) const;
+  void SetState(size_t i, TargetState s);
+  void SetMac(size_t i, const packet::Mac& mac);  // then kActive
+  const TargetStats& stats(size_t i) const;
+  uint64_t transmitted_id() const {
+    return tx_id_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  struct Target;
+  Engine() = default;
+  bool PollTarget(Target& t);
+  bool Flush();
+  void Publish();
+
+  port::Port* port_ = nullptr;
+  std::vector<std::unique_ptr<Target>> targets_;
+  std::unique_ptr<ring::Consumer> publisher_;  // writes the consumer page
+  rte_ring* control_ = nullptr;  // frames from the main lcore (SP/SC)
+  rte_mbuf* batch_[kBatchCap] = {};
+  uint16_t batch_n_ = 0;
+  uint16_t ip_id_ = 0;  // one counter for all targets, as netconsole
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> tx_id_{0};
+};
+
+}  // namespace pmdcon::engine
+
+#endif  // PMDCON_ENGINE_ENGINE_H_
