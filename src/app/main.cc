@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "io/kmsg.h"
 #include "io/mapped_file.h"
 #include "io/system.h"
 #include "port/port.h"
@@ -79,10 +80,6 @@ void LogStats(const engine::Engine& e) {
 }
 
 int Run(const config::Config& c) {
-  if (c.source.type == config::SourceType::kKmsg) {
-    std::fprintf(stderr, "pmdcon: source.type kmsg is not implemented yet\n");
-    return 2;
-  }
   port::EalOptions eo{c.eal.lcores,    c.eal.main_lcore,  c.eal.memory_mb,
                       c.eal.hugepages, c.stats.telemetry, c.eal.vdevs,
                       c.eal.pci_allow, c.eal.extra_args};
@@ -97,14 +94,34 @@ int Run(const config::Config& c) {
                  std::string(port.status().message()).c_str());
     return 1;
   }
-  auto file = io::MappedFile::Open(c.source.path, true);
+  // The ring: the module's device or a file, mapped; or for kmsg a private
+  // ring in memory that a reader thread fills from /dev/kmsg.
+  const bool kmsg = c.source.type == config::SourceType::kKmsg;
+  auto file = kmsg ? io::MappedFile::Anonymous(16u << 20)
+                   : io::MappedFile::Open(c.source.path, true);
   auto boot = io::ReadBootId();
-  if (!file.ok() || !boot.ok()) {
-    std::fprintf(
-        stderr, "pmdcon: %s\n",
-        std::string((!file.ok() ? file.status() : boot.status()).message())
-            .c_str());
+  auto salt = io::RandomU64();
+  if (!file.ok() || !boot.ok() || !salt.ok()) {
+    const absl::Status& st = !file.ok()   ? file.status()
+                             : !boot.ok() ? boot.status()
+                                          : salt.status();
+    std::fprintf(stderr, "pmdcon: %s\n", std::string(st.message()).c_str());
     return 1;
+  }
+  pmdcon_ring kmsg_ring;
+  std::unique_ptr<io::KmsgReader> kmsg_reader;
+  if (kmsg) {
+    pmdcon_ring_format(&kmsg_ring, file->bytes().data(), file->bytes().size(),
+                       boot->data(), *salt);
+    // /dev/kmsg keeps no position of ours: "transmitted" means from now on.
+    auto r = io::KmsgReader::Open(
+        c.source.path, c.source.start != config::StartAt::kOldest, &kmsg_ring);
+    if (!r.ok()) {
+      std::fprintf(stderr, "pmdcon: %s\n",
+                   std::string(r.status().message()).c_str());
+      return 1;
+    }
+    kmsg_reader = std::move(*r);
   }
   utsname u{};
   uname(&u);
@@ -129,7 +146,8 @@ int Run(const config::Config& c) {
     s.burst = t.rate_limit.burst;
     specs.push_back(std::move(s));
   }
-  const ring::StartAt start = c.source.start == config::StartAt::kOldest
+  const ring::StartAt start = kmsg ? ring::StartAt::kOldest
+                              : c.source.start == config::StartAt::kOldest
                                   ? ring::StartAt::kOldest
                               : c.source.start == config::StartAt::kNewest
                                   ? ring::StartAt::kNewest
@@ -155,6 +173,7 @@ int Run(const config::Config& c) {
                "pmdcon: port %u (%s), %zu targets, ring %s, TX on lcore %u\n",
                port->id(), packet::FormatMac(port->mac()).c_str(),
                c.targets.size(), c.source.path.c_str(), c.eal.tx_lcore);
+  if (kmsg_reader) kmsg_reader->Start();
   if (rte_eal_remote_launch(RunTx, &e, c.eal.tx_lcore) != 0) {
     std::fprintf(stderr, "pmdcon: cannot launch TX on lcore %u\n",
                  c.eal.tx_lcore);
@@ -223,6 +242,7 @@ int Run(const config::Config& c) {
     };
     nanosleep(&ms, nullptr);
   }
+  if (kmsg_reader) kmsg_reader->Stop();  // then the engine drains the rest
   e.Stop();
   rte_eal_wait_lcore(c.eal.tx_lcore);
   LogStats(e);

@@ -50,6 +50,13 @@ absl::StatusOr<MappedFile> MappedFile::Create(const std::string& path,
   return MappedFile(path, *p, size);
 }
 
+absl::StatusOr<MappedFile> MappedFile::Anonymous(size_t size) {
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return Errno("cannot map", "anonymous memory");
+  return MappedFile("(memory)", static_cast<std::byte*>(p), size);
+}
+
 absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
                                             bool writable) {
   Fd f{open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC)};

@@ -16,6 +16,8 @@ class MappedFile {
   // Creates (or truncates to) `size` bytes and maps it read-write.
   static absl::StatusOr<MappedFile> Create(const std::string& path,
                                            size_t size);
+  // Private zeroed memory of `size` bytes (a ring nobody else maps).
+  static absl::StatusOr<MappedFile> Anonymous(size_t size);
   // Maps an existing file whole.
   static absl::StatusOr<MappedFile> Open(const std::string& path,
                                          bool writable);
