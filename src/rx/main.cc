@@ -233,7 +233,10 @@ int main(int argc, char** argv) {
     if (n < 0) {
       tools::Die(kTool, absl::ErrnoToStatus(errno, "receive"));
     }
-    if (n > 0) last_datagram = now;
+    if (n > 0) {
+      last_datagram = now;
+      std::fflush(out);  // records appear as they arrive (live views)
+    }
     reasm.Expire(now);
     if (g_summary) {
       g_summary = 0;
