@@ -214,7 +214,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     e->targets_.push_back(std::move(t));
   }
   e->tx_id_ = e->publisher_->cursor();
-  e->control_ = rte_ring_create("pmdcon_ctl", 256, SOCKET_ID_ANY,
+  static std::atomic<uint32_t> engines{0};  // ring names must be unique
+  const std::string name = absl::StrCat("pmdcon_ctl_", engines++);
+  e->control_ = rte_ring_create(name.c_str(), 256, SOCKET_ID_ANY,
                                 RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (!e->control_) {
     return absl::ResourceExhaustedError("cannot create the control ring");

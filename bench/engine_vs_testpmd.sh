@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# pmdcon's TX engine against dpdk-testpmd --forward-mode=txonly on the same
+# vdev (net_null, one TX lcore), in the same run. testpmd's frames are the
+# size of pmdcon's for a 100-byte text (about 170 bytes).
+# Usage: bench/engine_vs_testpmd.sh BUILD_DIR
+set -euo pipefail
+build=$1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+timeout -s INT 6 dpdk-testpmd --no-huge -m 1024 --no-pci --no-shconf \
+  --no-telemetry --vdev net_null0 -l 0,1 -- --forward-mode=txonly \
+  --auto-start --stats-period 1 --txpkts=170 --total-num-mbufs=16384 \
+  >"$log" 2>&1 || true
+testpmd=$(grep -o 'Tx-pps: *[0-9]*' "$log" | awk '{print $2}' | sort -n | tail -1)
+pmdcon=$("$build/bench/engine_bench" --benchmark_min_time=2 2>/dev/null |
+  grep -o 'items_per_second=[0-9.]*[kMG]' | head -1 | cut -d= -f2)
+python3 - "$testpmd" "$pmdcon" <<'PY'
+import sys
+tp = float(sys.argv[1])
+v = sys.argv[2]
+scale = {"k": 1e3, "M": 1e6, "G": 1e9}[v[-1]]
+pm = float(v[:-1]) * scale
+print(f"dpdk-testpmd txonly, net_null, 170-byte frames: {tp / 1e6:.1f} Mpps")
+print(f"pmdcon engine, net_null, 100-byte extended records: {pm / 1e6:.2f} M records/s"
+      f" = {pm / tp:.2f} of testpmd's rate -> >= 10 M/s "
+      f"{'meets target' if pm >= 10e6 else 'MISSES target'}")
+PY
