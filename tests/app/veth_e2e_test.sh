@@ -107,5 +107,24 @@ rc=0; wait "$rx_pid" || rc=$?
 pmdcon_stop kill2
 [ "$rc" = 0 ] || fail "kill -9 and restart: $(cat "$dir/kill.rx")"
 
-cat "$dir/v4.rx" "$dir/v6.rx" "$dir/kill.rx" | grep -v "^pmdcon-rx: listening"
+# 5. A link flap (veth down, then up) mid-stream loses nothing: the port
+#    refuses frames, the engine keeps and retries them, records wait.
+"$gen" --ring="$dir/flap" --size=8M --count=1 >/dev/null 2>&1
+rx_start --listen=10.99.0.2:6666 --quiet --expect=0-20000 --fail_on_gap \
+  --count=20001 --duration=60 2>"$dir/flap.rx"
+pmdcon_start flap 10.99.0.2 6666 "$dir/flap"
+"$gen" --ring="$dir/flap" --count=20000 --seq_start=1 --rate=10000 >/dev/null 2>&1 &
+gen_pid=$!
+pids+=("$gen_pid")
+sleep 0.7
+ip -n "$tx" link set veth0 down
+sleep 0.5
+ip -n "$tx" link set veth0 up
+wait "$gen_pid"
+rc=0; wait "$rx_pid" || rc=$?
+pmdcon_stop flap
+[ "$rc" = 0 ] || fail "link flap: $(cat "$dir/flap.rx")"
+
+cat "$dir/v4.rx" "$dir/v6.rx" "$dir/kill.rx" "$dir/flap.rx" |
+  grep -v "^pmdcon-rx: listening"
 echo "pmdcon on af_packet/veth: all checks passed"
