@@ -5,12 +5,15 @@
 #include <rte_eal.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_telemetry.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -53,6 +56,56 @@ uint64_t NowUs() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000 +
          static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
+// Telemetry callbacks run on DPDK's telemetry thread: they only read the
+// engine's single-writer counters and state.
+const engine::Engine* g_engine = nullptr;
+
+void AddTarget(rte_tel_data* d, size_t i) {
+  const engine::TargetStats& s = g_engine->stats(i);
+  rte_tel_data_add_dict_string(
+      d, "state",
+      std::string(engine::TargetStateName(g_engine->state(i))).c_str());
+  const std::pair<const char*, const std::atomic<uint64_t>*> counters[] = {
+      {"records", &s.records},
+      {"packets", &s.packets},
+      {"bytes", &s.bytes},
+      {"fragmented", &s.fragmented},
+      {"filtered", &s.filtered},
+      {"rate_limited", &s.rate_limited},
+      {"lost", &s.lost},
+      {"notices", &s.notices},
+      {"tx_retries", &s.tx_retries},
+      {"mbuf_waits", &s.mbuf_waits}};
+  for (const auto& [name, c] : counters) {
+    rte_tel_data_add_dict_u64(d, name, c->load(std::memory_order_relaxed));
+  }
+}
+
+int TelemetryStats(const char*, const char*, rte_tel_data* d) {
+  if (!g_engine) return -1;
+  rte_tel_data_start_dict(d);
+  rte_tel_data_add_dict_u64(d, "transmitted_id", g_engine->transmitted_id());
+  for (size_t i = 0; i < g_engine->targets(); ++i) {
+    rte_tel_data* t = rte_tel_data_alloc();
+    if (!t) return -ENOMEM;
+    rte_tel_data_start_dict(t);
+    AddTarget(t, i);
+    rte_tel_data_add_dict_container(d, g_engine->spec(i).name.c_str(), t, 0);
+  }
+  return 0;
+}
+
+int TelemetryTargets(const char*, const char*, rte_tel_data* d) {
+  if (!g_engine) return -1;
+  rte_tel_data_start_dict(d);
+  for (size_t i = 0; i < g_engine->targets(); ++i) {
+    rte_tel_data_add_dict_string(
+        d, g_engine->spec(i).name.c_str(),
+        std::string(engine::TargetStateName(g_engine->state(i))).c_str());
+  }
+  return 0;
 }
 
 int RunTx(void* arg) {
@@ -173,6 +226,13 @@ int Run(const config::Config& c) {
                "pmdcon: port %u (%s), %zu targets, ring %s, TX on lcore %u\n",
                port->id(), packet::FormatMac(port->mac()).c_str(),
                c.targets.size(), c.source.path.c_str(), c.eal.tx_lcore);
+  if (c.stats.telemetry) {
+    g_engine = &e;
+    rte_telemetry_register_cmd("/pmdcon/stats", TelemetryStats,
+                               "Per-target counters and state. No parameters");
+    rte_telemetry_register_cmd("/pmdcon/targets", TelemetryTargets,
+                               "Target names and states. No parameters");
+  }
   if (kmsg_reader) kmsg_reader->Start();
   if (rte_eal_remote_launch(RunTx, &e, c.eal.tx_lcore) != 0) {
     std::fprintf(stderr, "pmdcon: cannot launch TX on lcore %u\n",
@@ -282,5 +342,14 @@ int main(int argc, char** argv) {
                 c->source.path.c_str());
     return 0;
   }
-  return Run(*c);
+  const int rc = Run(*c);
+  // After Run: the port is stopped and the engine gone. EAL's cleanup keeps
+  // the runtime directory; pmdcon removes its own (named pmdcon-<pid>).
+  const std::filesystem::path dir = rte_eal_get_runtime_dir();
+  rte_eal_cleanup();
+  if (dir.filename() == "pmdcon-" + std::to_string(getpid())) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+  return rc;
 }

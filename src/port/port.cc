@@ -3,6 +3,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -33,7 +34,13 @@ std::vector<std::string> EalArgs(const std::string& prog, const EalOptions& o) {
   } else {
     a.insert(a.end(), {"--no-huge", "--no-shconf"});
   }
-  if (!o.telemetry) a.push_back("--no-telemetry");
+  if (o.telemetry) {
+    // The telemetry socket lives under /var/run/dpdk/<prefix>/: one prefix
+    // per instance (dpdk-telemetry.py -f pmdcon-<pid>).
+    a.insert(a.end(), {"--file-prefix", "pmdcon-" + std::to_string(getpid())});
+  } else {
+    a.push_back("--no-telemetry");
+  }
   if (o.pci_allow.empty()) {
     a.push_back("--no-pci");  // never touch a NIC nobody named
   } else {

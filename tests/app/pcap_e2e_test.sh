@@ -68,7 +68,30 @@ run v6 "$dir/r6" oldest fd00:99::2
   --fail_on_gap --fail_on_malformed 2>"$dir/v6.rx" || fail "v6: $(cat "$dir/v6.rx")"
 grep -q '^\[fd00:99::1\]:6665: records 200' "$dir/v6.rx" || fail "v6 source"
 
-# 5. A bad configuration: exit 2, the error names line:column and field.
+# 5. Telemetry: /pmdcon/stats through DPDK's own client while it runs; the
+#    per-instance runtime directory is gone after exit.
+"$gen" --ring="$dir/tel" --size=1M --count=42 >/dev/null 2>&1
+cat >"$dir/tel.yaml" <<YAML
+eal: {vdevs: [net_null0], memory_mb: 128}
+port: {src_ipv4: 10.99.0.1}
+source: {type: file, path: $dir/tel, start: oldest}
+targets: [{name: collector, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"}]
+stats: {interval_s: 0, telemetry: true}
+YAML
+"$pmdcon" --config "$dir/tel.yaml" >"$dir/tel.log" 2>&1 &
+pid=$!
+sleep 1.5
+json=$(echo /pmdcon/stats | timeout 10 dpdk-telemetry.py -f "pmdcon-$pid" | tail -1)
+kill -TERM "$pid"
+wait "$pid" || fail "telemetry run: $(tail -3 "$dir/tel.log")"
+python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])["/pmdcon/stats"]["collector"]
+assert s["state"] == "active" and s["records"] == 42, s
+' "$json" || fail "telemetry: $json"
+[ ! -e "/var/run/dpdk/pmdcon-$pid" ] || fail "runtime directory left behind"
+
+# 6. A bad configuration: exit 2, the error names line:column and field.
 printf 'port: {src_ipv4: 10.0.0.1}\ntargets: [{name: a, dst_ip: 10.0.0.2, dst_port: 0}]\n' >"$dir/bad.yaml"
 set +e
 msg=$("$pmdcon" --check-config "$dir/bad.yaml" 2>&1); rc=$?
