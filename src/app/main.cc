@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ namespace {
 using namespace pmdcon;
 
 volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload = 0;
 
 [[noreturn]] void Usage(const char* msg) {
   std::fprintf(stderr,
@@ -60,6 +62,7 @@ uint64_t NowUs() {
 
 // Telemetry callbacks run on DPDK's telemetry thread: they only read the
 // engine's single-writer counters and state.
+std::mutex g_engine_mu;  // the engine can be replaced on SIGHUP
 const engine::Engine* g_engine = nullptr;
 
 void AddTarget(rte_tel_data* d, size_t i) {
@@ -84,6 +87,7 @@ void AddTarget(rte_tel_data* d, size_t i) {
 }
 
 int TelemetryStats(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> lock(g_engine_mu);
   if (!g_engine) return -1;
   rte_tel_data_start_dict(d);
   rte_tel_data_add_dict_u64(d, "transmitted_id", g_engine->transmitted_id());
@@ -98,6 +102,7 @@ int TelemetryStats(const char*, const char*, rte_tel_data* d) {
 }
 
 int TelemetryTargets(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> lock(g_engine_mu);
   if (!g_engine) return -1;
   rte_tel_data_start_dict(d);
   for (size_t i = 0; i < g_engine->targets(); ++i) {
@@ -132,7 +137,106 @@ void LogStats(const engine::Engine& e) {
   }
 }
 
-int Run(const config::Config& c) {
+// The control loop on the main lcore, until SIGINT/SIGTERM or SIGHUP:
+// next-hop resolution, link state, periodic stats.
+void Control(const config::Config& c, const packet::Mac& src_mac,
+             port::Port& port, engine::Engine& e) {
+  // One resolver per target that needs one (the next hop: gateway or dst).
+  std::vector<std::unique_ptr<target::Resolver>> resolvers(c.targets.size());
+  for (size_t i = 0; i < c.targets.size(); ++i) {
+    const config::Target& t = c.targets[i];
+    if (t.dst_mac || !t.enabled) continue;
+    resolvers[i] = std::make_unique<target::Resolver>(
+        src_mac, e.spec(i).endpoints.src_ip, t.gateway.value_or(t.dst_ip),
+        target::Resolver::Options{});
+  }
+  uint64_t next_stats = NowUs() + uint64_t{c.stats.interval_s} * 1000000;
+  bool link_up = port.LinkUp();
+  rte_mbuf* rx[32];
+  while (!g_stop && !g_reload) {
+    const uint64_t now = NowUs();
+    for (const auto& r : resolvers) {
+      if (!r) continue;
+      rte_mbuf* m = rte_pktmbuf_alloc(port.pool());
+      if (!m) continue;
+      const size_t n = r->Poll(now, rte_pktmbuf_mtod(m, uint8_t*),
+                               target::Resolver::kMaxFrame);
+      if (n) {
+        m->data_len = static_cast<uint16_t>(n);
+        m->pkt_len = static_cast<uint32_t>(n);
+        e.SendControl(m);  // the TX queue is the engine's
+      } else {
+        rte_pktmbuf_free(m);
+      }
+    }
+    const uint16_t n = port.RxBurst(rx, 32);
+    for (uint16_t k = 0; k < n; ++k) {
+      const auto* f = rte_pktmbuf_mtod(rx[k], const uint8_t*);
+      for (size_t i = 0; i < resolvers.size(); ++i) {
+        target::Resolver* r = resolvers[i].get();
+        if (r && r->OnFrame(f, rx[k]->data_len, now) && link_up) {
+          e.SetMac(i, r->mac());
+        }
+      }
+      rte_pktmbuf_free(rx[k]);
+    }
+    for (size_t i = 0; i < resolvers.size(); ++i) {
+      if (resolvers[i] && !resolvers[i]->usable() &&
+          e.state(i) == engine::TargetState::kActive) {
+        e.SetState(i, engine::TargetState::kResolving);  // neighbor gone
+      }
+    }
+    if (const bool up = port.LinkUp(); up != link_up) {
+      link_up = up;
+      std::fprintf(stderr, "pmdcon: port %u link %s\n", port.id(),
+                   up ? "up" : "down");
+      for (size_t i = 0; i < e.targets(); ++i) {
+        if (e.state(i) == engine::TargetState::kDisabled) continue;
+        const bool ready = !resolvers[i] || resolvers[i]->usable();
+        e.SetState(i, !up     ? engine::TargetState::kDeactivated
+                      : ready ? engine::TargetState::kActive
+                              : engine::TargetState::kResolving);
+      }
+    }
+    if (c.stats.interval_s && now >= next_stats) {
+      LogStats(e);
+      next_stats = now + uint64_t{c.stats.interval_s} * 1000000;
+    }
+    const timespec ms{0, 1000000};
+    nanosleep(&ms, nullptr);
+  }
+}
+
+// What the engine needs per target, from the configuration.
+std::vector<engine::TargetSpec> Specs(const config::Config& c,
+                                      const packet::Mac& src_mac) {
+  utsname u{};
+  uname(&u);
+  std::vector<engine::TargetSpec> specs;
+  for (const config::Target& t : c.targets) {
+    engine::TargetSpec s;
+    s.name = t.name;
+    s.enabled = t.enabled;
+    s.format = t.format;
+    s.format.release_str = u.release;
+    s.endpoints.src_mac = src_mac;
+    s.endpoints.src_ip =
+        t.dst_ip.family == 6 ? *c.port.src_ipv6 : *c.port.src_ipv4;
+    s.endpoints.dst_ip = t.dst_ip;
+    s.endpoints.src_port = t.src_port;
+    s.endpoints.dst_port = t.dst_port;
+    if (t.dst_mac) s.endpoints.dst_mac = *t.dst_mac;
+    s.static_mac = t.dst_mac.has_value();
+    s.max_level = t.max_level;
+    s.rate_per_s = t.rate_limit.records_per_s;
+    s.burst = t.rate_limit.burst;
+    specs.push_back(std::move(s));
+  }
+  return specs;
+}
+
+int Run(const config::Config& initial, const std::string& path) {
+  config::Config c = initial;  // its targets change on SIGHUP
   port::EalOptions eo{c.eal.lcores,    c.eal.main_lcore,  c.eal.memory_mb,
                       c.eal.hugepages, c.stats.telemetry, c.eal.vdevs,
                       c.eal.pci_allow, c.eal.extra_args};
@@ -176,139 +280,77 @@ int Run(const config::Config& c) {
     }
     kmsg_reader = std::move(*r);
   }
-  utsname u{};
-  uname(&u);
   const packet::Mac src_mac = c.port.src_mac.value_or(port->mac());
-  std::vector<engine::TargetSpec> specs;
-  for (const config::Target& t : c.targets) {
-    engine::TargetSpec s;
-    s.name = t.name;
-    s.enabled = t.enabled;
-    s.format = t.format;
-    s.format.release_str = u.release;
-    s.endpoints.src_mac = src_mac;
-    s.endpoints.src_ip =
-        t.dst_ip.family == 6 ? *c.port.src_ipv6 : *c.port.src_ipv4;
-    s.endpoints.dst_ip = t.dst_ip;
-    s.endpoints.src_port = t.src_port;
-    s.endpoints.dst_port = t.dst_port;
-    if (t.dst_mac) s.endpoints.dst_mac = *t.dst_mac;
-    s.static_mac = t.dst_mac.has_value();
-    s.max_level = t.max_level;
-    s.rate_per_s = t.rate_limit.records_per_s;
-    s.burst = t.rate_limit.burst;
-    specs.push_back(std::move(s));
-  }
   const ring::StartAt start = kmsg ? ring::StartAt::kOldest
                               : c.source.start == config::StartAt::kOldest
                                   ? ring::StartAt::kOldest
                               : c.source.start == config::StartAt::kNewest
                                   ? ring::StartAt::kNewest
                                   : ring::StartAt::kTransmitted;
-  auto eng = engine::Engine::Create(file->bytes(), *boot, start, &*port,
-                                    std::move(specs));
-  if (!eng.ok()) {
-    std::fprintf(stderr, "pmdcon: %s\n",
-                 std::string(eng.status().message()).c_str());
-    return 1;
-  }
-  engine::Engine& e = **eng;
-  // One resolver per target that needs one (the next hop: gateway or dst).
-  std::vector<std::unique_ptr<target::Resolver>> resolvers(c.targets.size());
-  for (size_t i = 0; i < c.targets.size(); ++i) {
-    const config::Target& t = c.targets[i];
-    if (t.dst_mac || !t.enabled) continue;
-    resolvers[i] = std::make_unique<target::Resolver>(
-        src_mac, e.spec(i).endpoints.src_ip, t.gateway.value_or(t.dst_ip),
-        target::Resolver::Options{});
-  }
-  std::fprintf(stderr,
-               "pmdcon: port %u (%s), %zu targets, ring %s, TX on lcore %u\n",
-               port->id(), packet::FormatMac(port->mac()).c_str(),
-               c.targets.size(), c.source.path.c_str(), c.eal.tx_lcore);
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  std::signal(SIGHUP, [](int) { g_reload = 1; });
   if (c.stats.telemetry) {
-    g_engine = &e;
     rte_telemetry_register_cmd("/pmdcon/stats", TelemetryStats,
                                "Per-target counters and state. No parameters");
     rte_telemetry_register_cmd("/pmdcon/targets", TelemetryTargets,
                                "Target names and states. No parameters");
   }
   if (kmsg_reader) kmsg_reader->Start();
-  if (rte_eal_remote_launch(RunTx, &e, c.eal.tx_lcore) != 0) {
-    std::fprintf(stderr, "pmdcon: cannot launch TX on lcore %u\n",
-                 c.eal.tx_lcore);
-    return 1;
+  ring::StartAt at = start;
+  for (;;) {
+    auto eng = engine::Engine::Create(file->bytes(), *boot, at, &*port,
+                                      Specs(c, src_mac));
+    if (!eng.ok()) {
+      std::fprintf(stderr, "pmdcon: %s\n",
+                   std::string(eng.status().message()).c_str());
+      return 1;
+    }
+    engine::Engine& e = **eng;
+    std::fprintf(stderr,
+                 "pmdcon: port %u (%s), %zu targets, ring %s, TX on lcore %u\n",
+                 port->id(), packet::FormatMac(port->mac()).c_str(),
+                 c.targets.size(), c.source.path.c_str(), c.eal.tx_lcore);
+    {
+      std::lock_guard<std::mutex> lock(g_engine_mu);
+      g_engine = &e;
+    }
+    if (rte_eal_remote_launch(RunTx, &e, c.eal.tx_lcore) != 0) {
+      std::fprintf(stderr, "pmdcon: cannot launch TX on lcore %u\n",
+                   c.eal.tx_lcore);
+      return 1;
+    }
+    Control(c, src_mac, *port, e);
+    if (g_stop && kmsg_reader) kmsg_reader->Stop();  // the engine drains it
+    e.Stop();
+    rte_eal_wait_lcore(c.eal.tx_lcore);
+    LogStats(e);
+    {
+      std::lock_guard<std::mutex> lock(g_engine_mu);
+      g_engine = nullptr;
+    }
+    if (g_stop) {
+      std::fprintf(stderr, "pmdcon: stopped; transmitted up to id 0x%016llx\n",
+                   static_cast<unsigned long long>(e.transmitted_id()));
+      return 0;
+    }
+    // SIGHUP: new targets, resuming where the old ones confirmed; a bad file
+    // keeps the running configuration.
+    g_reload = 0;
+    auto next = Load(path);
+    if (!next.ok()) {
+      std::fprintf(stderr,
+                   "pmdcon: SIGHUP: %s; keeping the running configuration\n",
+                   std::string(next.status().message()).c_str());
+    } else {
+      c.targets = next->targets;
+      std::fprintf(stderr,
+                   "pmdcon: SIGHUP: %zu targets from %s (eal, port and source "
+                   "are read at start only)\n",
+                   c.targets.size(), path.c_str());
+    }
+    at = ring::StartAt::kTransmitted;
   }
-  std::signal(SIGINT, [](int) { g_stop = 1; });
-  std::signal(SIGTERM, [](int) { g_stop = 1; });
-
-  // The control loop: resolution, link state, stats.
-  uint64_t next_stats = NowUs() + uint64_t{c.stats.interval_s} * 1000000;
-  bool link_up = port->LinkUp();
-  rte_mbuf* rx[32];
-  while (!g_stop) {
-    const uint64_t now = NowUs();
-    for (size_t i = 0; i < resolvers.size(); ++i) {
-      target::Resolver* r = resolvers[i].get();
-      if (!r) continue;
-      rte_mbuf* m = rte_pktmbuf_alloc(port->pool());
-      if (m) {
-        const size_t n = r->Poll(now, rte_pktmbuf_mtod(m, uint8_t*),
-                                 target::Resolver::kMaxFrame);
-        if (n) {
-          m->data_len = static_cast<uint16_t>(n);
-          m->pkt_len = static_cast<uint32_t>(n);
-          e.SendControl(m);
-        } else {
-          rte_pktmbuf_free(m);
-        }
-      }
-    }
-    const uint16_t n = port->RxBurst(rx, 32);
-    for (uint16_t k = 0; k < n; ++k) {
-      const auto* f = rte_pktmbuf_mtod(rx[k], const uint8_t*);
-      for (size_t i = 0; i < resolvers.size(); ++i) {
-        target::Resolver* r = resolvers[i].get();
-        if (r && r->OnFrame(f, rx[k]->data_len, now) && link_up) {
-          e.SetMac(i, r->mac());
-        }
-      }
-      rte_pktmbuf_free(rx[k]);
-    }
-    for (size_t i = 0; i < resolvers.size(); ++i) {
-      if (resolvers[i] && !resolvers[i]->usable() &&
-          e.state(i) == engine::TargetState::kActive) {
-        e.SetState(i, engine::TargetState::kResolving);  // neighbor gone
-      }
-    }
-    if (const bool up = port->LinkUp(); up != link_up) {
-      link_up = up;
-      std::fprintf(stderr, "pmdcon: port %u link %s\n", port->id(),
-                   up ? "up" : "down");
-      for (size_t i = 0; i < e.targets(); ++i) {
-        if (e.state(i) == engine::TargetState::kDisabled) continue;
-        const bool ready = !resolvers[i] || resolvers[i]->usable();
-        e.SetState(i, !up     ? engine::TargetState::kDeactivated
-                      : ready ? engine::TargetState::kActive
-                              : engine::TargetState::kResolving);
-      }
-    }
-    if (c.stats.interval_s && now >= next_stats) {
-      LogStats(e);
-      next_stats = now + uint64_t{c.stats.interval_s} * 1000000;
-    }
-    struct timespec ms {
-      0, 1000000
-    };
-    nanosleep(&ms, nullptr);
-  }
-  if (kmsg_reader) kmsg_reader->Stop();  // then the engine drains the rest
-  e.Stop();
-  rte_eal_wait_lcore(c.eal.tx_lcore);
-  LogStats(e);
-  std::fprintf(stderr, "pmdcon: stopped; transmitted up to id 0x%016llx\n",
-               static_cast<unsigned long long>(e.transmitted_id()));
-  return 0;
 }
 
 }  // namespace
@@ -342,7 +384,7 @@ int main(int argc, char** argv) {
                 c->source.path.c_str());
     return 0;
   }
-  const int rc = Run(*c);
+  const int rc = Run(*c, path);
   // After Run: the port is stopped and the engine gone. EAL's cleanup keeps
   // the runtime directory; pmdcon removes its own (named pmdcon-<pid>).
   const std::filesystem::path dir = rte_eal_get_runtime_dir();

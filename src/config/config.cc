@@ -38,8 +38,14 @@ class Walker {
   absl::Status Map(const YAML::Node& n, std::string_view path,
                    Keys allowed) const {
     if (!n.IsMap()) return Error(n, path, "expected a mapping");
+    std::vector<std::string> seen;
     for (const auto& kv : n) {
       const std::string key = kv.first.Scalar();
+      // yaml-cpp keeps duplicate keys and reads the first: refuse them.
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        return Error(kv.first, Join(path, key), "duplicate key");
+      }
+      seen.push_back(key);
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::vector<std::string> names(allowed.begin(), allowed.end());
         return Error(kv.first, Join(path, key),

@@ -91,7 +91,46 @@ assert s["state"] == "active" and s["records"] == 42, s
 ' "$json" || fail "telemetry: $json"
 [ ! -e "/var/run/dpdk/pmdcon-$pid" ] || fail "runtime directory left behind"
 
-# 6. A bad configuration: exit 2, the error names line:column and field.
+# 6. SIGHUP: a bad file keeps the running targets (and says why); a good one
+#    adds a target, which gets the records written after the reload, while
+#    the first target misses nothing.
+"$gen" --ring="$dir/hup" --size=4M --count=100 >/dev/null 2>&1
+conf() {  # conf TARGETS_YAML: the whole configuration with these targets
+  cat >"$dir/hup.yaml" <<YAML
+eal: {vdevs: ["net_pcap0,tx_pcap=$dir/hup.pcap"], memory_mb: 128}
+port: {src_ipv4: 10.99.0.1}
+source: {type: file, path: $dir/hup, start: oldest}
+targets: $1
+stats: {interval_s: 0, telemetry: false}
+YAML
+}
+conf '[{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"}]'
+"$pmdcon" --config "$dir/hup.yaml" >"$dir/hup.log" 2>&1 &
+pid=$!
+sleep 1.5
+conf '[{name: a, dst_ip: 10.99.0.300}]'  # now invalid
+kill -HUP "$pid"
+sleep 1
+grep -q 'SIGHUP: .*keeping the running configuration' "$dir/hup.log" ||
+  fail "bad reload: $(cat "$dir/hup.log")"
+conf '[{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"},
+       {name: b, dst_ip: 10.99.0.3, dst_mac: "02:00:00:00:00:03"}]'
+kill -HUP "$pid"
+sleep 1.5
+grep -q 'SIGHUP: 2 targets' "$dir/hup.log" || fail "good reload: $(cat "$dir/hup.log")"
+"$gen" --ring="$dir/hup" --count=50 --seq_start=100 >/dev/null 2>&1
+sleep 1
+kill -TERM "$pid"
+wait "$pid" || fail "SIGHUP run: $(tail -3 "$dir/hup.log")"
+"$rx" --pcap="$dir/hup.pcap" --listen=:6666 --quiet --expect=0-149 \
+  --fail_on_gap 2>"$dir/hup.rx" || fail "target a after reloads: $(cat "$dir/hup.rx")"
+# Both targets send from 10.99.0.1:6665, one stream to the receiver: b's
+# copies of the 50 new records show as duplicates of a's.
+grep -q '200 frames' "$dir/hup.rx" || fail "a: 150 frames + b: 50: $(cat "$dir/hup.rx")"
+grep -q 'records 150, .*duplicates 50,' "$dir/hup.rx" ||
+  fail "a: 150 records + b: the 50 new ones: $(cat "$dir/hup.rx")"
+
+# 7. A bad configuration: exit 2, the error names line:column and field.
 printf 'port: {src_ipv4: 10.0.0.1}\ntargets: [{name: a, dst_ip: 10.0.0.2, dst_port: 0}]\n' >"$dir/bad.yaml"
 set +e
 msg=$("$pmdcon" --check-config "$dir/bad.yaml" 2>&1); rc=$?

@@ -185,6 +185,13 @@ INSTANTIATE_TEST_SUITE_P(
             "bad.yaml:5:16: targets[0].max_level: \"verbose\" is not one of: "
             "emerg, "
             "alert, crit, err, warning, notice, info, debug"},
+        Bad{"duplicate_key",
+            kPort + "targets: [{name: a, dst_ip: 10.99.0.2}]\ntargets: []\n",
+            "bad.yaml:3:1: targets: duplicate key"},
+        Bad{"duplicate_nested_key",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    dst_ip: "
+                    "10.99.0.3\n",
+            "bad.yaml:5:5: targets[0].dst_ip: duplicate key"},
         Bad{"gateway_family",
             kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
                     "gateway: fd00::1\n",
