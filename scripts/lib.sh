@@ -8,6 +8,7 @@ PMDCON_PACKAGES=(
   dpdk dpdk-dev libdpdk-dev
   socat iproute2
   linux-headers-amd64 make
+  tshark
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -44,6 +44,15 @@ run all "$dir/ring" oldest
 grep -q 'bad checksums: 0 IPv4, 0 UDP' "$dir/all.rx" || fail "checksums"
 grep -q 'records 3000,' "$dir/all.rx" || fail "3000 records: $(cat "$dir/all.rx")"
 
+# ... and tshark, an independent decoder, agrees: every IP and UDP checksum
+# good (status 1), and the payloads are netconsole records.
+bad=$(tshark -r "$dir/all.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+  -Y 'ip.checksum.status != 1 || udp.checksum.status != 1' 2>/dev/null | wc -l)
+[ "$bad" = 0 ] || fail "tshark: $bad frames with checksums not good"
+first=$(tshark -r "$dir/all.pcap" -c 1 -T fields -e data.text -o data.show_as_text:TRUE 2>/dev/null)
+grep -Eq '^6,0,[0-9]+,-,caller=T[0-9]+(,ncfrag=0/[0-9]+)?;ringgen seq=0 ' <<<"$first" ||
+  fail "tshark payload: $first"
+
 # 2. A restart resumes from the transmitted position: only new records go.
 "$gen" --ring="$dir/ring" --count=500 --seq_start=3000 >/dev/null 2>&1
 run resume "$dir/ring" transmitted
