@@ -162,6 +162,9 @@ struct Engine::Target {
     }
     Bump(stats.records);
     queued_next = r.next_id;
+    if (engine->probe_ && engine->probe_pending_n_ < kBatchCap) [[unlikely]] {
+      engine->probe_pending_[engine->probe_pending_n_++] = r.ts_usec;
+    }
   }
 
   void OnLoss(const ring::Loss& l) {
@@ -287,6 +290,13 @@ bool Engine::Flush() {
     batch_n_ = 0;
   }
   for (auto& t : targets_) t->sent_next = t->queued_next;
+  if (probe_) [[unlikely]] {
+    const uint64_t now = rte_rdtsc();
+    for (size_t i = 0; i < probe_pending_n_ && probe_n_ < probe_cap_; ++i) {
+      probe_[probe_n_++] = now - probe_pending_[i];
+    }
+    probe_pending_n_ = 0;
+  }
   return true;
 }
 

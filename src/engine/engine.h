@@ -87,6 +87,14 @@ class Engine {
   void SetState(size_t i, TargetState s);
   void SetMac(size_t i, const packet::Mac& mac);  // then kActive
   const TargetStats& stats(size_t i) const;
+  // Benchmarks: records carry rte_rdtsc() in ts_usec; after each burst the
+  // NIC took, the TX lcore writes now - ts (TSC cycles) per record into
+  // samples[0..cap). Call before Run; read samples_taken() after it returns.
+  void EnableLatencyProbe(uint64_t* samples, size_t cap) {
+    probe_ = samples;
+    probe_cap_ = cap;
+  }
+  size_t samples_taken() const { return probe_n_; }
   uint64_t transmitted_id() const {
     return tx_id_.load(std::memory_order_relaxed);
   }
@@ -104,7 +112,11 @@ class Engine {
   rte_ring* control_ = nullptr;  // frames from the main lcore (SP/SC)
   rte_mbuf* batch_[kBatchCap] = {};
   uint16_t batch_n_ = 0;
-  uint16_t ip_id_ = 0;  // one counter for all targets, as netconsole
+  uint16_t ip_id_ = 0;         // one counter for all targets, as netconsole
+  uint64_t* probe_ = nullptr;  // latency probe (benchmarks only)
+  size_t probe_cap_ = 0, probe_n_ = 0;
+  uint64_t probe_pending_[kBatchCap] = {};  // stamps of queued records
+  size_t probe_pending_n_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> tx_id_{0};
 };
