@@ -182,10 +182,9 @@ struct Engine::Target {
       known = true;
     }
     Notice(l.records, known, first, last,
-           std::string(ring::LossCauseName(l.cause)) == "overwritten"
-               ? "overwritten in the ring"
-           : l.cause == ring::LossCause::kDropped ? "refused by a jammed ring"
-                                                  : "skipped as corrupt");
+           l.cause == ring::LossCause::kOverwritten ? "overwritten in the ring"
+           : l.cause == ring::LossCause::kDropped   ? "refused by a jammed ring"
+                                                    : "skipped as corrupt");
   }
 };
 

@@ -139,7 +139,45 @@ grep -q '200 frames' "$dir/hup.rx" || fail "a: 150 frames + b: 50: $(cat "$dir/h
 grep -q 'records 150, .*duplicates 50,' "$dir/hup.rx" ||
   fail "a: 150 records + b: the 50 new ones: $(cat "$dir/hup.rx")"
 
-# 7. A bad configuration: exit 2, the error names line:column and field.
+# 7. Level filter and rate limit. 100 debug records then 100 errors, to a
+#    target that takes err and worse: only the errors go out. 400 records to
+#    a target limited to 100/s (burst 10): the rest are dropped, and every
+#    dropped range is announced, so nothing is missing silently.
+"$gen" --ring="$dir/lv" --size=1M --count=100 --level=7 >/dev/null 2>&1
+"$gen" --ring="$dir/lv" --count=100 --level=3 --seq_start=100 >/dev/null 2>&1
+cat >"$dir/lv.yaml" <<YAML
+eal: {vdevs: ["net_pcap0,tx_pcap=$dir/lv.pcap"], memory_mb: 128}
+port: {src_ipv4: 10.99.0.1}
+source: {type: file, path: $dir/lv, start: oldest}
+targets: [{name: t, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02", max_level: err}]
+stats: {interval_s: 0, telemetry: false}
+YAML
+"$pmdcon" --config "$dir/lv.yaml" >"$dir/lv.log" 2>&1 &
+pid=$!
+sleep 1.5
+kill -TERM "$pid"
+wait "$pid" || fail "level run"
+grep -q 'records 100, .*filtered 100' "$dir/lv.log" || fail "level filter: $(grep target "$dir/lv.log")"
+"$rx" --pcap="$dir/lv.pcap" --listen=:6666 --quiet --expect=100-199 2>"$dir/lv.rx" ||
+  fail "level: errors missing: $(cat "$dir/lv.rx")"
+grep -q 'records 100, .*seq 100-199' "$dir/lv.rx" || fail "only the errors: $(cat "$dir/lv.rx")"
+
+"$gen" --ring="$dir/rl" --size=1M --count=400 >/dev/null 2>&1
+sed -e "s|$dir/lv|$dir/rl|g" -e 's|max_level: err|rate_limit: {records_per_s: 100, burst: 10}|' \
+  "$dir/lv.yaml" >"$dir/rl.yaml"
+"$pmdcon" --config "$dir/rl.yaml" >"$dir/rl.log" 2>&1 &
+pid=$!
+sleep 1.5
+"$gen" --ring="$dir/rl" --count=1 --seq_start=400 >/dev/null 2>&1  # ends the last dropped run
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid" || fail "rate limit run"
+grep -q 'rate-limited [1-9]' "$dir/rl.log" || fail "rate limit: $(grep target "$dir/rl.log")"
+"$rx" --pcap="$dir/rl.pcap" --listen=:6666 --quiet --fail_on_gap 2>"$dir/rl.rx" ||
+  fail "rate limit left a silent gap: $(cat "$dir/rl.rx")"
+grep -q 'announced lost [1-9]' "$dir/rl.rx" || fail "rate-limit drops not announced: $(cat "$dir/rl.rx")"
+
+# 8. A bad configuration: exit 2, the error names line:column and field.
 printf 'port: {src_ipv4: 10.0.0.1}\ntargets: [{name: a, dst_ip: 10.0.0.2, dst_port: 0}]\n' >"$dir/bad.yaml"
 set +e
 msg=$("$pmdcon" --check-config "$dir/bad.yaml" 2>&1); rc=$?
