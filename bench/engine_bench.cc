@@ -182,9 +182,16 @@ BENCHMARK(BM_HostJitterOnTxLcore)->Iterations(1)->UseRealTime();
 int main(int argc, char** argv) {
   using namespace pmdcon;
   std::vector<std::string> args = {
-      argv[0],          "-l",     "0,1",       "--main-lcore", "0",
-      "--no-huge",      "-m",     "1024",      "--no-pci",     "--no-shconf",
-      "--no-telemetry", "--vdev", "net_null0", "--log-level",  "lib.eal:error"};
+      argv[0],     "-l",          "0,1",          "--main-lcore",   "0",
+      "-m",        "1024",        "--no-pci",     "--no-telemetry", "--vdev",
+      "net_null0", "--log-level", "lib.eal:error"};
+  // PMDCON_BENCH_HUGEPAGES=1: hugepage memory (reserve pages first, e.g.
+  // echo 768 > /proc/sys/vm/nr_hugepages); default --no-huge.
+  if (std::getenv("PMDCON_BENCH_HUGEPAGES")) {
+    args.push_back("--in-memory");
+  } else {
+    args.insert(args.end(), {"--no-huge", "--no-shconf"});
+  }
   std::vector<char*> eal;
   for (auto& a : args) eal.push_back(a.data());
   if (rte_eal_init(static_cast<int>(eal.size()), eal.data()) < 0) {

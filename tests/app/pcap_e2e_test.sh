@@ -5,7 +5,14 @@
 set -euo pipefail
 pmdcon=$1 rx=$2 gen=$3
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+# Every pmdcon started here is killed on any exit, failures included: a
+# leftover would busy-poll a CPU and skew everything that runs after it.
+cleanup() {
+  for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # run NAME RING START [DST_IP]: pmdcon until the ring is sent, then SIGTERM
