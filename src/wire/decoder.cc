@@ -1,5 +1,6 @@
 #include "wire/decoder.h"
 
+#include "pmdcon/ext.h"
 #include "pmdcon/wire.h"
 
 namespace pmdcon::wire {
@@ -22,13 +23,6 @@ namespace {
 
 bool IsFlag(std::string_view f) {
   return f.size() == 1 && (f[0] == '-' || f[0] == 'c' || f[0] == '+');
-}
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Splits "k=v" at the first '='.
@@ -156,20 +150,11 @@ Malformed ParsePayload(std::string_view p, uint32_t max_total, Payload* out) {
   return Malformed::kNone;
 }
 
+// The same \xNN rule as printk's extended records (pmdcon/ext.h).
 std::string Unescape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] == 'x') {
-      const int hi = Hex(s[i + 2]), lo = Hex(s[i + 3]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi << 4 | lo);
-        i += 3;
-        continue;
-      }
-    }
-    out += s[i];
-  }
+  std::string out(s);
+  out.resize(
+      pmdcon__ext_unescape(out.data(), out.data(), out.data() + out.size()));
   return out;
 }
 
