@@ -56,23 +56,26 @@ static inline int pmdcon__ext_hex(char c) {
 }
 
 /*
- * Unescapes [s, end) to w (w <= s: output never outgrows input) and returns
- * the bytes written. A malformed escape is kept as it is.
+ * Unescapes [s, end) to w (w <= s, or a separate buffer), writing at most
+ * cap bytes; a malformed escape is kept as it is. Returns the bytes written;
+ * *s is advanced past what was consumed.
  */
-static inline uint32_t pmdcon__ext_unescape(char* w, const char* s,
-                                            const char* end) {
-  char* w0 = w;
+static inline uint32_t pmdcon__ext_unescape(char* w, const char** s,
+                                            const char* end, uint32_t cap) {
+  const char* r = *s;
+  uint32_t n = 0;
 
-  while (s != end) {
-    if (*s == '\\' && end - s >= 4 && s[1] == 'x' &&
-        pmdcon__ext_hex(s[2]) >= 0 && pmdcon__ext_hex(s[3]) >= 0) {
-      *w++ = (char)(pmdcon__ext_hex(s[2]) << 4 | pmdcon__ext_hex(s[3]));
-      s += 4;
+  for (; r != end && n < cap; ++n) {
+    if (*r == '\\' && end - r >= 4 && r[1] == 'x' &&
+        pmdcon__ext_hex(r[2]) >= 0 && pmdcon__ext_hex(r[3]) >= 0) {
+      w[n] = (char)(pmdcon__ext_hex(r[2]) << 4 | pmdcon__ext_hex(r[3]));
+      r += 4;
     } else {
-      *w++ = *s++;
+      w[n] = *r++;
     }
   }
-  return (uint32_t)(w - w0);
+  *s = r;
+  return n;
 }
 
 static inline const char* pmdcon__ext_find(const char* s, const char* end,
@@ -82,21 +85,20 @@ static inline const char* pmdcon__ext_find(const char* s, const char* end,
 }
 
 /*
- * Parses buf[0, len) in place (text and dict are unescaped over it). Returns
- * 0, or -EINVAL with *why naming the malformed part. A missing trailing
- * newline is accepted; lines that do not start with ' ' are ignored.
+ * Parses the header of buf[0, len) into meta (seq, ts_usec, prio, flags CONT
+ * and CALLER). Returns the offset of the body (after ';'), or -EINVAL with
+ * *why naming the malformed part.
  */
-static inline int pmdcon_ext_parse(char* buf, uint32_t len,
-                                   struct pmdcon_ext* out, const char** why) {
+static inline int32_t pmdcon_ext_header(const char* buf, uint32_t len,
+                                        struct pmdcon_rec* meta,
+                                        const char** why) {
   const char* end = buf + len;
   const char* semi = pmdcon__ext_find(buf, end, ';');
   const char* p = buf;
-  const char* line;
   uint64_t prio, v;
-  char* w;
 
-  memset(out, 0, sizeof(*out));
-  if (semi == end) {
+  memset(meta, 0, sizeof(*meta));
+  if (semi == end || len > 0x7fffffff) {
     *why = "no ';' after the header";
     return -EINVAL;
   }
@@ -104,11 +106,11 @@ static inline int pmdcon_ext_parse(char* buf, uint32_t len,
     *why = "bad priority";
     return -EINVAL;
   }
-  if (!pmdcon__ext_u64(&p, semi, &out->meta.seq) || *p++ != ',') {
+  if (!pmdcon__ext_u64(&p, semi, &meta->seq) || *p++ != ',') {
     *why = "bad sequence number";
     return -EINVAL;
   }
-  if (!pmdcon__ext_u64(&p, semi, &out->meta.ts_usec) || *p++ != ',') {
+  if (!pmdcon__ext_u64(&p, semi, &meta->ts_usec) || *p++ != ',') {
     *why = "bad timestamp";
     return -EINVAL;
   }
@@ -116,8 +118,8 @@ static inline int pmdcon_ext_parse(char* buf, uint32_t len,
     *why = "bad flag";
     return -EINVAL;
   }
-  out->meta.prio = (uint8_t)prio;
-  if (*p == 'c') out->meta.flags |= PMDCON_REC_CONT;
+  meta->prio = (uint8_t)prio;
+  if (*p == 'c') meta->flags |= PMDCON_REC_CONT;
   /* Optional fields: only caller= is known; others are skipped. */
   for (++p; p < semi; p = pmdcon__ext_find(p, semi, ',')) {
     const char* f = ++p;
@@ -127,26 +129,63 @@ static inline int pmdcon_ext_parse(char* buf, uint32_t len,
       p = f + 8;
       if (pmdcon__ext_u64(&p, semi, &v) && v <= 0x7fffffff &&
           (p == semi || *p == ',')) {
-        out->meta.caller_id = (uint32_t)v | (f[7] == 'C' ? 0x80000000u : 0);
-        out->meta.flags |= PMDCON_REC_CALLER;
+        meta->caller_id = (uint32_t)v | (f[7] == 'C' ? 0x80000000u : 0);
+        meta->flags |= PMDCON_REC_CALLER;
       }
     }
   }
+  return (int32_t)(semi + 1 - buf);
+}
 
-  line = semi + 1;
-  p = pmdcon__ext_find(line, end, '\n');
-  out->text = w = buf + (semi + 1 - buf);
-  out->text_len = pmdcon__ext_unescape(w, line, p);
-  w += out->text_len;
-  out->dict = w;
-  while (p != end) {
-    line = p + 1;
+/*
+ * Unescapes the body [body, end) ("text\n[ KEY=VALUE\n]...") into out: the
+ * text, then the dictionary as NUL-separated entries, at most cap bytes in
+ * all (out may be body itself: output never outgrows input). Lines that do
+ * not start with ' ' are ignored. Returns 1 if everything fit, else 0.
+ */
+static inline int pmdcon_ext_body(const char* body, const char* end, char* out,
+                                  uint32_t cap, uint32_t* text_len,
+                                  uint32_t* dict_len) {
+  const char* p = pmdcon__ext_find(body, end, '\n');
+  const char* r = body;
+  uint32_t n = pmdcon__ext_unescape(out, &r, p, cap);
+  uint32_t d = 0;
+  int fit = r == p;
+
+  *text_len = n;
+  while (fit && p != end) {
+    const char* line = p + 1;
+
     p = pmdcon__ext_find(line, end, '\n');
     if (line == p || *line != ' ') continue;
-    if (w != out->dict) *w++ = '\0';
-    w += pmdcon__ext_unescape(w, line + 1, p);
+    if (d) {
+      if (n + d == cap) {
+        fit = 0;
+        break;
+      }
+      out[n + d++] = '\0';
+    }
+    r = line + 1;
+    d += pmdcon__ext_unescape(out + n + d, &r, p, cap - n - d);
+    fit = r == p;
   }
-  out->dict_len = (uint32_t)(w - out->dict);
+  *dict_len = d;
+  return fit;
+}
+
+/*
+ * Parses buf[0, len) in place: text and dict are unescaped over the body.
+ * Returns 0, or -EINVAL with *why naming the malformed part.
+ */
+static inline int pmdcon_ext_parse(char* buf, uint32_t len,
+                                   struct pmdcon_ext* out, const char** why) {
+  int32_t body = pmdcon_ext_header(buf, len, &out->meta, why);
+
+  if (body < 0) return body;
+  out->text = buf + body;
+  pmdcon_ext_body(out->text, buf + len, out->text, len - (uint32_t)body,
+                  &out->text_len, &out->dict_len);
+  out->dict = out->text + out->text_len;
   return 0;
 }
 

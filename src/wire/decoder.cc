@@ -153,8 +153,9 @@ Malformed ParsePayload(std::string_view p, uint32_t max_total, Payload* out) {
 // The same \xNN rule as printk's extended records (pmdcon/ext.h).
 std::string Unescape(std::string_view s) {
   std::string out(s);
-  out.resize(
-      pmdcon__ext_unescape(out.data(), out.data(), out.data() + out.size()));
+  const char* r = out.data();
+  out.resize(pmdcon__ext_unescape(out.data(), &r, r + out.size(),
+                                  static_cast<uint32_t>(out.size())));
   return out;
 }
 

@@ -106,5 +106,20 @@ TEST(ExtParse, EveryPrefixIsSafe) {
   }
 }
 
+// The console path unescapes straight into a ring record of bounded size.
+TEST(ExtBody, SeparateBufferAndTruncation) {
+  const std::string body = "a\\x5cb\n K=v\n L=w\n";
+  const std::string want("a\\bK=v\0L=w", 10);
+  for (uint32_t cap = 0; cap <= want.size() + 2; ++cap) {
+    std::vector<char> out(cap);
+    uint32_t t = 99, d = 99;
+    const int fit = pmdcon_ext_body(body.data(), body.data() + body.size(),
+                                    out.data(), cap, &t, &d);
+    EXPECT_EQ(fit, cap >= want.size() ? 1 : 0) << cap;
+    ASSERT_LE(t + d, cap);
+    EXPECT_EQ(std::string(out.data(), t + d), want.substr(0, t + d)) << cap;
+  }
+}
+
 }  // namespace
 }  // namespace pmdcon::io
