@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The console: every extended record printk hands it is parsed and written
+ * straight into the ring (one copy, no lock, no wait). On 6.12+ it is an nbcon
+ * console, on older kernels a legacy CON_EXTENDED one; both call
+ * pmdcon_console_emit(), the one body of logic.
+ */
+#define pr_fmt(fmt) "pmdcon: " fmt
+
+#include <linux/console.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/version.h>
+
+#include "pmdcon.h"
+#include "pmdcon/ext.h"
+
+/*
+ * cpu and comm name the context running the console, as netconsole's
+ * sysdata does; the printk caller is in caller_id when the kernel has
+ * CONFIG_PRINTK_CALLER.
+ */
+static void pmdcon_console_emit(const char *text, unsigned int len)
+{
+	struct pmdcon_rec meta, *rec;
+	const char *why;
+	u32 text_len, dict_len;
+	s32 body;
+	int fit;
+
+	body = pmdcon_ext_header(text, len, &meta, &why);
+	if (body < 0) {
+		atomic64_inc(&pmdcon.unparsed);
+		return;
+	}
+	rec = pmdcon_ring_reserve(&pmdcon.ring, len - body, 0, meta.seq);
+	if (!rec)
+		return; /* counted in the ring's dropped */
+	fit = pmdcon_ext_body(text + body, text + len, pmdcon_rec_text(rec),
+			      rec->text_len, &text_len, &dict_len);
+	rec->text_len = (u16)text_len;
+	rec->dict_len = (u16)dict_len;
+	rec->ts_usec = meta.ts_usec;
+	rec->caller_id = meta.caller_id;
+	rec->cpu = (u16)raw_smp_processor_id();
+	rec->prio = meta.prio;
+	rec->flags = meta.flags | PMDCON_REC_CPU | PMDCON_REC_COMM |
+		     (fit ? 0 : PMDCON_REC_TRUNCATED);
+	memset(rec->comm, 0, sizeof(rec->comm));
+	strscpy(rec->comm, current->comm, sizeof(rec->comm));
+	pmdcon_ring_commit(&pmdcon.ring, rec);
+	atomic64_inc(&pmdcon.records);
+	atomic64_add(text_len + dict_len, &pmdcon.bytes);
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+
+/* Nothing but this console uses the "device" (the ring is lockless). */
+static DEFINE_SPINLOCK(pmdcon_device_lock);
+
+static void pmdcon_write(struct console *con, struct nbcon_write_context *wctxt)
+{
+	/* Unsafe: a takeover must not find a half-filled record. */
+	if (!nbcon_enter_unsafe(wctxt))
+		return;
+	pmdcon_console_emit(wctxt->outbuf, wctxt->len);
+	nbcon_exit_unsafe(wctxt);
+}
+
+static void pmdcon_lock(struct console *con, unsigned long *flags)
+{
+	spin_lock_irqsave(&pmdcon_device_lock, *flags);
+}
+
+static void pmdcon_unlock(struct console *con, unsigned long flags)
+{
+	spin_unlock_irqrestore(&pmdcon_device_lock, flags);
+}
+
+static struct console pmdcon_console = {
+	.name = "pmdcon",
+	.flags = CON_NBCON | CON_EXTENDED | CON_ENABLED | CON_PRINTBUFFER,
+	.write_atomic = pmdcon_write,
+	.write_thread = pmdcon_write,
+	.device_lock = pmdcon_lock,
+	.device_unlock = pmdcon_unlock,
+	.index = -1,
+};
+
+#else
+
+static void pmdcon_write(struct console *con, const char *text,
+			 unsigned int len)
+{
+	pmdcon_console_emit(text, len);
+}
+
+static struct console pmdcon_console = {
+	.name = "pmdcon",
+	.flags = CON_EXTENDED | CON_ENABLED | CON_PRINTBUFFER,
+	.write = pmdcon_write,
+	.index = -1,
+};
+
+#endif
+
+int pmdcon_console_register(void)
+{
+	register_console(&pmdcon_console);
+	if (!(pmdcon_console.flags & CON_ENABLED)) {
+		pr_err("the console could not be enabled\n");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+void pmdcon_console_unregister(void)
+{
+	unregister_console(&pmdcon_console);
+}
