@@ -9,6 +9,7 @@ PMDCON_PACKAGES=(
   socat iproute2
   linux-headers-amd64 make
   tshark
+  qemu-system-x86 busybox-static cpio bc
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -28,6 +29,36 @@ ensure_packages() {
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+}
+
+# Debian's two kernels, images and headers, side by side: 6.1 from bookworm
+# and 6.12 from bookworm-backports (the module is built and booted on both).
+ensure_kernels() {
+  local have61=0 have612=0 d
+  for d in /lib/modules/*/build; do
+    [ -e "$d/Makefile" ] || continue
+    case "$(basename "$(dirname "$d")")" in
+    6.1.*) [ -e "/boot/vmlinuz-$(basename "$(dirname "$d")")" ] && have61=1 ;;
+    6.12.*) [ -e "/boot/vmlinuz-$(basename "$(dirname "$d")")" ] && have612=1 ;;
+    esac
+  done
+  ((have61 && have612)) && return 0
+  [ "$(id -u)" = 0 ] || die "kernels 6.1 and 6.12 (images and headers) missing; run as root"
+  if ((!have61)); then
+    log "installing kernel 6.1 (bookworm) image and headers"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      linux-image-amd64 linux-headers-amd64 >/dev/null || return 1
+  fi
+  if ((!have612)); then
+    log "installing kernel 6.12 (bookworm-backports) image and headers"
+    grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ ||
+      echo 'deb http://deb.debian.org/debian bookworm-backports main' \
+        >/etc/apt/sources.list.d/pmdcon-backports.list
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports \
+      linux-image-amd64 linux-headers-amd64 >/dev/null || return 1
+  fi
 }
 
 # build_tree DIR [meson options...]: configure once, then build.

@@ -1,6 +1,7 @@
 #include "io/mapped_file.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +12,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "pmdcon/dev.h"
+#include "pmdcon/ring.h"
 
 namespace pmdcon::io {
 namespace {
@@ -35,6 +38,31 @@ absl::StatusOr<std::byte*> Map(int fd, size_t size, bool writable,
                  MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) return Errno("cannot map", path);
   return static_cast<std::byte*>(p);
+}
+
+// The module's /dev/pmdcon: the size comes from its geometry ioctl, and only
+// the consumer page may be mapped writable (the kernel enforces that).
+absl::StatusOr<size_t> MapDevice(int fd, bool writable, const std::string& path,
+                                 std::byte** out) {
+  pmdcon_geometry geo{};
+  if (ioctl(fd, PMDCON_IOC_GEOMETRY, &geo) != 0)
+    return Errno("geometry ioctl failed on", path);
+  if (geo.abi_version != PMDCON_RING_ABI_VERSION) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": the module speaks ring ABI ", geo.abi_version,
+                     ", this build ", PMDCON_RING_ABI_VERSION));
+  }
+  auto p = Map(fd, geo.region_size, false, path);
+  if (!p.ok()) return p.status();
+  if (writable &&
+      mmap(*p + geo.cons_offset, PMDCON_PAGE_SIZE, PROT_READ | PROT_WRITE,
+           MAP_SHARED | MAP_FIXED, fd, geo.cons_offset) == MAP_FAILED) {
+    absl::Status st = Errno("cannot map the consumer page of", path);
+    munmap(*p, geo.region_size);
+    return st;
+  }
+  *out = *p;
+  return geo.region_size;
 }
 
 }  // namespace
@@ -63,6 +91,12 @@ absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
   if (f.fd < 0) return Errno("cannot open", path);
   struct stat st;
   if (fstat(f.fd, &st) != 0) return Errno("cannot stat", path);
+  if (S_ISCHR(st.st_mode)) {
+    std::byte* data = nullptr;
+    auto size = MapDevice(f.fd, writable, path, &data);
+    if (!size.ok()) return size.status();
+    return MappedFile(path, data, *size);
+  }
   if (st.st_size <= 0)
     return absl::FailedPreconditionError(absl::StrCat(path, " is empty"));
   auto p = Map(f.fd, static_cast<size_t>(st.st_size), writable, path);

@@ -18,7 +18,9 @@ class MappedFile {
                                            size_t size);
   // Private zeroed memory of `size` bytes (a ring nobody else maps).
   static absl::StatusOr<MappedFile> Anonymous(size_t size);
-  // Maps an existing file whole.
+  // Maps an existing file whole. A character device is taken to be the
+  // module's /dev/pmdcon: mapped read-only but for the consumer page, which
+  // is writable when `writable` is set.
   static absl::StatusOr<MappedFile> Open(const std::string& path,
                                          bool writable);
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# all.sh BUILD_DIR [SCENARIO...]: builds the module for every installed
+# Debian kernel (W=1, warnings are failures), an initramfs per kernel, and
+# runs every scenario on every kernel. Logs go to BUILD_DIR/vm-logs.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=$(cd "$1" && pwd)
+shift
+scenarios=("$@")
+((${#scenarios[@]})) || scenarios=(load-alloc load-memmap load-reserve bad-params records)
+logs=$build/vm-logs
+mkdir -p "$logs"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failed=0
+for kdir in /lib/modules/*/build; do
+  kver=$(basename "$(dirname "$kdir")")
+  [ -e "/boot/vmlinuz-$kver" ] || continue
+  mkdir -p "$work/$kver"
+  cp -r "$top/kmod" "$top/include" "$work/$kver/"
+  out=$(make -C "$kdir" M="$work/$kver/kmod" W=1 modules 2>&1) || {
+    echo "$out"; echo "FAIL: $kver: module build"; exit 1; }
+  if grep -E 'warning:|error:' <<<"$out" | grep -v 'Skipping BTF'; then
+    echo "FAIL: $kver: module build warnings"; exit 1
+  fi
+  echo "ok: $kver: pmdcon.ko built with W=1, no warnings"
+  "$here/initramfs.sh" "$kver" "$work/$kver/initrd.gz" "$work/$kver/kmod" \
+    "$build/src/tools/pmdcon-ringdump"
+  for s in "${scenarios[@]}"; do
+    case "$s:$kver" in load-reserve:6.1.*) continue ;; esac
+    "$here/run.sh" "$kver" "$s" "$work/$kver/initrd.gz" "$logs" || failed=1
+  done
+done
+exit $failed

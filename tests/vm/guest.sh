@@ -1,0 +1,108 @@
+#!/bin/sh
+# /init of the test guest: runs the scenario named by pmdcon.scenario= on the
+# kernel command line and reports "PMDCON-VM PASS" or "PMDCON-VM FAIL: why"
+# on the serial console, then powers off. The host side is run.sh.
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+export PATH=/bin:/sbin:/opt/pmdcon
+KVER=$(cat /etc/kver)
+scenario=$(sed -n 's/.*pmdcon\.scenario=\([^ ]*\).*/\1/p' /proc/cmdline)
+MEMMAP="mem_address=0x40000000 mem_size=0x1000000"
+SYS=/sys/class/misc/pmdcon
+
+fail() {
+  echo "PMDCON-VM FAIL: $*"
+  dmesg | tail -20
+  poweroff -f
+}
+log() { echo "pmdcon-vm: $*"; }
+has_msg() { dmesg | grep -q "pmdcon: .*$1" || fail "no kernel message \"pmdcon: $1\""; }
+load() { insmod /lib/modules/pmdcon.ko "$@" || fail "insmod $* failed"; }
+unload() { rmmod pmdcon || fail "rmmod failed"; }
+
+# The device, its mode, one consumer, stats, and rmmod refused while open.
+check_device() {
+  [ -c /dev/pmdcon ] || fail "/dev/pmdcon missing"
+  mode=$(ls -l /dev/pmdcon | cut -c1-10)
+  [ "$mode" = "crw-------" ] || fail "/dev/pmdcon mode $mode, want crw-------"
+  [ "$(cat $SYS/records)" -gt 0 ] || fail "no records counted"
+  [ "$(cat $SYS/lost)" = 0 ] || fail "lost $(cat $SYS/lost)"
+  exec 3</dev/pmdcon
+  if (exec 4</dev/pmdcon) 2>/tmp/err; then fail "a second open succeeded"; fi
+  grep -qi busy /tmp/err || fail "second open: $(cat /tmp/err)"
+  if rmmod pmdcon 2>/dev/null; then fail "rmmod succeeded while open"; fi
+  exec 3<&-
+}
+
+# Every record /dev/kmsg has is in the ring with the same fields, in order.
+check_records_match_kmsg() {
+  timeout 3 cat /dev/kmsg >/tmp/kmsg
+  pmdcon-ringdump --ring /dev/pmdcon >/tmp/ring || fail "ringdump failed"
+  last=$(grep -E '^[0-9]' /tmp/kmsg | tail -1 | cut -d, -f2)
+  # Records only (dict lines follow their record), up to kmsg's last seq.
+  awk -F, -v last="$last" '/^[0-9]/ { keep = ($2 <= last) } keep' /tmp/kmsg >/tmp/a
+  awk -F, -v last="$last" '/^[0-9]/ { keep = ($2 <= last) } keep' /tmp/ring >/tmp/b
+  n=$(grep -c '^[0-9]' /tmp/a)
+  [ "$n" -gt 100 ] || fail "only $n records in /dev/kmsg"
+  diff /tmp/a /tmp/b >/tmp/diff || { head -20 /tmp/diff; fail "ring differs from /dev/kmsg"; }
+  log "ring matches /dev/kmsg: $n records"
+}
+
+case "$scenario" in
+load-alloc)
+  load
+  has_msg "no reserved memory given"
+  check_device
+  unload
+  load alloc_size=65536
+  has_msg "ring at .*: 65536 bytes"
+  unload
+  ;;
+load-memmap)
+  load $MEMMAP
+  has_msg "no valid ring at 0x0*40000000 (bad magic"
+  check_device
+  echo "<6>pmdcon-vm: before reload" >/dev/kmsg
+  unload
+  load $MEMMAP
+  has_msg "reattached to this boot's ring"
+  pmdcon-ringdump --ring /dev/pmdcon | grep -q "pmdcon-vm: before reload" ||
+    fail "record from the first load not kept"
+  unload
+  ;;
+load-reserve)
+  load mem_name=pmdcon
+  has_msg "(reserve_mem)"
+  check_device
+  unload
+  if insmod /lib/modules/pmdcon.ko mem_name=nosuch 2>/dev/null; then fail "mem_name=nosuch loaded"; fi
+  has_msg 'no reserve_mem region "nosuch"'
+  ;;
+bad-params)
+  if insmod /lib/modules/pmdcon.ko mem_address=0x40000000 2>/dev/null; then fail "loaded without mem_size"; fi
+  has_msg "mem_address= and mem_size= go together"
+  if insmod /lib/modules/pmdcon.ko mem_address=0x1000000 mem_size=0x100000 2>/dev/null; then fail "loaded over System RAM"; fi
+  has_msg "is System RAM in use"
+  if insmod /lib/modules/pmdcon.ko mem_address=0x40000001 mem_size=0x100000 2>/dev/null; then fail "loaded unaligned"; fi
+  has_msg "must be page aligned"
+  ;;
+records)
+  load $MEMMAP
+  i=0
+  while [ $i -lt 500 ]; do
+    echo "<5>pmdcon-vm record $i tab	esc\\ end" >/dev/kmsg
+    i=$((i + 1))
+  done
+  check_records_match_kmsg
+  n=$(grep -c '^13,.*;pmdcon-vm record [0-9]* tab\\x09esc\\x5c end$' /tmp/ring)
+  [ "$n" = 500 ] || fail "$n of the 500 test records in the ring"
+  unload
+  ;;
+*)
+  fail "unknown scenario '$scenario'"
+  ;;
+esac
+echo "PMDCON-VM PASS $scenario"
+poweroff -f

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# initramfs.sh KVER OUT.cpio.gz KMOD_DIR BIN...: an initramfs for one kernel
+# with busybox, the pmdcon module built for KVER (KMOD_DIR/pmdcon.ko), the
+# guest scenario script and the given programs with their shared libraries
+# at their original paths.
+set -euo pipefail
+kver=$1 out=$2 kmod=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,var/run,lib/modules,etc}
+cp /bin/busybox "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+  [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+done
+cp "$here/guest.sh" "$root/init"
+chmod +x "$root/init"
+cp "$kmod/pmdcon.ko" "$root/lib/modules/"
+
+# Programs and their ldd closure (plus libgcc_s, which ldd may not list).
+copy_with_libs() {
+  local f lib
+  for f in "$@"; do
+    mkdir -p "$root/$(dirname "$f")"
+    cp -L "$f" "$root/$f"
+    for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+' || true); do
+      [ -e "$root/$lib" ] && continue
+      mkdir -p "$root/$(dirname "$lib")"
+      cp -L "$lib" "$root/$lib"
+    done
+  done
+}
+copy_with_libs "$@" /lib/x86_64-linux-gnu/libgcc_s.so.1
+mkdir -p "$root/opt/pmdcon"
+for f in "$@"; do ln -sf "$f" "$root/opt/pmdcon/$(basename "$f")"; done
+echo "$kver" >"$root/etc/kver"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
