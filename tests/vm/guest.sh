@@ -126,6 +126,28 @@ hostile)
   cat /tmp/hold
   unload
   ;;
+reboot-memmap | reboot-reserve)
+  # Boot 1 writes a marker and reboots; boot 2 finds it as previous boot.
+  if [ "$scenario" = reboot-reserve ]; then args=mem_name=pmdcon; else args=$MEMMAP; fi
+  load $args
+  if dmesg | grep -q "pmdcon: adopted the ring of the previous boot"; then
+    pmdcon-ringdump --ring /dev/pmdcon >/tmp/ring || fail "ringdump failed"
+    grep -q "pmdcon-vm: written before the reboot  \[previous boot\]" /tmp/ring ||
+      fail "the previous boot's marker is not in the ring"
+    grep "adopted the ring" /tmp/ring | grep -q "\\[previous boot\\]" &&
+      fail "this boot's record marked as previous boot"
+    grep -q "adopted the ring" /tmp/ring || fail "this boot's records missing"
+    n=$(grep -c "\[previous boot\]" /tmp/ring)
+    log "second boot: $n records of the previous boot kept"
+    unload
+  else
+    echo "<6>pmdcon-vm: written before the reboot" >/dev/kmsg
+    log "first boot: rebooting"
+    reboot -f
+    sleep 30
+    fail "reboot did not happen"
+  fi
+  ;;
 *)
   fail "unknown scenario '$scenario'"
   ;;

@@ -11,9 +11,14 @@ append="console=ttyS0 panic=1 ignore_loglevel nokaslr pmdcon.scenario=$scenario"
 append+=' memmap=16M$0x40000000'
 case "$kver" in 6.1.*) ;; *) append+=" reserve_mem=16M:4096:pmdcon" ;; esac
 
+# reboot-* scenarios reboot the guest once (QEMU keeps its RAM across the
+# reset, as a warm reboot does); the second boot powers off.
+noreboot=(-no-reboot)
+case "$scenario" in reboot-*) noreboot=() ;; esac
+
 start=$(date +%s.%N)
 timeout 180 qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2G -smp 2 \
-  -nographic -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+  -nographic "${noreboot[@]}" -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
   -append "$append" -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
   </dev/null >"$log" 2>&1 || true
 secs=$(echo "$(date +%s.%N) - $start" | bc)
