@@ -52,16 +52,31 @@ absl::StatusOr<size_t> MapDevice(int fd, bool writable, const std::string& path,
         absl::StrCat(path, ": the module speaks ring ABI ", geo.abi_version,
                      ", this build ", PMDCON_RING_ABI_VERSION));
   }
-  auto p = Map(fd, geo.region_size, false, path);
-  if (!p.ok()) return p.status();
-  if (writable &&
-      mmap(*p + geo.cons_offset, PMDCON_PAGE_SIZE, PROT_READ | PROT_WRITE,
-           MAP_SHARED | MAP_FIXED, fd, geo.cons_offset) == MAP_FAILED) {
-    absl::Status st = Errno("cannot map the consumer page of", path);
-    munmap(*p, geo.region_size);
-    return st;
+  // Three whole mappings side by side in a reserved range: splitting one
+  // device mapping (MAP_FIXED over part of it) upsets x86 PAT tracking.
+  void* base = mmap(nullptr, geo.region_size, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED)
+    return Errno("cannot reserve address space for", path);
+  auto* bytes = static_cast<std::byte*>(base);
+  const struct {
+    uint64_t off, len;
+    bool rw;
+  } parts[] = {
+      {0, geo.cons_offset, false},
+      {geo.cons_offset, PMDCON_PAGE_SIZE, writable},
+      {geo.data_offset, geo.region_size - geo.data_offset, false},
+  };
+  for (const auto& part : parts) {
+    if (mmap(bytes + part.off, part.len, PROT_READ | (part.rw ? PROT_WRITE : 0),
+             MAP_SHARED | MAP_FIXED, fd,
+             static_cast<off_t>(part.off)) == MAP_FAILED) {
+      absl::Status st = Errno("cannot map", path);
+      munmap(base, geo.region_size);
+      return st;
+    }
   }
-  *out = *p;
+  *out = bytes;
   return geo.region_size;
 }
 

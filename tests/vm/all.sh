@@ -8,7 +8,7 @@ top=$(cd "$here/../.." && pwd)
 build=$(cd "$1" && pwd)
 shift
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve)
+((${#scenarios[@]})) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve e2e)
 logs=$build/vm-logs
 mkdir -p "$logs"
 work=$(mktemp -d)
@@ -25,11 +25,14 @@ for kdir in /lib/modules/*/build; do
     echo "FAIL: $kver: module build warnings"; exit 1
   fi
   echo "ok: $kver: pmdcon.ko built with W=1, no warnings"
-  "$here/initramfs.sh" "$kver" "$work/$kver/initrd.gz" "$work/$kver/kmod" \
-    "$build/src/tools/pmdcon-ringdump" "$build/tests/pmdcon-hostile-consumer"
+  KMODS="virtio_pci virtio_net netconsole" PMDS="net_af_packet mempool_ring" \
+    "$here/initramfs.sh" "$kver" "$work/$kver/initrd.gz" "$work/$kver/kmod" \
+    "$build/src/tools/pmdcon-ringdump" "$build/tests/pmdcon-hostile-consumer" \
+    "$build/src/pmdcon"
   for s in "${scenarios[@]}"; do
     case "$s:$kver" in load-reserve:6.1.* | reboot-reserve:6.1.*) continue ;; esac
-    "$here/run.sh" "$kver" "$s" "$work/$kver/initrd.gz" "$logs" || failed=1
+    PMDCON_RX=$build/src/pmdcon-rx \
+      "$here/run.sh" "$kver" "$s" "$work/$kver/initrd.gz" "$logs" || failed=1
   done
 done
 exit $failed

@@ -148,6 +148,36 @@ reboot-memmap | reboot-reserve)
     fail "reboot did not happen"
   fi
   ;;
+e2e)
+  grep -v /netconsole.ko /etc/modules.load >/tmp/modules
+  while read -r m; do insmod "$m" || fail "insmod $m"; done </tmp/modules
+  ip link set eth1 up || fail "no eth1"
+  # The reference: Debian's netconsole, extended, on eth0 (pcap'd by QEMU).
+  ip link set eth0 up
+  insmod /lib/modules/netconsole.ko netconsole=+6665@10.0.2.15/eth0,6666@10.0.2.2/ ||
+    fail "netconsole did not load"
+  load $MEMMAP
+  port=$(sed -n 's/.*pmdcon\.port=\([0-9]*\).*/\1/p' /proc/cmdline)
+  sed "s/@PORT@/$port/" /etc/pmdcon-guest.yaml >/tmp/pmdcon.yaml
+  pmdcon --config /tmp/pmdcon.yaml >/tmp/pmdcon.log 2>&1 &
+  pid=$!
+  sleep 3
+  i=0
+  while [ $i -lt 1000 ]; do
+    echo "<6>pmdcon-vm e2e $i" >/dev/kmsg
+    i=$((i + 1))
+  done
+  t=0
+  while [ "$(cat $SYS/unsent)" != 0 ] && [ $t -lt 60 ]; do sleep 0.5; t=$((t + 1)); done
+  unsent=$(cat $SYS/unsent)
+  log "e2e: $(cat $SYS/records) records written, $unsent unsent"
+  [ "$unsent" = 0 ] || fail "$unsent records left unsent"
+  kill -TERM $pid
+  wait $pid
+  rc=$?
+  [ $rc = 0 ] || { cat /tmp/pmdcon.log; fail "pmdcon exited $rc"; }
+  unload
+  ;;
 *)
   fail "unknown scenario '$scenario'"
   ;;

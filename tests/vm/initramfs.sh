@@ -2,7 +2,9 @@
 # initramfs.sh KVER OUT.cpio.gz KMOD_DIR BIN...: an initramfs for one kernel
 # with busybox, the pmdcon module built for KVER (KMOD_DIR/pmdcon.ko), the
 # guest scenario script and the given programs with their shared libraries
-# at their original paths.
+# at their original paths. Env KMODS: kernel modules (with dependencies) to
+# load in the guest, listed in order in /etc/modules.load; env PMDS: DPDK
+# PMDs (e.g. net_af_packet) put in EAL's plugin directory.
 set -euo pipefail
 kver=$1 out=$2 kmod=$3
 shift 3
@@ -36,4 +38,27 @@ copy_with_libs "$@" /lib/x86_64-linux-gnu/libgcc_s.so.1
 mkdir -p "$root/opt/pmdcon"
 for f in "$@"; do ln -sf "$f" "$root/opt/pmdcon/$(basename "$f")"; done
 echo "$kver" >"$root/etc/kver"
+cp "$here/pmdcon-guest.yaml" "$root/etc/"
+
+# Kernel modules in load order; busybox insmod wants them uncompressed.
+: >"$root/etc/modules.load"
+for m in ${KMODS:-}; do
+  modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}' |
+    while read -r ko; do
+      name=$(basename "${ko%.xz}")
+      grep -qx "/lib/modules/$name" "$root/etc/modules.load" && continue
+      case "$ko" in
+      *.xz) xz -dc "$ko" >"$root/lib/modules/$name" ;;
+      *) cp "$ko" "$root/lib/modules/$name" ;;
+      esac
+      echo "/lib/modules/$name" >>"$root/etc/modules.load"
+    done
+done
+
+# Each PMD exactly once, as the .so.23.0 name EAL loads from its directory.
+pmddir=$(ls -d /usr/lib/x86_64-linux-gnu/dpdk/pmds-* 2>/dev/null | head -1)
+for p in ${PMDS:-}; do
+  so=$(ls "$pmddir"/librte_"$p".so.*.* | head -1)
+  copy_with_libs "$so"
+done
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
