@@ -31,7 +31,7 @@ if [ "$scenario" = e2e ]; then
     --fail_on_loss --fail_on_malformed --output="$logdir/$kver-rx.txt" \
     --ready_file="$logdir/rx.ready" 2>"$logdir/$kver-rx.err" &
   rx_pid=$!
-  trap 'kill $rx_pid 2>/dev/null' EXIT
+  trap 'kill $rx_pid 2>/dev/null || true' EXIT
   for _ in $(seq 50); do [ -e "$logdir/rx.ready" ] && break; sleep 0.1; done
 fi
 
