@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # initramfs.sh KVER OUT.cpio.gz KMOD_DIR BIN...: an initramfs for one kernel
 # with busybox, the pmdcon module built for KVER (KMOD_DIR/pmdcon.ko), the
-# guest scenario script and the given programs with their shared libraries
-# at their original paths. Env KMODS: kernel modules (with dependencies) to
-# load in the guest, listed in order in /etc/modules.load; env PMDS: DPDK
-# PMDs (e.g. net_af_packet) put in EAL's plugin directory.
+# guest scenario script and the given programs (in /opt/pmdcon) with their
+# shared libraries at their original paths. Env KMODS: kernel modules (with
+# dependencies) to load in the guest, in order in /etc/modules.load; env
+# PMDS: DPDK PMDs (e.g. net_af_packet) put in EAL's plugin directory.
 set -euo pipefail
 kver=$1 out=$2 kmod=$3
 shift 3
@@ -35,8 +35,12 @@ copy_with_libs() {
   done
 }
 copy_with_libs "$@" /lib/x86_64-linux-gnu/libgcc_s.so.1
+# Programs live in /opt/pmdcon: their build paths may lie under /tmp, which
+# the guest mounts over.
 mkdir -p "$root/opt/pmdcon"
-for f in "$@"; do ln -sf "$f" "$root/opt/pmdcon/$(basename "$f")"; done
+for f in "$@"; do
+  mv "$root/$f" "$root/opt/pmdcon/$(basename "$f")"
+done
 echo "$kver" >"$root/etc/kver"
 cp "$here/pmdcon-guest.yaml" "$root/etc/"
 
