@@ -42,14 +42,10 @@ static void pmdcon_console_emit(const char *text, unsigned int len)
 			      rec->text_len, &text_len, &dict_len);
 	rec->text_len = (u16)text_len;
 	rec->dict_len = (u16)dict_len;
-	rec->ts_usec = meta.ts_usec;
-	rec->caller_id = meta.caller_id;
-	rec->cpu = (u16)raw_smp_processor_id();
-	rec->prio = meta.prio;
-	rec->flags = meta.flags | PMDCON_REC_CPU | PMDCON_REC_COMM |
-		     (fit ? 0 : PMDCON_REC_TRUNCATED);
-	memset(rec->comm, 0, sizeof(rec->comm));
-	strscpy(rec->comm, current->comm, sizeof(rec->comm));
+	meta.cpu = (u16)raw_smp_processor_id();
+	meta.flags |= PMDCON_REC_CPU | PMDCON_REC_COMM;
+	strscpy_pad(meta.comm, current->comm, sizeof(meta.comm));
+	pmdcon_rec_set_meta(rec, &meta, !fit);
 	pmdcon_ring_commit(&pmdcon.ring, rec);
 	atomic64_inc(&pmdcon.records);
 	atomic64_add(text_len + dict_len, &pmdcon.bytes);

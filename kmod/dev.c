@@ -117,14 +117,17 @@ static ssize_t lost_show(struct device *d, struct device_attribute *a,
 }
 static DEVICE_ATTR_RO(lost);
 
-/* The consumer's transmitted position, validated; userspace wrote it. */
+/* The consumer's transmitted position, validated: userspace wrote it. */
+static u64 pmdcon_tx_id(void)
+{
+	return pmdcon_ring_cursor_check(&pmdcon.ring,
+					READ_ONCE(pmdcon.ring.cons->tx_id));
+}
+
 static ssize_t tx_id_show(struct device *d, struct device_attribute *a,
 			  char *buf)
 {
-	u64 tx = pmdcon_ring_cursor_check(&pmdcon.ring,
-					  READ_ONCE(pmdcon.ring.cons->tx_id));
-
-	return sysfs_emit(buf, "%llu\n", (unsigned long long)tx);
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)pmdcon_tx_id());
 }
 static DEVICE_ATTR_RO(tx_id);
 
@@ -133,10 +136,9 @@ static ssize_t unsent_show(struct device *d, struct device_attribute *a,
 			   char *buf)
 {
 	u64 head = READ_ONCE(pmdcon.ring.hdr->head);
-	u64 tx = pmdcon_ring_cursor_check(&pmdcon.ring,
-					  READ_ONCE(pmdcon.ring.cons->tx_id));
 
-	return sysfs_emit(buf, "%u\n", pmdcon_id_rid(head) - pmdcon_id_rid(tx));
+	return sysfs_emit(buf, "%u\n",
+			  pmdcon_id_rid(head) - pmdcon_id_rid(pmdcon_tx_id()));
 }
 static DEVICE_ATTR_RO(unsent);
 

@@ -1,5 +1,6 @@
-# Shared by scripts/demo, scripts/test and scripts/bench: install what is
-# missing, configure and build. Source it; it defines functions only.
+# Shared by scripts/demo, scripts/test, scripts/bench and the namespace tests:
+# install what is missing, configure and build, make namespaces. Source it; it
+# defines functions only.
 
 # Debian 12 packages the build and the tests need.
 PMDCON_PACKAGES=(
@@ -59,6 +60,23 @@ ensure_kernels() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports \
       linux-image-amd64 linux-headers-amd64 >/dev/null || return 1
   fi
+}
+
+# veth_pair TX RX: fresh namespaces TX and RX joined by a veth pair, veth0 in
+# TX (no address: DPDK or a raw socket owns it) and veth1 in RX with
+# 10.99.0.2/24 and fd00:99::2/64, all up. The caller deletes both.
+veth_pair() {
+  local tx=$1 rx=$2
+  ip netns del "$tx" 2>/dev/null || true
+  ip netns del "$rx" 2>/dev/null || true
+  ip netns add "$tx"
+  ip netns add "$rx"
+  ip -n "$tx" link add veth0 type veth peer name veth1 netns "$rx"
+  ip -n "$rx" addr add 10.99.0.2/24 dev veth1
+  ip -n "$rx" addr add fd00:99::2/64 dev veth1 nodad
+  ip -n "$tx" link set veth0 up
+  ip -n "$rx" link set veth1 up
+  ip -n "$rx" link set lo up
 }
 
 # build_tree DIR [meson options...]: configure once, then build.

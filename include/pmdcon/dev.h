@@ -14,13 +14,9 @@
 #ifndef PMDCON_DEV_H_
 #define PMDCON_DEV_H_
 
-#ifdef __KERNEL__
 #include <linux/ioctl.h>
-#include <linux/types.h>
-#else
-#include <linux/ioctl.h>
-#include <stdint.h>
-#endif
+
+#include "pmdcon/ring.h"
 
 /* Where the module's ring memory came from. */
 #define PMDCON_MEM_RESERVE 1 /* reserve_mem= (survives a warm reboot) */
@@ -36,6 +32,14 @@ struct pmdcon_geometry {
   uint32_t cons_offset; /* the one page that may be mapped writable */
   uint32_t data_offset;
 };
+
+PMDCON_STATIC_ASSERT(sizeof(struct pmdcon_geometry) == 32, "geometry size");
+PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_geometry, region_size) ==
+                         8,
+                     "geometry layout");
+PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_geometry, cons_offset) ==
+                         24,
+                     "geometry layout");
 
 #define PMDCON_IOC_GEOMETRY _IOR('p', 1, struct pmdcon_geometry)
 

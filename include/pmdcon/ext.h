@@ -98,7 +98,11 @@ static inline int32_t pmdcon_ext_header(const char* buf, uint32_t len,
   uint64_t prio, v;
 
   memset(meta, 0, sizeof(*meta));
-  if (semi == end || len > 0x7fffffff) {
+  if (len > 0x7fffffff) {
+    *why = "record too long";
+    return -EINVAL;
+  }
+  if (semi == end) {
     *why = "no ';' after the header";
     return -EINVAL;
   }

@@ -536,6 +536,21 @@ static inline void pmdcon_ring_commit(struct pmdcon_ring* r,
 }
 
 /*
+ * Fill a reserved record's fields after seq (ts_usec..comm) and flags from
+ * meta; `cut` adds PMDCON_REC_TRUNCATED. For producers that fill text and
+ * dict themselves between reserve and commit.
+ */
+static inline void pmdcon_rec_set_meta(struct pmdcon_rec* rec,
+                                       const struct pmdcon_rec* meta, int cut) {
+  rec->ts_usec = meta->ts_usec;
+  rec->caller_id = meta->caller_id;
+  rec->cpu = meta->cpu;
+  rec->prio = meta->prio;
+  rec->flags = (uint8_t)(meta->flags | (cut ? PMDCON_REC_TRUNCATED : 0));
+  memcpy(rec->comm, meta->comm, PMDCON_COMM_LEN);
+}
+
+/*
  * Copy one record in: meta supplies every field after seq (ts_usec..comm) and
  * flags; text and dict are copied as given (cut to fit if needed).
  * Returns 1 if written, 0 if dropped (counted in hdr->dropped).
@@ -548,15 +563,8 @@ static inline int pmdcon_ring_write(struct pmdcon_ring* r,
       pmdcon_ring_reserve(r, text_len, dict_len, meta->seq);
 
   if (!rec) return 0;
-  rec->ts_usec = meta->ts_usec;
-  rec->caller_id = meta->caller_id;
-  rec->cpu = meta->cpu;
-  rec->prio = meta->prio;
-  rec->flags = (uint8_t)(meta->flags |
-                         ((rec->text_len < text_len || rec->dict_len < dict_len)
-                              ? PMDCON_REC_TRUNCATED
-                              : 0));
-  memcpy(rec->comm, meta->comm, PMDCON_COMM_LEN);
+  pmdcon_rec_set_meta(rec, meta,
+                      rec->text_len < text_len || rec->dict_len < dict_len);
   /* memcpy from NULL is undefined even for 0 bytes; empty fields may be. */
   if (rec->text_len) memcpy(pmdcon_rec_text(rec), text, rec->text_len);
   if (rec->dict_len) memcpy(pmdcon_rec_dict(rec), dict, rec->dict_len);

@@ -325,6 +325,14 @@ int Run(const config::Config& initial, const std::string& path) {
     e.Stop();
     rte_eal_wait_lcore(c.eal.tx_lcore);
     LogStats(e);
+    if (kmsg_reader) {
+      std::fprintf(stderr,
+                   "pmdcon: kmsg: records %llu, overrun %llu (overwritten in "
+                   "the kernel before read), malformed %llu\n",
+                   static_cast<unsigned long long>(kmsg_reader->records()),
+                   static_cast<unsigned long long>(kmsg_reader->missed()),
+                   static_cast<unsigned long long>(kmsg_reader->malformed()));
+    }
     {
       std::lock_guard<std::mutex> lock(g_engine_mu);
       g_engine = nullptr;

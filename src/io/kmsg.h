@@ -23,7 +23,8 @@ struct KmsgRecord {
   std::string dict;   // NUL-separated KEY=VALUE, unescaped
 };
 
-// Parses one /dev/kmsg record. InvalidArgument names what is wrong.
+// Parses one /dev/kmsg record (pmdcon/ext.h, into owned strings).
+// InvalidArgument names what is wrong.
 absl::StatusOr<KmsgRecord> ParseKmsg(std::string_view record);
 
 class KmsgReader {
@@ -40,6 +41,7 @@ class KmsgReader {
 
   uint64_t records() const { return records_.load(); }
   uint64_t missed() const { return missed_.load(); }  // overrun in the kernel
+  uint64_t malformed() const { return malformed_.load(); }  // not parsed
 
  private:
   KmsgReader() = default;
@@ -51,6 +53,7 @@ class KmsgReader {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> records_{0};
   std::atomic<uint64_t> missed_{0};
+  std::atomic<uint64_t> malformed_{0};
 };
 
 }  // namespace pmdcon::io

@@ -4,6 +4,7 @@
 # resolved from DPDK by ARP (IPv4) and NDP (IPv6) against the namespace's
 # kernel, and plain socat receiving a small stream. Needs root; cleans up.
 set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib.sh"
 pmdcon=$1 rx=$2 gen=$3
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 tx=pmdcon-vt-$$ rxns=pmdcon-vr-$$
@@ -18,13 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-ip netns add "$tx"
-ip netns add "$rxns"
-ip -n "$tx" link add veth0 type veth peer name veth1 netns "$rxns"
-ip -n "$rxns" addr add 10.99.0.2/24 dev veth1
-ip -n "$rxns" addr add fd00:99::2/64 dev veth1 nodad
-ip -n "$tx" link set veth0 up
-ip -n "$rxns" link set veth1 up
+veth_pair "$tx" "$rxns"
 
 # pmdcon NAME DST PORT RING: runs pmdcon in $tx (resolving DST), in the background.
 pmdcon_start() {

@@ -4,18 +4,13 @@
 # resolver (over AF_PACKET in the other namespace) must learn its MAC.
 # Needs root (CI runs as root); cleans up its namespaces on exit.
 set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib.sh"
 prog=$1
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
 a=pmdcon-ra-$$ b=pmdcon-rb-$$
 cleanup() { ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true; }
 trap cleanup EXIT
-ip netns add "$a"
-ip netns add "$b"
-ip -n "$a" link add veth0 type veth peer name veth1 netns "$b"
-ip -n "$b" addr add 10.99.0.2/24 dev veth1
-ip -n "$b" addr add fd00:99::2/64 dev veth1 nodad
-ip -n "$a" link set veth0 up
-ip -n "$b" link set veth1 up
+veth_pair "$a" "$b"
 peer_mac=$(ip -n "$b" -o link show veth1 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 ip netns exec "$a" "$prog" veth0 10.99.0.1 10.99.0.2 "$peer_mac"
 ip netns exec "$a" "$prog" veth0 fd00:99::1 fd00:99::2 "$peer_mac"
