@@ -16,8 +16,26 @@
 
 #include "pmdcon.h"
 #include "pmdcon/ext.h"
+#include "pmdcon/wire.h"
 
 /*
+ * printk overwrote records [first, last] before this console printed them (a
+ * flood faster than the console): count them and put a loss notice in their
+ * place, so that every receiver sees the loss announced, not a silent gap.
+ */
+static void pmdcon_console_skipped(u64 first, u64 last, u64 ts_usec)
+{
+	struct pmdcon_wire_notice n;
+
+	atomic64_add(last - first + 1, &pmdcon.skipped);
+	pmdcon_wire_loss_notice(&n, last - first + 1, 1, first, last, ts_usec,
+				"dropped by printk before the console");
+	pmdcon_ring_write(&pmdcon.ring, &n.rec, n.text, n.rec.text_len, n.dict,
+			  n.rec.dict_len);
+}
+
+/*
+ * Calls are serialized by printk (console_lock, or nbcon ownership).
  * cpu and comm name the context running the console, as netconsole's
  * sysdata does; the printk caller is in caller_id when the kernel has
  * CONFIG_PRINTK_CALLER.
@@ -35,6 +53,12 @@ static void pmdcon_console_emit(const char *text, unsigned int len)
 		atomic64_inc(&pmdcon.unparsed);
 		return;
 	}
+	if (pmdcon.have_seq && meta.seq > pmdcon.next_seq)
+		pmdcon_console_skipped(pmdcon.next_seq, meta.seq - 1, meta.ts_usec);
+	/* A lower seq is a re-print after an nbcon takeover, not a loss. */
+	if (!pmdcon.have_seq || meta.seq >= pmdcon.next_seq)
+		pmdcon.next_seq = meta.seq + 1;
+	pmdcon.have_seq = true;
 	rec = pmdcon_ring_reserve(&pmdcon.ring, len - body, 0, meta.seq);
 	if (!rec)
 		return; /* counted in the ring's dropped */
@@ -49,6 +73,7 @@ static void pmdcon_console_emit(const char *text, unsigned int len)
 	pmdcon_ring_commit(&pmdcon.ring, rec);
 	atomic64_inc(&pmdcon.records);
 	atomic64_add(text_len + dict_len, &pmdcon.bytes);
+	pmdcon_fallback_flush(); /* in a panic, it goes out now */
 }
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)

@@ -107,15 +107,27 @@ static ssize_t bytes_show(struct device *d, struct device_attribute *a,
 }
 static DEVICE_ATTR_RO(bytes);
 
-/* Records the console could not write: ring jammed, or not a record. */
+/*
+ * Records that never reached the ring: printk dropped them before the
+ * console saw them (skipped), the ring was jammed, or not a record.
+ */
 static ssize_t lost_show(struct device *d, struct device_attribute *a,
 			 char *buf)
 {
 	return sysfs_emit(buf, "%llu\n",
 			  (unsigned long long)READ_ONCE(pmdcon.ring.hdr->dropped) +
-				  atomic64_read(&pmdcon.unparsed));
+				  atomic64_read(&pmdcon.unparsed) +
+				  atomic64_read(&pmdcon.skipped));
 }
 static DEVICE_ATTR_RO(lost);
+
+static ssize_t skipped_show(struct device *d, struct device_attribute *a,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&pmdcon.skipped));
+}
+static DEVICE_ATTR_RO(skipped);
 
 /* The consumer's transmitted position, validated: userspace wrote it. */
 static u64 pmdcon_tx_id(void)
@@ -142,29 +154,38 @@ static ssize_t unsent_show(struct device *d, struct device_attribute *a,
 }
 static DEVICE_ATTR_RO(unsent);
 
-/*
- * Milliseconds since the consumer's heartbeat last changed, as sampled
- * at the reads of this attribute.
- */
+/* Milliseconds since the consumer's heartbeat last changed. */
 static ssize_t heartbeat_age_ms_show(struct device *d,
 				     struct device_attribute *a, char *buf)
 {
-	u64 hb = READ_ONCE(pmdcon.ring.cons->heartbeat);
-
-	if (hb != pmdcon.hb_seen) {
-		pmdcon.hb_seen = hb;
-		pmdcon.hb_jiffies = jiffies;
-	}
 	return sysfs_emit(buf, "%u\n",
-			  jiffies_to_msecs(jiffies - pmdcon.hb_jiffies));
+			  jiffies_to_msecs(pmdcon_heartbeat_age()));
 }
 static DEVICE_ATTR_RO(heartbeat_age_ms);
+
+/* Who sends now: off (no fallback=), appliance, takeover or panic. */
+static ssize_t sender_show(struct device *d, struct device_attribute *a,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", pmdcon_fallback_mode());
+}
+static DEVICE_ATTR_RO(sender);
+
+/* Records the module sent through netpoll. */
+static ssize_t fallback_sent_show(struct device *d, struct device_attribute *a,
+				  char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)pmdcon_fallback_sent());
+}
+static DEVICE_ATTR_RO(fallback_sent);
 
 static struct attribute *pmdcon_attrs[] = {
 	&dev_attr_records.attr, &dev_attr_bytes.attr,
 	&dev_attr_lost.attr,    &dev_attr_tx_id.attr,
 	&dev_attr_unsent.attr,  &dev_attr_heartbeat_age_ms.attr,
-	NULL,
+	&dev_attr_skipped.attr, &dev_attr_sender.attr,
+	&dev_attr_fallback_sent.attr, NULL,
 };
 ATTRIBUTE_GROUPS(pmdcon);
 

@@ -13,6 +13,22 @@
 
 struct pmdcon_state pmdcon;
 
+/*
+ * Samples the heartbeat (userspace writes it: it is only compared) and
+ * returns how long it has not changed. Callers race harmlessly.
+ */
+unsigned long pmdcon_heartbeat_age(void)
+{
+	u64 hb = READ_ONCE(pmdcon.ring.cons->heartbeat);
+	unsigned long now = jiffies;
+
+	if (hb != READ_ONCE(pmdcon.hb_seen)) {
+		WRITE_ONCE(pmdcon.hb_seen, hb);
+		WRITE_ONCE(pmdcon.hb_jiffies, now);
+	}
+	return now - READ_ONCE(pmdcon.hb_jiffies);
+}
+
 static int __init pmdcon_init(void)
 {
 	int err;
@@ -24,11 +40,16 @@ static int __init pmdcon_init(void)
 	err = pmdcon_dev_register();
 	if (err)
 		goto detach;
-	err = pmdcon_console_register();
+	err = pmdcon_fallback_start();
 	if (err)
 		goto unregister;
+	err = pmdcon_console_register();
+	if (err)
+		goto stop;
 	return 0;
 
+stop:
+	pmdcon_fallback_stop();
 unregister:
 	pmdcon_dev_unregister();
 detach:
@@ -40,6 +61,7 @@ detach:
 static void __exit pmdcon_exit(void)
 {
 	pmdcon_console_unregister();
+	pmdcon_fallback_stop();
 	pmdcon_dev_unregister();
 	pmdcon_mem_detach();
 	pr_info("unloaded after %lld records\n",

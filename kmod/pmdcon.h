@@ -19,6 +19,9 @@ struct pmdcon_state {
 	atomic64_t records;	/* written by the console */
 	atomic64_t bytes;	/* text + dict bytes of those */
 	atomic64_t unparsed;	/* console lines that were not records */
+	atomic64_t skipped;	/* records printk dropped before the console */
+	u64 next_seq;		/* printk seq the console expects next */
+	bool have_seq;		/* next_seq is set (a record was seen) */
 	atomic_t consumers;	/* open files on /dev/pmdcon: 0 or 1 */
 	u64 hb_seen;		/* last heartbeat value read from userspace */
 	unsigned long hb_jiffies; /* when it last changed */
@@ -37,5 +40,15 @@ void pmdcon_console_unregister(void);
 /* dev.c: /dev/pmdcon and its sysfs statistics. */
 int pmdcon_dev_register(void);
 void pmdcon_dev_unregister(void);
+
+/* main.c: jiffies since the consumer's heartbeat last changed. */
+unsigned long pmdcon_heartbeat_age(void);
+
+/* fallback.c: netpoll targets (fallback=), takeover and panic. */
+int pmdcon_fallback_start(void);
+void pmdcon_fallback_stop(void);
+void pmdcon_fallback_flush(void); /* after each console record */
+u64 pmdcon_fallback_sent(void);
+const char *pmdcon_fallback_mode(void);
 
 #endif /* PMDCON_KMOD_H_ */

@@ -105,6 +105,8 @@ static inline int pmdcon_cas_u64(uint64_t* p, uint64_t expected,
 #define PMDCON_REC_CPU 0x04u       /* cpu is valid */
 #define PMDCON_REC_COMM 0x08u      /* comm is valid */
 #define PMDCON_REC_TRUNCATED 0x10u /* text or dict was cut to fit max_span */
+/* Only in a consumer's copy, never in the ring: an earlier boot wrote it. */
+#define PMDCON_REC_PREV_BOOT 0x20u
 
 /* pmdcon_ring_read() results */
 #define PMDCON_READ_OK 0      /* a record was copied out */
@@ -148,8 +150,21 @@ struct pmdcon_ring_hdr {
   uint64_t tail;        /* id of the oldest record not yet overwritten */
   uint64_t dropped;     /* records refused: the ring was jammed */
   uint64_t dropped_seq; /* seq of the most recently refused record */
-  uint8_t pad[PMDCON_PAGE_SIZE - 216];
+  uint8_t pad_producer[40];
+
+  /* Sender block: written by the kernel module only, read by the consumer.
+   * Who may put records on the wire now (docs/crash-path.md). The consumer
+   * sends only while sender is PMDCON_SENDER_CONSUMER; when it gets the
+   * ring back it resumes at kernel_tx_id if that is ahead of it. */
+  uint32_t sender;       /* PMDCON_SENDER_* (release store) */
+  uint32_t sender_gen;   /* +1 at every change of sender */
+  uint64_t kernel_tx_id; /* id after the last record the kernel sent */
+  uint8_t pad[PMDCON_PAGE_SIZE - 272];
 };
+
+/* hdr->sender. Zero (an older ring's padding) means the consumer. */
+#define PMDCON_SENDER_CONSUMER 0u /* the appliance sends */
+#define PMDCON_SENDER_KERNEL 1u   /* the module sends (takeover or panic) */
 
 /*
  * Page 1, the only page a consumer may write. Every field is untrusted input
@@ -168,7 +183,7 @@ struct pmdcon_cons_page {
    * with its own clock to detect a dead consumer. */
   uint64_t heartbeat;
   uint32_t consumer_pid; /* informational */
-  uint32_t owner;        /* reserved for the takeover hand-over, zero */
+  uint32_t owner;        /* reserved, zero */
   uint8_t pad[PMDCON_PAGE_SIZE - 32];
 };
 
@@ -214,6 +229,11 @@ PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_ring_hdr, tail) == 192,
 PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_ring_hdr, dropped_seq) ==
                          208,
                      "dropped_seq offset");
+PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_ring_hdr, sender) == 256,
+                     "sender block on a cache line of its own");
+PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_ring_hdr, kernel_tx_id) ==
+                         264,
+                     "kernel_tx_id offset");
 PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_cons_page, tx_id) == 8,
                      "tx_id offset");
 PMDCON_STATIC_ASSERT(__builtin_offsetof(struct pmdcon_cons_page, heartbeat) ==
@@ -641,6 +661,15 @@ static inline int pmdcon_ring_read(const struct pmdcon_ring* r,
   if (rc == PMDCON_READ_OK)
     *cursor = pmdcon__next_id(c, PMDCON_CAST(struct pmdcon_rec*, buf)->span);
   return rc;
+}
+
+/*
+ * Marks a copied record (from pmdcon_ring_read or _read_burst) that an earlier
+ * boot wrote, so that the codec labels it (PMDCON_BOOT=previous).
+ */
+static inline void pmdcon_rec_mark_boot(const struct pmdcon_ring* r,
+                                        struct pmdcon_rec* copy) {
+  if (copy->boot_gen != r->boot_gen) copy->flags |= PMDCON_REC_PREV_BOOT;
 }
 
 /*

@@ -61,7 +61,7 @@ struct pmdcon_wire_enc {
   char
       hdr[PMDCON_WIRE_RELEASE_MAX + 96]; /* "[rel,]prio,seq,ts,flag[,caller]" */
   uint32_t hdr_len;
-  char sys[PMDCON_WIRE_RELEASE_MAX + PMDCON_COMM_LEN + 64]; /* sysdata */
+  char sys[PMDCON_WIRE_RELEASE_MAX + PMDCON_COMM_LEN + 96]; /* sysdata */
   uint32_t sys_len;
   char prefix[24]; /* basic: time prefix */
   uint32_t prefix_len;
@@ -371,6 +371,10 @@ static inline void pmdcon__sysdata(struct pmdcon_wire_enc* e,
   char* s = e->sys;
   uint32_t n = 0;
 
+  /* Kept across a warm reboot: receivers must not take it for this boot's
+   * (docs/wire-format.md). */
+  if ((rec->flags & PMDCON_REC_PREV_BOOT) && t->extended)
+    n += pmdcon__put(s, " PMDCON_BOOT=previous\n", 22);
   if (t->sysdata & PMDCON_SYSDATA_CPU) {
     n += pmdcon__put(s + n, " cpu=", 5);
     n += pmdcon__utoa(s + n, rec->cpu);
@@ -604,31 +608,55 @@ static inline uint32_t pmdcon_wire_next(struct pmdcon_wire_enc* e, char* out) {
   return n + pmdcon__emit(e, out + n, e->chunk - n);
 }
 
-/*
- * Text of the notice sent in place of records lost before reaching the wire
- * (see docs/wire-format.md). Returns its length (at most 160).
- */
-static inline uint32_t pmdcon_wire_loss_text(char* out, uint64_t records,
-                                             uint64_t first_seq,
-                                             uint64_t last_seq, int seq_known,
-                                             const char* cause) {
-  uint32_t n = pmdcon__put(out, "pmdcon: lost ", 13);
+/* A loss notice: a record that stands for records lost before the wire. */
+struct pmdcon_wire_notice {
+  struct pmdcon_rec rec; /* seq, ts_usec, prio, comm, text_len, dict_len */
+  char text[160];
+  char dict[96]; /* PMDCON_LOST=N, then PMDCON_LOST_SEQ=A-B if known */
+};
 
-  n += pmdcon__utoa(out + n, records);
-  n += pmdcon__put(out + n, records == 1 ? " record" : " records",
+/*
+ * Builds the notice sent in place of `records` lost records (see
+ * docs/wire-format.md): it takes the seq of the last lost one. Used by the
+ * appliance for ring losses and by the module for records printk dropped
+ * before its console saw them. `cause` is at most 100 bytes.
+ */
+static inline void pmdcon_wire_loss_notice(struct pmdcon_wire_notice* n,
+                                           uint64_t records, int seq_known,
+                                           uint64_t first_seq,
+                                           uint64_t last_seq, uint64_t ts_usec,
+                                           const char* cause) {
+  uint32_t t, d;
+
+  memset(n, 0, sizeof(*n));
+  n->rec.seq = last_seq;
+  n->rec.ts_usec = ts_usec;
+  n->rec.prio = 4; /* kernel facility, KERN_WARNING */
+  memcpy(n->rec.comm, "pmdcon", 6);
+  t = pmdcon__put(n->text, "pmdcon: lost ", 13);
+  t += pmdcon__utoa(n->text + t, records);
+  t += pmdcon__put(n->text + t, records == 1 ? " record" : " records",
                    records == 1 ? 7 : 8);
+  d = pmdcon__put(n->dict, "PMDCON_LOST=", 12);
+  d += pmdcon__utoa(n->dict + d, records);
   if (seq_known) {
-    n += pmdcon__put(out + n, " (seq ", 6);
-    n += pmdcon__utoa(out + n, first_seq);
+    t += pmdcon__put(n->text + t, " (seq ", 6);
+    t += pmdcon__utoa(n->text + t, first_seq);
     if (last_seq != first_seq) {
-      out[n++] = '-';
-      n += pmdcon__utoa(out + n, last_seq);
+      n->text[t++] = '-';
+      t += pmdcon__utoa(n->text + t, last_seq);
     }
-    out[n++] = ')';
+    n->text[t++] = ')';
+    d++; /* the '\0' that separates dictionary entries */
+    d += pmdcon__put(n->dict + d, "PMDCON_LOST_SEQ=", 16);
+    d += pmdcon__utoa(n->dict + d, first_seq);
+    n->dict[d++] = '-';
+    d += pmdcon__utoa(n->dict + d, last_seq);
   }
-  n += pmdcon__put(out + n, ": ", 2);
-  while (*cause && n < 150) out[n++] = *cause++;
-  return n;
+  t += pmdcon__put(n->text + t, ": ", 2);
+  while (*cause && t < sizeof(n->text)) n->text[t++] = *cause++;
+  n->rec.text_len = (uint16_t)t;
+  n->rec.dict_len = (uint16_t)d;
 }
 
 #endif /* PMDCON_WIRE_H_ */

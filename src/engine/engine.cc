@@ -321,9 +321,32 @@ void Engine::Publish() {
   publisher_->Heartbeat();
 }
 
+// The module sends (takeover or panic; docs/crash-path.md). Frames queued
+// here are for records after the confirmed position, which the module sends
+// itself: drop them, keep the heartbeat going, and when the module hands the
+// ring back, resume where it stopped.
+void Engine::HoldForKernel() {
+  rte_pktmbuf_free_bulk(batch_, batch_n_);
+  batch_n_ = 0;
+  while (publisher_->sender() != PMDCON_SENDER_CONSUMER &&
+         !stop_.load(std::memory_order_acquire)) {
+    publisher_->Heartbeat();
+    rte_delay_us_sleep(1000);
+  }
+  const uint64_t resume = publisher_->kernel_tx_id();
+  for (auto& t : targets_) {
+    t->queued_next = t->sent_next = t->reader->SeekTo(resume);
+  }
+  Publish();
+}
+
 void Engine::Run() {
   uint32_t idle = 0;
   while (!stop_.load(std::memory_order_acquire)) {
+    if (publisher_->sender() != PMDCON_SENDER_CONSUMER) [[unlikely]] {
+      HoldForKernel();
+      continue;
+    }
     bool work = false;
     // Control frames first: resolution is what unblocks waiting targets.
     if (batch_n_ + 8u <= kBatchCap) {
@@ -343,6 +366,7 @@ void Engine::Run() {
     // the producer's cache lines busy.
     idle = work ? 0 : std::min<uint32_t>(idle + 1, 64);
     for (uint32_t i = 0; i < idle; ++i) rte_pause();
+    if (port_->needs_kick()) KickIdle(work);
   }
   // Drain: what the ring holds for active targets goes out, within ~1 s.
   const uint64_t end = rte_get_tsc_cycles() + rte_get_tsc_hz();
@@ -353,7 +377,29 @@ void Engine::Run() {
     }
     if (!work && Flush()) break;
   }
+  // Frames the driver still holds go out before the port stops.
+  if (port_->needs_kick()) {
+    for (int i = 0; i < 100; ++i) {
+      port_->Kick();
+      rte_delay_us_sleep(1000);
+    }
+  }
   Publish();
+}
+
+// While sending, and for 50 ms after, kick a driver that may hold frames
+// back (Port::needs_kick) every 100 us when there is nothing else to do.
+void Engine::KickIdle(bool work) {
+  const uint64_t now = rte_rdtsc();
+  const uint64_t hz = rte_get_tsc_hz();
+  if (work) {
+    kick_until_ = now + hz / 20;
+    return;
+  }
+  if (now < kick_until_ && now >= kick_next_) {
+    port_->Kick();
+    kick_next_ = now + hz / 10000;
+  }
 }
 
 }  // namespace pmdcon::engine

@@ -103,6 +103,8 @@ class Engine {
   struct Target;
   Engine() = default;
   bool PollTarget(Target& t);
+  void KickIdle(bool work);
+  void HoldForKernel();
   bool Flush();
   void Publish();
 
@@ -112,6 +114,8 @@ class Engine {
   rte_ring* control_ = nullptr;  // frames from the main lcore (SP/SC)
   rte_mbuf* batch_[kBatchCap] = {};
   uint16_t batch_n_ = 0;
+  uint64_t kick_until_ = 0;    // TSC: keep kicking the port until then
+  uint64_t kick_next_ = 0;     // TSC of the next kick
   uint16_t ip_id_ = 0;         // one counter for all targets, as netconsole
   uint64_t* probe_ = nullptr;  // latency probe (benchmarks only)
   size_t probe_cap_ = 0, probe_n_ = 0;

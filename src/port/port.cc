@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -80,6 +81,7 @@ absl::StatusOr<Port> Port::Open(const PortOptions& o) {
   if (int rc = rte_eth_dev_info_get(o.id, &info); rc != 0) {
     return DpdkError("port info", rc);
   }
+  p.needs_kick_ = std::string_view(info.driver_name) == "net_af_packet";
   rte_eth_conf conf{};
   // Checksums in hardware where the port offers both; else in software.
   const uint64_t want =
@@ -118,10 +120,24 @@ Port::Port(Port&& o) noexcept
       mac_(o.mac_),
       pool_(std::exchange(o.pool_, nullptr)),
       ipv4_csum_(o.ipv4_csum_),
-      udp_csum_(o.udp_csum_) {}
+      udp_csum_(o.udp_csum_),
+      needs_kick_(o.needs_kick_) {}
 
 Port::~Port() {
   if (id_ != UINT16_MAX) rte_eth_dev_stop(id_);
+}
+
+// af_packet copies a burst into its TPACKET ring and then asks the kernel to
+// send it. When the socket's send buffer is full the kernel stops early and
+// the rest waits for the next burst, but an empty burst returns at once. A
+// burst of one frame longer than a TPACKET frame is such a next burst: the
+// driver drops that frame before the ring (one oerror) and then asks the
+// kernel again.
+void Port::Kick() {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (!m) return;
+  m->pkt_len = 1u << 16;
+  if (rte_eth_tx_burst(id_, 0, &m, 1) == 0) rte_pktmbuf_free(m);
 }
 
 bool Port::LinkUp() const {

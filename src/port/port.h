@@ -53,6 +53,11 @@ class Port {
   bool offload_ipv4_csum() const { return ipv4_csum_; }
   bool offload_udp_csum() const { return udp_csum_; }
   bool LinkUp() const;
+  // True for drivers that may hold accepted frames in software until their
+  // next burst (af_packet); the engine then calls Kick() while idle.
+  bool needs_kick() const { return needs_kick_; }
+  // Makes such a driver push out what it holds, sending nothing new.
+  void Kick();
 
   uint16_t TxBurst(rte_mbuf** pkts, uint16_t n) {
     return rte_eth_tx_burst(id_, 0, pkts, n);
@@ -69,6 +74,7 @@ class Port {
   rte_mempool* pool_ = nullptr;
   bool ipv4_csum_ = false;
   bool udp_csum_ = false;
+  bool needs_kick_ = false;
 };
 
 }  // namespace pmdcon::port

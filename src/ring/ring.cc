@@ -142,6 +142,15 @@ void Consumer::Resync() {
   head_hint_ = to;
 }
 
+uint64_t Consumer::SeekTo(uint64_t id) {
+  const uint64_t head = PMDCON_LOAD_ACQ(&ring_.hdr->head);
+  if (static_cast<int32_t>(pmdcon_id_rid(head) - pmdcon_id_rid(id)) >= 0) {
+    cursor_ = head_hint_ = id;
+    has_prev_ = false;  // the next seq does not follow the last delivered
+  }
+  return cursor_;
+}
+
 void Consumer::MakeRecord(const pmdcon_rec* h) {
   const char* text = reinterpret_cast<const char*>(h + 1);
   record_.raw = h;
@@ -154,7 +163,7 @@ void Consumer::MakeRecord(const pmdcon_rec* h) {
   record_.facility = h->prio >> 3;
   record_.level = h->prio & 7;
   record_.flags = h->flags;
-  record_.previous_boot = h->boot_gen != ring_.boot_gen;
+  record_.previous_boot = (h->flags & PMDCON_REC_PREV_BOOT) != 0;
   record_.comm = std::string_view(h->comm, strnlen(h->comm, sizeof(h->comm)));
   record_.text = std::string_view(text, h->text_len);
   record_.dict = std::string_view(text + h->text_len, h->dict_len);

@@ -153,6 +153,19 @@ class alignas(64) Consumer {
       PMDCON_STORE(&ring_.cons->heartbeat, ++heartbeat_);
   }
 
+  // The module's sender block (pmdcon_ring_hdr): PMDCON_SENDER_CONSUMER
+  // while this side may send, PMDCON_SENDER_KERNEL while the module does.
+  uint32_t sender() const { return PMDCON_LOAD_ACQ(&ring_.hdr->sender); }
+  // Where the module stopped sending (valid once it handed the ring back).
+  uint64_t kernel_tx_id() const {
+    return PMDCON_LOAD_ACQ(&ring_.hdr->kernel_tx_id);
+  }
+  // Moves the cursor to `id` (the module's kernel_tx_id when it hands the
+  // ring back): records before it went out another way. An id already
+  // overwritten is reported as a loss by the next Poll; one ahead of head
+  // leaves the cursor alone. Returns the cursor.
+  uint64_t SeekTo(uint64_t id);
+
   uint64_t cursor() const { return cursor_; }
   Origin origin() const { return origin_; }
   const ConsumerStats& stats() const { return stats_; }
@@ -214,9 +227,10 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
       AddPending(LossCause::kOverwritten, lost);
       stats_.lost_overwritten += lost;
     }
-    const auto* p = reinterpret_cast<const uint8_t*>(buf_.get()) + skip;
+    auto* p = reinterpret_cast<uint8_t*>(buf_.get()) + skip;
     for (uint32_t i = 0; i < n && !unread_; ++i) {
-      const auto* h = reinterpret_cast<const pmdcon_rec*>(p);
+      auto* h = reinterpret_cast<pmdcon_rec*>(p);
+      pmdcon_rec_mark_boot(&ring_, h);
       MakeRecord(h);
       if (pending_total_ != 0) [[unlikely]]
         EmitLosses(sink, true, record_.seq);

@@ -247,6 +247,13 @@ int main(int argc, char** argv) {
     if (now >= end) break;
     if (idle > 0 && last_datagram && now - last_datagram >= idle * 1e6) break;
   }
+  // Stopped by a signal: what the kernel already queued for us was sent, so
+  // read it (for at most a second, should the senders never pause).
+  if (g_stop && pcap.empty()) {
+    const uint64_t drain_end = NowUs() + 1'000'000;
+    while (receiver->Poll(0, feed) > 0 && (now = NowUs()) < drain_end) {
+    }
+  }
   std::fflush(out);
   PrintSummary(reasm);
   rusage ru;

@@ -1,6 +1,5 @@
 #include "wire/encoder.h"
 
-#include <cstdio>
 #include <set>
 
 #include "absl/status/status.h"
@@ -124,24 +123,9 @@ void Encoder::Bind() {
 void Encoder::BeginLoss(uint64_t records, bool seq_known, uint64_t first_seq,
                         uint64_t last_seq, uint64_t ts_usec,
                         const char* cause) {
-  notice_ = pmdcon_rec{};
-  notice_.seq = last_seq;
-  notice_.ts_usec = ts_usec;
-  notice_.prio = 4;  // kernel facility, KERN_WARNING
-  std::snprintf(notice_.comm, sizeof(notice_.comm), "pmdcon");
-  notice_.text_len = static_cast<uint16_t>(pmdcon_wire_loss_text(
-      notice_text_, records, first_seq, last_seq, seq_known, cause));
-  int n = std::snprintf(notice_dict_, sizeof(notice_dict_), "PMDCON_LOST=%llu",
-                        static_cast<unsigned long long>(records));
-  if (seq_known) {
-    n += std::snprintf(notice_dict_ + n + 1, sizeof(notice_dict_) - n - 1,
-                       "PMDCON_LOST_SEQ=%llu-%llu",
-                       static_cast<unsigned long long>(first_seq),
-                       static_cast<unsigned long long>(last_seq)) +
-         1;
-  }
-  notice_.dict_len = static_cast<uint16_t>(n);
-  Begin(notice_, notice_text_, notice_dict_);
+  pmdcon_wire_loss_notice(&notice_, records, seq_known, first_seq, last_seq,
+                          ts_usec, cause);
+  Begin(notice_.rec, notice_.text, notice_.dict);
 }
 
 }  // namespace pmdcon::wire

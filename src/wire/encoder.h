@@ -84,9 +84,7 @@ class Encoder {
   uint32_t msgid_ = 0;
   pmdcon_wire_enc enc_{};
   // A loss notice: its record header, text and dictionary.
-  pmdcon_rec notice_{};
-  char notice_text_[192] = {};
-  char notice_dict_[96] = {};
+  pmdcon_wire_notice notice_{};
 };
 
 }  // namespace pmdcon::wire

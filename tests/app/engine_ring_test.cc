@@ -21,7 +21,23 @@ namespace pmdcon {
 namespace {
 
 const BootId kBoot{};
-uint16_t g_tx_port, g_rx_port;
+uint16_t g_tx_port, g_rx_port;    // first pair
+uint16_t g_tx_port2, g_rx_port2;  // second pair (a port opens once)
+
+// Two rings cross-wired into a port pair: tx's TX is rx's RX.
+void MakePair(const std::string& name, uint16_t* tx, uint16_t* rx) {
+  rte_ring* r1 = rte_ring_create((name + "1").c_str(), 4096, 0,
+                                 RING_F_SP_ENQ | RING_F_SC_DEQ);
+  rte_ring* r2 = rte_ring_create((name + "2").c_str(), 4096, 0,
+                                 RING_F_SP_ENQ | RING_F_SC_DEQ);
+  ASSERT_TRUE(r1 && r2);
+  const int a = rte_eth_from_rings((name + "a").c_str(), &r2, 1, &r1, 1, 0);
+  const int b = rte_eth_from_rings((name + "b").c_str(), &r1, 1, &r2, 1, 0);
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  *tx = static_cast<uint16_t>(a);
+  *rx = static_cast<uint16_t>(b);
+}
 
 class Eal : public ::testing::Environment {
  public:
@@ -34,18 +50,8 @@ class Eal : public ::testing::Environment {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
-    // Two rings cross-wired: a's TX is b's RX.
-    rte_ring* r1 =
-        rte_ring_create("r1", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-    rte_ring* r2 =
-        rte_ring_create("r2", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-    ASSERT_TRUE(r1 && r2);
-    const int a = rte_eth_from_rings("a", &r2, 1, &r1, 1, 0);
-    const int b = rte_eth_from_rings("b", &r1, 1, &r2, 1, 0);
-    ASSERT_GE(a, 0);
-    ASSERT_GE(b, 0);
-    g_tx_port = static_cast<uint16_t>(a);
-    g_rx_port = static_cast<uint16_t>(b);
+    MakePair("p", &g_tx_port, &g_rx_port);
+    MakePair("q", &g_tx_port2, &g_rx_port2);
   }
 };
 
@@ -171,6 +177,79 @@ TEST(EngineOnNetRing, EveryFrameIsExactlyWhatTheEncoderAndTemplateMake) {
   for (size_t k = 1; k < ids.size(); ++k) ASSERT_GT(ids[k], ids[k - 1]);
   EXPECT_EQ((*e)->stats(0).records.load(), texts.size());
   EXPECT_GT((*e)->stats(0).fragmented.load(), 0u);
+}
+
+// docs/crash-path.md: while the module sends (sender KERNEL) the engine
+// sends nothing but keeps its heartbeat; when the module hands the ring back
+// it resumes exactly at kernel_tx_id: no record twice, none missing.
+TEST(EngineOnNetRing, HoldsWhileTheKernelSendsAndResumesWhereItStopped) {
+  auto port = port::Port::Open({g_tx_port2, 1024, 1024, 1500, 8191});
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto rx = port::Port::Open({g_rx_port2, 1024, 1024, 1500, 8191});
+  ASSERT_TRUE(rx.ok()) << rx.status();
+  auto region = io::MappedFile::Anonymous(PMDCON_DATA_OFFSET + (1u << 20));
+  ASSERT_TRUE(region.ok());
+  pmdcon_ring ring;
+  ASSERT_EQ(pmdcon_ring_format(&ring, region->bytes().data(),
+                               region->bytes().size(), kBoot.data(), 1),
+            0);
+  __atomic_store_n(&ring.hdr->sender, PMDCON_SENDER_KERNEL, __ATOMIC_RELEASE);
+  pmdcon_rec meta{};
+  meta.prio = 6;
+  for (uint64_t i = 0; i < 100; ++i) {
+    meta.seq = i;
+    const std::string text = "held " + std::to_string(i);
+    ASSERT_EQ(pmdcon_ring_write(&ring, &meta, text.data(),
+                                static_cast<uint32_t>(text.size()), "", 0),
+              1);
+  }
+  std::vector<engine::TargetSpec> specs = {
+      Spec("v4", "10.99.0.1", "10.99.0.2", false)};
+  specs[0].format.extended = true;
+  auto e = engine::Engine::Create(region->bytes(), kBoot,
+                                  ring::StartAt::kOldest, &*port, specs);
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(rte_eal_remote_launch(RunTx, e->get(), 1), 0);
+
+  auto receive = [&](std::vector<std::string>* out, size_t want) {
+    for (int spins = 0; out->size() < want && spins < 2000000; ++spins) {
+      rte_mbuf* m[32];
+      const uint16_t n = rx->RxBurst(m, 32);
+      for (uint16_t k = 0; k < n; ++k) {
+        out->emplace_back(rte_pktmbuf_mtod(m[k], const char*) + 42,
+                          m[k]->data_len - 42);  // the UDP payload
+        rte_pktmbuf_free(m[k]);
+      }
+    }
+  };
+  const uint64_t hb0 = __atomic_load_n(&ring.cons->heartbeat, __ATOMIC_ACQUIRE);
+  std::vector<std::string> held;
+  receive(&held, 1);  // spins for a while: nothing may come
+  EXPECT_TRUE(held.empty()) << held.front();
+  EXPECT_NE(__atomic_load_n(&ring.cons->heartbeat, __ATOMIC_ACQUIRE), hb0)
+      << "no heartbeat while held";
+
+  // The module sent records 0..39 and hands back at record 40.
+  uint64_t c = __atomic_load_n(&ring.hdr->tail, __ATOMIC_ACQUIRE);
+  std::vector<uint64_t> buf(PMDCON_DATA_OFFSET);
+  uint32_t lost;
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(pmdcon_ring_read(&ring, &c, buf.data(), ring.max_span, &lost),
+              PMDCON_READ_OK);
+  }
+  __atomic_store_n(&ring.hdr->kernel_tx_id, c, __ATOMIC_RELEASE);
+  __atomic_store_n(&ring.hdr->sender, PMDCON_SENDER_CONSUMER, __ATOMIC_RELEASE);
+  std::vector<std::string> got;
+  receive(&got, 61);  // asks for one more than should come
+  (*e)->Stop();
+  rte_eal_wait_lcore(1);
+  ASSERT_EQ(got.size(), 60u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    const std::string seq = std::to_string(40 + i);
+    EXPECT_EQ(got[i], "6," + seq + ",0,-;held " + seq + "\n");
+  }
+  EXPECT_EQ(__atomic_load_n(&ring.cons->tx_id, __ATOMIC_ACQUIRE),
+            __atomic_load_n(&ring.hdr->head, __ATOMIC_ACQUIRE));
 }
 
 }  // namespace

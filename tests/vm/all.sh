@@ -8,7 +8,7 @@ top=$(cd "$here/../.." && pwd)
 build=$(cd "$1" && pwd)
 shift
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve e2e)
+((${#scenarios[@]})) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve e2e flood bench)
 logs=$build/vm-logs
 mkdir -p "$logs"
 work=$(mktemp -d)
@@ -18,13 +18,16 @@ for kdir in /lib/modules/*/build; do
   kver=$(basename "$(dirname "$kdir")")
   [ -e "/boot/vmlinuz-$kver" ] || continue
   mkdir -p "$work/$kver"
-  cp -r "$top/kmod" "$top/include" "$work/$kver/"
-  out=$(make -C "$kdir" M="$work/$kver/kmod" W=1 modules 2>&1) || {
-    echo "$out"; echo "FAIL: $kver: module build"; exit 1; }
-  if grep -E 'warning:|error:' <<<"$out" | grep -v 'Skipping BTF'; then
-    echo "FAIL: $kver: module build warnings"; exit 1
-  fi
-  echo "ok: $kver: pmdcon.ko built with W=1, no warnings"
+  cp -r "$top/kmod" "$top/include" "$here/testmod" "$work/$kver/"
+  for m in kmod testmod; do
+    out=$(make -C "$kdir" M="$work/$kver/$m" W=1 modules 2>&1) || {
+      echo "$out"; echo "FAIL: $kver: $m build"; exit 1; }
+    if grep -E 'warning:|error:' <<<"$out" | grep -v 'Skipping BTF'; then
+      echo "FAIL: $kver: $m build warnings"; exit 1
+    fi
+  done
+  cp "$work/$kver/testmod/pmdcon_test.ko" "$work/$kver/kmod/"
+  echo "ok: $kver: pmdcon.ko and pmdcon_test.ko built with W=1, no warnings"
   KMODS="virtio_pci virtio_net netconsole" PMDS="net_af_packet mempool_ring" \
     "$here/initramfs.sh" "$kver" "$work/$kver/initrd.gz" "$work/$kver/kmod" \
     "$build/src/tools/pmdcon-ringdump" "$build/tests/pmdcon-hostile-consumer" \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # initramfs.sh KVER OUT.cpio.gz KMOD_DIR BIN...: an initramfs for one kernel
-# with busybox, the pmdcon module built for KVER (KMOD_DIR/pmdcon.ko), the
+# with busybox, the modules built for KVER (KMOD_DIR/*.ko: pmdcon and its
+# test helper), the
 # guest scenario script and the given programs (in /opt/pmdcon) with their
 # shared libraries at their original paths. Env KMODS: kernel modules (with
 # dependencies) to load in the guest, in order in /etc/modules.load; env
@@ -19,7 +20,7 @@ for applet in $("$root/bin/busybox" --list); do
 done
 cp "$here/guest.sh" "$root/init"
 chmod +x "$root/init"
-cp "$kmod/pmdcon.ko" "$root/lib/modules/"
+cp "$kmod"/*.ko "$root/lib/modules/"
 
 # Programs and their ldd closure (plus libgcc_s, which ldd may not list).
 copy_with_libs() {

@@ -247,6 +247,26 @@ TEST(WireEdge, CallerAndContinuation) {
   EXPECT_EQ(One(Extended(), r)[0], "4,8,9,-,caller=T1234;cont\n");
 }
 
+TEST(WireEdge, PreviousBootMarkedInExtendedOnly) {
+  TestRecord r = MakeRecord(8, 9, 4, "kept");
+  r.hdr.flags = PMDCON_REC_PREV_BOOT;
+  EXPECT_EQ(One(Extended(), r)[0], "4,8,9,-;kept\n PMDCON_BOOT=previous\n");
+  Format f = Extended();
+  f.sysdata = PMDCON_SYSDATA_CPU;
+  r.hdr.cpu = 3;
+  EXPECT_EQ(One(f, r)[0], "4,8,9,-;kept\n PMDCON_BOOT=previous\n cpu=3\n");
+  // A long record is fragmented with the marker counted in its length.
+  TestRecord big = MakeRecord(8, 9, 4, std::string(1500, 'a'));
+  big.hdr.flags = PMDCON_REC_PREV_BOOT;
+  const auto parts = One(Extended(), big);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_NE(parts[0].find("ncfrag=0/1523;"), std::string::npos) << parts[0];
+  EXPECT_NE(parts[1].find("PMDCON_BOOT=previous\n"), std::string::npos);
+  Format basic;
+  basic.extended = false;
+  EXPECT_EQ(One(basic, r)[0], "[    0.000009] kept\n");
+}
+
 TEST(WireEdge, MsgidWrapsAt32Bits) {
   Format f = Extended();
   f.sysdata = PMDCON_SYSDATA_MSGID;
