@@ -143,14 +143,22 @@ static ssize_t tx_id_show(struct device *d, struct device_attribute *a,
 }
 static DEVICE_ATTR_RO(tx_id);
 
-/* Records written but not yet transmitted (from the validated tx_id). */
+/*
+ * Records written but not yet sent by whoever sends now: the appliance (its
+ * validated tx_id) or the module's fallback (kernel_tx_id).
+ */
 static ssize_t unsent_show(struct device *d, struct device_attribute *a,
 			   char *buf)
 {
-	u64 head = READ_ONCE(pmdcon.ring.hdr->head);
+	struct pmdcon_ring_hdr *hdr = pmdcon.ring.hdr;
+	u64 head = READ_ONCE(hdr->head);
+	u64 sent = smp_load_acquire(&hdr->sender) == PMDCON_SENDER_KERNEL ?
+			   pmdcon_ring_cursor_check(&pmdcon.ring,
+						    READ_ONCE(hdr->kernel_tx_id)) :
+			   pmdcon_tx_id();
 
 	return sysfs_emit(buf, "%u\n",
-			  pmdcon_id_rid(head) - pmdcon_id_rid(pmdcon_tx_id()));
+			  pmdcon_id_rid(head) - pmdcon_id_rid(sent));
 }
 static DEVICE_ATTR_RO(unsent);
 

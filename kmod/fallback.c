@@ -105,14 +105,19 @@ static void pmdcon_fb_send(struct pmdcon_fb_ctx *x, const struct pmdcon_rec *rec
 			   const void *text, const void *dict)
 {
 	struct pmdcon_wire_enc e;
+	unsigned long flags;
 	unsigned int i;
 	u32 len;
 
 	for (i = 0; i < fb.n; i++) {
 		pmdcon_wire_begin(&e, &fb.t[i].wire, &fb.t[i].msgid, rec, text,
 				  dict);
-		while ((len = pmdcon_wire_next(&e, x->pkt)) != 0)
+		while ((len = pmdcon_wire_next(&e, x->pkt)) != 0) {
+			/* netpoll runs with interrupts off, as in netconsole. */
+			local_irq_save(flags);
 			netpoll_send_udp(&fb.t[i].np, x->pkt, len);
+			local_irq_restore(flags);
+		}
 	}
 }
 

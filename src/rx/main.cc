@@ -44,6 +44,9 @@ ABSL_FLAG(bool, fail_on_loss, false,
 ABSL_FLAG(bool, fail_on_malformed, false,
           "exit 1 on malformed payloads or failed reassembly");
 ABSL_FLAG(bool, dedupe, true, "drop records whose seq was already delivered");
+ABSL_FLAG(bool, by_address, false,
+          "one stream per sender address, whatever its port (pmdcon's "
+          "appliance and its module's netpoll fallback, seen through NAT)");
 ABSL_FLAG(uint32_t, frag_timeout_ms, 2000, "drop incomplete records after");
 ABSL_FLAG(int32_t, rcvbuf, 32 << 20, "socket receive buffer, bytes");
 ABSL_FLAG(std::string, pcap, "",
@@ -198,7 +201,9 @@ int main(int argc, char** argv) {
       duration > 0 ? start + static_cast<uint64_t>(duration * 1e6) : UINT64_MAX;
   uint64_t last_datagram = 0;
   uint64_t now = start;
-  auto feed = [&](const wire::SourceKey& k, std::string_view payload) {
+  const bool by_address = absl::GetFlag(FLAGS_by_address);
+  auto feed = [&](wire::SourceKey k, std::string_view payload) {
+    if (by_address) k.port = 0;
     reasm.Feed(k, payload, now, printer);
   };
   rx::PcapStats pcap_stats;

@@ -64,25 +64,48 @@ load_netdevs() {
 # Debian's netconsole, extended, on eth0 (pcap'd by QEMU): the reference.
 NETCONSOLE="netconsole=+6665@10.0.2.15/eth0,6666@10.0.2.2/"
 
-# The module (with the given parameters) and the appliance on eth1, sending
-# to pmdcon-rx on the host.
+# pmdcon-rx's port on the host (slirp forwards 10.0.2.2:PORT to it).
+PORT=$(sed -n 's/.*pmdcon\.port=\([0-9]*\).*/\1/p' /proc/cmdline)
+# The module's netpoll fallback on eth0, to the same collector.
+FALLBACK="fallback=+6665@10.0.2.15/eth0,$PORT@10.0.2.2/52:55:0a:00:02:02"
+
+# The appliance on ${1:-eth1} (af_packet), sending to pmdcon-rx on the host.
 start_appliance() {
-  load "$@"
-  port=$(sed -n 's/.*pmdcon\.port=\([0-9]*\).*/\1/p' /proc/cmdline)
-  sed "s/@PORT@/$port/" /etc/pmdcon-guest.yaml >/tmp/pmdcon.yaml
+  sed "s/@PORT@/$PORT/; s/iface=eth1/iface=${1:-eth1}/" /etc/pmdcon-guest.yaml >/tmp/pmdcon.yaml
   tx0=$(cat /sys/class/net/eth1/statistics/tx_packets)
   pmdcon --config /tmp/pmdcon.yaml >/tmp/pmdcon.log 2>&1 &
   appliance=$!
   sleep 3
 }
 
-# Waits (up to 60 s) until the appliance sent every record, then stops it.
-stop_appliance() {
+# Waits (up to 60 s) until every record was sent, by whoever sends now.
+wait_sent() {
   t=0
   while [ "$(cat $SYS/unsent)" != 0 ] && [ $t -lt 120 ]; do sleep 0.5; t=$((t + 1)); done
   unsent=$(cat $SYS/unsent)
-  log "$(cat $SYS/records) records written, $unsent unsent"
+  log "$(cat $SYS/records) records written, $unsent unsent ($(cat $SYS/sender) sends)"
   [ "$unsent" = 0 ] || fail "$unsent records left unsent"
+}
+
+# Waits (up to 5 s) until the module's sender is $1.
+wait_sender() {
+  t=0
+  while [ "$(cat $SYS/sender)" != "$1" ] && [ $t -lt 50 ]; do sleep 0.1; t=$((t + 1)); done
+  [ "$(cat $SYS/sender)" = "$1" ] || fail "sender is $(cat $SYS/sender), want $1"
+}
+
+# Prints N records "pmdcon-vm TAG i" through /dev/kmsg.
+print_records() {
+  i=0
+  while [ $i -lt "$1" ]; do
+    echo "<6>pmdcon-vm $2 $i" >/dev/kmsg
+    i=$((i + 1))
+  done
+}
+
+# Waits until the appliance sent every record, then stops it.
+stop_appliance() {
+  wait_sent
   kill -TERM $appliance
   wait $appliance
   rc=$?
@@ -215,21 +238,76 @@ reboot-memmap | reboot-reserve)
 e2e)
   load_netdevs
   insmod /lib/modules/netconsole.ko $NETCONSOLE || fail "netconsole did not load"
-  start_appliance $MEMMAP
-  i=0
-  while [ $i -lt 1000 ]; do
-    echo "<6>pmdcon-vm e2e $i" >/dev/kmsg
-    i=$((i + 1))
-  done
+  load $MEMMAP
+  start_appliance
+  print_records 1000 e2e
   stop_appliance
   unload
+  ;;
+fallback-idle)
+  # No appliance ever: the module sends like netconsole.
+  load_netdevs
+  load $MEMMAP $FALLBACK takeover_ms=300
+  has_msg "fallback: 1 netpoll target"
+  wait_sender takeover
+  has_msg "no appliance heartbeat for"
+  print_records 1000 fallback
+  wait_sent
+  log "fallback: $(cat $SYS/fallback_sent) records sent through netpoll"
+  sleep 0.5
+  unload
+  ;;
+takeover)
+  # The appliance is killed: the module takes over within takeover_ms; the
+  # appliance comes back: the module hands the ring back without a gap.
+  load_netdevs
+  load $MEMMAP $FALLBACK takeover_ms=300
+  start_appliance
+  wait_sender appliance
+  print_records 300 before
+  wait_sent
+  kill -KILL $appliance
+  wait $appliance
+  print_records 300 during
+  wait_sender takeover
+  wait_sent
+  log "takeover: $(cat $SYS/fallback_sent) records sent through netpoll"
+  start_appliance
+  wait_sender appliance
+  has_msg "appliance heartbeat is back"
+  print_records 300 after
+  stop_appliance
+  unload
+  ;;
+panic | panic-2nic | panic-kthread | panic-timer)
+  # The appliance is running and caught up; then the kernel panics. The
+  # reference, netconsole on eth0, sees the same panic. panic: the appliance
+  # shares eth0 with netpoll; the others: it has eth1 of its own.
+  load_netdevs
+  insmod /lib/modules/netconsole.ko $NETCONSOLE || fail "netconsole did not load"
+  insmod /lib/modules/pmdcon_test.ko || fail "pmdcon_test did not load"
+  load $MEMMAP $FALLBACK
+  if [ "$scenario" = panic ]; then start_appliance eth0; else start_appliance eth1; fi
+  wait_sender appliance
+  print_records 300 before
+  wait_sent
+  echo 1 >/proc/sys/kernel/panic_on_oops
+  echo "<6>pmdcon-vm: panicking" >/dev/kmsg
+  case "$scenario" in
+  panic-kthread) echo 1 >$TESTMOD/oops_kthread ;;
+  panic-timer) echo 1 >$TESTMOD/panic_timer ;;
+  *) echo c >/proc/sysrq-trigger ;;
+  esac
+  sleep 30
+  fail "no panic"
   ;;
 flood)
   # printk as fast as a kernel thread can for 3 s while the appliance runs,
   # then 2 s with the appliance stopped (the 1 MiB ring overflows): every
   # record either reaches the host or is announced lost.
   load_netdevs
-  start_appliance alloc_size=1048576
+  load alloc_size=1048576
+  start_appliance
   insmod /lib/modules/pmdcon_test.ko || fail "pmdcon_test did not load"
   echo 3000 >$TESTMOD/flood_ms || fail "flood failed"
   log "flood: run 1: $(cat $TESTMOD/flood_count) records printed in 3000 ms"
@@ -256,7 +334,8 @@ bench)
   load $MEMMAP
   c=$(bench_printk $n)
   unload
-  start_appliance $MEMMAP
+  load $MEMMAP
+  start_appliance
   d=$(bench_printk $n)
   stop_appliance
   unload

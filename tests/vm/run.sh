@@ -3,6 +3,7 @@
 # TCG with INITRD (initramfs.sh), runs SCENARIO in the guest and passes only
 # if the guest reports PASS and the serial log has no Oops, BUG or WARNING.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 kver=$1 scenario=$2 initrd=$3 logdir=${4:-$(mktemp -d)}
 mkdir -p "$logdir"
 log="$logdir/$kver-$scenario.log"
@@ -27,12 +28,24 @@ case "$scenario" in reboot-*) noreboot=() ;; esac
 # forwards to pmdcon-rx here on 127.0.0.1.
 rx_pid=
 rx_flags=(--fail_on_gap --fail_on_malformed)
-case "$scenario" in e2e) rx_flags+=(--fail_on_loss) ;; esac
-case "$scenario" in e2e | flood | bench) with_rx=1 ;; *) with_rx= ;; esac
+case "$scenario" in
+e2e) rx_flags+=(--fail_on_loss) ;;
+# The appliance and the module's fallback reach the host through two slirp
+# NICs (two source ports): one stream. takeover counts every copy.
+takeover) rx_flags+=(--by_address --dedupe=false) ;;
+panic*) rx_flags+=(--by_address) ;;
+esac
+case "$scenario" in
+e2e | flood | bench | fallback-* | takeover | panic*) with_rx=1 ;;
+*) with_rx= ;;
+esac
+# panic* scenarios end in a panic: the guest never reports PASS.
+panics=
+case "$scenario" in panic*) panics=1 ;; esac
 if [ -n "$with_rx" ]; then
   port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   append+=" pmdcon.port=$port"
-  netdevs+=(-object "filter-dump,id=f0,netdev=n0,file=$logdir/$kver-netconsole.pcap"
+  netdevs+=(-object "filter-dump,id=f0,netdev=n0,file=$logdir/$kver-$scenario-n0.pcap"
     -netdev user,id=n1 -device virtio-net-pci,netdev=n1
     -object "filter-dump,id=f1,netdev=n1,file=$logdir/$kver-$scenario.pcap")
   rm -f "$logdir/rx.ready"
@@ -51,11 +64,16 @@ timeout 180 qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2G -smp 2 \
   </dev/null >"$log" 2>&1 || true
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 
-if grep -nE "$trouble" "$log"; then
+if [ -n "$panics" ]; then
+  if grep -q 'PMDCON-VM FAIL' "$log" || ! grep -q 'Kernel panic - not syncing' "$log"; then
+    grep -A25 'PMDCON-VM FAIL' "$log" || tail -30 "$log"
+    echo "FAIL: $kver $scenario: no panic (${secs}s, log $log)"
+    exit 1
+  fi
+elif grep -nE "$trouble" "$log"; then
   echo "FAIL: $kver $scenario: kernel trouble in $log"
   exit 1
-fi
-if ! grep -q "PMDCON-VM PASS $scenario" "$log"; then
+elif ! grep -q "PMDCON-VM PASS $scenario" "$log"; then
   grep -A25 'PMDCON-VM FAIL' "$log" || tail -30 "$log"
   echo "FAIL: $kver $scenario (${secs}s, log $log)"
   exit 1
@@ -70,7 +88,7 @@ if [ -n "$rx_pid" ]; then
     echo "FAIL: $kver $scenario: pmdcon-rx exit $rx_rc"
     exit 1
   fi
-  if grep -nE "$trouble" "$rx_txt"; then
+  if [ -z "$panics" ] && grep -nE "$trouble" "$rx_txt"; then
     echo "FAIL: $kver $scenario: kernel trouble in what pmdcon sent ($rx_txt)"
     exit 1
   fi
@@ -89,7 +107,7 @@ if [ "$scenario" = e2e ]; then
     tshark -r "$1" -Y "udp.dstport==$2" -T fields -e udp.payload 2>/dev/null |
       sort -u
   }
-  payloads "$logdir/$kver-netconsole.pcap" 6666 >"$logdir/$kver-nc.hex"
+  payloads "$logdir/$kver-$scenario-n0.pcap" 6666 >"$logdir/$kver-nc.hex"
   payloads "$logdir/$kver-$scenario.pcap" "$port" >"$logdir/$kver-pm.hex"
   read -r nc extra < <(python3 - "$logdir/$kver-nc.hex" "$logdir/$kver-pm.hex" <<'PY'
 import sys
@@ -105,6 +123,38 @@ PY
     exit 1
   fi
   echo "netconsole reference: all $nc of its payloads identical in pmdcon's stream"
+fi
+# How many records tagged "pmdcon-vm TAG i" pmdcon-rx printed, and how many
+# distinct ones.
+tagged() {
+  local all
+  all=$(grep -oE "pmdcon-vm $1 [0-9]+\$" "$rx_txt" || true)
+  echo "$(grep -c . <<<"$all") $(sort -u <<<"$all" | grep -c .)"
+}
+if [ "$scenario" = fallback-idle ]; then
+  read -r n distinct < <(tagged fallback)
+  echo "fallback-idle: $distinct of 1000 records through netpoll ($n copies)"
+  ((n == 1000 && distinct == 1000)) || { echo "FAIL: $kver $scenario"; exit 1; }
+fi
+if [ "$scenario" = takeover ]; then
+  # before: the appliance may have handed some to the NIC unconfirmed when
+  # it was killed (the module resends those). during: only the module sent
+  # them. after: only the appliance: exactly once each.
+  for tag in before during after; do
+    read -r n distinct < <(tagged $tag)
+    echo "takeover: $tag: $distinct of 300 records, $n copies"
+    if ((distinct != 300)) || { [ $tag != before ] && ((n != 300)); }; then
+      echo "FAIL: $kver $scenario: $tag records"
+      exit 1
+    fi
+  done
+  grep -o 'pmdcon: no appliance heartbeat for [0-9]* ms' "$rx_txt" | head -1
+fi
+if [ -n "$panics" ]; then
+  tshark -r "$logdir/$kver-$scenario-n0.pcap" -Y 'udp' -T fields \
+    -e frame.time_epoch -e udp.dstport -e udp.payload 2>/dev/null >"$logdir/$kver-$scenario-n0.txt"
+  python3 "$here/panic_judge.py" "$scenario" "$rx_txt" "$logdir/$kver-$scenario-n0.txt" "$port" \
+    | tee -a "$logdir/panic.txt" || { echo "FAIL: $kver $scenario: panic output"; exit 1; }
 fi
 if [ "$scenario" = flood ]; then
   # Exact accounting: every flood record printed reached the host, or lies

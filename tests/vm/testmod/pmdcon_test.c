@@ -7,13 +7,18 @@
  *   flood_ms=MS   printk "pmdcon-flood RUN N ..." as fast as possible for MS
  *                 ms (RUN counts floods from 1); flood_count then holds N.
  *   bench=N       time N printk calls; bench_ns holds the total.
+ *   oops_kthread=1  a kthread dereferences NULL (with panic_on_oops: panic).
+ *   panic_timer=1   a timer callback panics (softirq context).
  */
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
+#include <linux/timer.h>
 
 /* Pads every test line to a 100-byte text, the size the benchmarks use. */
 #define PMDCON_TEST_PAD                                                        \
@@ -70,6 +75,53 @@ static int bench_set(const char* val, const struct kernel_param* kp) {
 static const struct kernel_param_ops bench_ops = {.set = bench_set};
 module_param_cb(bench, &bench_ops, NULL, 0200);
 MODULE_PARM_DESC(bench, "write N: time N printk calls into bench_ns");
+
+/* Hidden from the compiler, so the dereference is not optimized away. */
+static int *volatile pmdcon_test_null;
+
+static int oops_fn(void *unused)
+{
+	*pmdcon_test_null = 1;
+	return 0;
+}
+
+static int oops_set(const char *val, const struct kernel_param *kp)
+{
+	struct task_struct *t = kthread_run(oops_fn, NULL, "pmdcon-oops");
+
+	return PTR_ERR_OR_ZERO(t);
+}
+
+static const struct kernel_param_ops oops_ops = { .set = oops_set };
+module_param_cb(oops_kthread, &oops_ops, NULL, 0200);
+MODULE_PARM_DESC(oops_kthread, "write: oops in a new kthread");
+
+static struct timer_list panic_timer;
+static bool panic_timer_set_up;
+
+static void panic_timer_fn(struct timer_list *t)
+{
+	panic("pmdcon_test: panic from a timer");
+}
+
+static int panic_timer_set(const char *val, const struct kernel_param *kp)
+{
+	timer_setup(&panic_timer, panic_timer_fn, 0);
+	panic_timer_set_up = true;
+	mod_timer(&panic_timer, jiffies + 1);
+	return 0;
+}
+
+static const struct kernel_param_ops panic_timer_ops = { .set = panic_timer_set };
+module_param_cb(panic_timer, &panic_timer_ops, NULL, 0200);
+MODULE_PARM_DESC(panic_timer, "write: panic from a timer callback");
+
+static void __exit pmdcon_test_exit(void)
+{
+	if (panic_timer_set_up)
+		del_timer_sync(&panic_timer);
+}
+module_exit(pmdcon_test_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("pmdcon test helper: printk flood, printk cost, crashes");

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""panic_judge.py SCENARIO RX_TXT N0_FIELDS PORT: judges a panic scenario.
+
+RX_TXT is pmdcon-rx's text output (the appliance and the module's fallback,
+one stream); N0_FIELDS is `tshark -T fields -e frame.time_epoch -e
+udp.dstport -e udp.payload` of the first NIC, where Debian's netconsole (the
+reference, port 6666) and the module's fallback (PORT) send. Passes if pmdcon
+delivered every record netconsole delivered from the guest's "panicking"
+marker on, and the panic output's landmarks; prints the delivered fractions and how much
+later (or earlier) than netconsole the fallback sent the panic banner.
+"""
+import re
+import sys
+
+# The end marker with panic=1 is "Rebooting in 1 seconds.." ("---[ end
+# Kernel panic" is printed only when the kernel does not reboot).
+LANDMARKS = {
+    "panic": ["sysrq: Trigger a crash", "Kernel panic - not syncing",
+              "Call Trace", "RIP: ", "Kernel Offset", "Rebooting in"],
+    "panic-kthread": ["BUG: kernel NULL pointer dereference", "pmdcon-oops",
+                      "Kernel panic - not syncing: Fatal exception",
+                      "Call Trace", "RIP: ", "Kernel Offset", "Rebooting in"],
+    "panic-timer": ["Kernel panic - not syncing: pmdcon_test: panic from a "
+                    "timer", "<IRQ>", "Call Trace", "Kernel Offset",
+                    "Rebooting in"],
+}
+LANDMARKS["panic-2nic"] = LANDMARKS["panic"]
+
+
+def main():
+    scenario, rx_txt, n0, port = sys.argv[1:4] + [int(sys.argv[4])]
+    pm = {}
+    for line in open(rx_txt, errors="replace"):
+        m = re.search(r" #(\d+) <\d+> (.*)$", line)
+        if m:
+            pm.setdefault(int(m.group(1)), m.group(2))
+    nc, first_seen = {}, {}
+    for line in open(n0):
+        parts = line.split("\t")
+        if len(parts) != 3 or not parts[2].strip():
+            continue
+        t, dport = float(parts[0]), int(parts[1])
+        payload = bytes.fromhex(parts[2].strip()).decode("utf-8", "replace")
+        head, _, body = payload.partition(";")
+        fields = head.split(",")
+        if len(fields) < 4 or not fields[1].isdigit():
+            continue
+        seq = int(fields[1])
+        if dport == 6666:
+            nc.setdefault(seq, body.split("\n", 1)[0])
+        if dport in (6666, port):
+            first_seen.setdefault((dport, seq), t)
+    trigger = [s for s, text in nc.items() if "pmdcon-vm: panicking" in text]
+    if not trigger:
+        print("panic: netconsole did not deliver the guest's marker")
+        return 1
+    start = min(trigger)
+    nc_after = {s for s in nc if s >= start}
+    pm_after = {s for s in pm if s >= start}
+    missing = sorted(nc_after - pm_after)
+    print(f"panic: from seq {start}: netconsole delivered {len(nc_after)} "
+          f"records, pmdcon {len(pm_after)} (pmdcon has "
+          f"{len(nc_after & pm_after)}/{len(nc_after)} of netconsole's)")
+    ok = True
+    if missing:
+        print(f"panic: pmdcon lacks {len(missing)} records netconsole "
+              f"delivered: {missing[:10]}")
+        ok = False
+    texts = [pm[s] for s in sorted(pm_after)]
+    for mark in LANDMARKS[scenario]:
+        if not any(mark in t for t in texts):
+            print(f"panic: pmdcon did not deliver \"{mark}\"")
+            ok = False
+    banner = [s for s in pm_after if "Kernel panic - not syncing" in pm[s]]
+    if banner and (port, banner[0]) not in first_seen:
+        print("panic: the appliance sent the panic banner before its CPU "
+              "was stopped")
+    elif banner and (6666, banner[0]) in first_seen:
+        d = first_seen[(port, banner[0])] - first_seen[(6666, banner[0])]
+        print(f"panic: the fallback sent the panic banner {d * 1e3:+.1f} ms "
+              "after netconsole (TCG)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
