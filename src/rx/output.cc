@@ -45,8 +45,9 @@ std::string SourceName(const wire::SourceKey& key) {
   char buf[INET6_ADDRSTRLEN] = "?";
   inet_ntop(key.family == 6 ? AF_INET6 : AF_INET, key.addr.data(), buf,
             sizeof(buf));
-  return key.family == 6 ? absl::StrCat("[", buf, "]:", key.port)
-                         : absl::StrCat(buf, ":", key.port);
+  return absl::StrCat(key.family == 6 ? "[" : "", buf,
+                      key.family == 6 ? "]:" : ":", key.port,
+                      key.previous_boot ? " (previous boot)" : "");
 }
 
 void AppendJsonString(std::string* out, std::string_view s) {

@@ -33,6 +33,7 @@ std::string_view DictValue(std::string_view body, std::string_view key) {
 }  // namespace
 
 struct Reassembler::Source {
+  SourceKey key;
   struct Pending {
     uint32_t total = 0;
     uint32_t covered = 0;
@@ -147,7 +148,10 @@ Reassembler::Source* Reassembler::Get(const SourceKey& key) {
     ++sources_dropped_;
     return nullptr;
   }
-  return sources_.emplace(key, std::make_unique<Source>()).first->second.get();
+  Source* src =
+      sources_.emplace(key, std::make_unique<Source>()).first->second.get();
+  src->key = key;
+  return src;
 }
 
 void Reassembler::Feed(const SourceKey& key, std::string_view payload,
@@ -248,7 +252,16 @@ void Reassembler::Feed(const SourceKey& key, std::string_view payload,
   Deliver(*src, m, sink);
 }
 
-void Reassembler::Deliver(Source& src, Message& m, MessageSink& sink) {
+void Reassembler::Deliver(Source& from, Message& m, MessageSink& sink) {
+  m.previous_boot = DictValue(m.body, "PMDCON_BOOT=") == "previous";
+  Source* routed = &from;
+  if (m.previous_boot && !from.key.previous_boot) {
+    SourceKey k = from.key;
+    k.previous_boot = true;
+    routed = Get(k);
+    if (!routed) return;  // counted in sources_dropped
+  }
+  Source& src = *routed;
   SourceStats& st = src.stats;
   if (m.release != src.release) {
     if (st.have_seq && !src.release.empty()) {
@@ -292,7 +305,6 @@ void Reassembler::Deliver(Source& src, Message& m, MessageSink& sink) {
       }
     }
   }
-  m.previous_boot = DictValue(m.body, "PMDCON_BOOT=") == "previous";
   ++st.records;
   st.reassembled += m.fragments != 0;
   sink.OnMessage(m);

@@ -27,11 +27,14 @@ struct SourceKey {
   uint8_t family = 0;  // 4 or 6
   uint16_t port = 0;
   std::array<uint8_t, 16> addr{};
+  // Records a sender kept from its previous boot (PMDCON_BOOT=previous) are
+  // a stream of their own: their seqs would collide with this boot's.
+  bool previous_boot = false;
 
   bool operator==(const SourceKey&) const = default;
   template <typename H>
   friend H AbslHashValue(H h, const SourceKey& k) {
-    return H::combine(std::move(h), k.family, k.port, k.addr);
+    return H::combine(std::move(h), k.family, k.port, k.addr, k.previous_boot);
   }
 };
 

@@ -9,7 +9,7 @@ build=$(cd "$1" && pwd)
 shift
 scenarios=("$@")
 ((${#scenarios[@]})) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve e2e flood bench fallback-idle
-  takeover panic panic-2nic panic-kthread panic-timer)
+  takeover panic panic-2nic panic-kthread panic-timer panic-flood reboot-stranded)
 logs=$build/vm-logs
 mkdir -p "$logs"
 work=$(mktemp -d)

@@ -235,6 +235,25 @@ reboot-memmap | reboot-reserve)
     fail "reboot did not happen"
   fi
   ;;
+reboot-stranded)
+  # Boot 1: records reach the ring but never the wire (nothing sends), and
+  # the machine reboots. Boot 2: the appliance delivers them first, marked
+  # as the previous boot's, then this boot's.
+  load $MEMMAP
+  if dmesg | grep -q "pmdcon: adopted the ring of the previous boot"; then
+    load_netdevs
+    start_appliance
+    print_records 100 fresh
+    stop_appliance
+    unload
+  else
+    print_records 200 stranded
+    log "first boot: $(cat $SYS/unsent) records unsent, rebooting"
+    reboot -f
+    sleep 30
+    fail "reboot did not happen"
+  fi
+  ;;
 e2e)
   load_netdevs
   insmod /lib/modules/netconsole.ko $NETCONSOLE || fail "netconsole did not load"
@@ -299,6 +318,23 @@ panic | panic-2nic | panic-kthread | panic-timer)
   *) echo c >/proc/sysrq-trigger ;;
   esac
   sleep 30
+  fail "no panic"
+  ;;
+panic-flood)
+  # A large backlog: the appliance is stopped (but not yet taken over)
+  # while a flood fills the ring; then the kernel panics. The backlog must
+  # arrive in order, then the panic output, with no gap.
+  load_netdevs
+  insmod /lib/modules/pmdcon_test.ko || fail "pmdcon_test did not load"
+  load $MEMMAP $FALLBACK takeover_ms=60000
+  start_appliance
+  wait_sender appliance
+  wait_sent
+  kill -STOP $appliance
+  echo 1000 >$TESTMOD/flood_ms || fail "flood failed"
+  log "panic-flood: run 1: $(cat $TESTMOD/flood_count) records printed, $(cat $SYS/unsent) unsent: panicking"
+  echo c >/proc/sysrq-trigger
+  sleep 60
   fail "no panic"
   ;;
 flood)

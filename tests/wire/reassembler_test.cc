@@ -266,6 +266,32 @@ TEST(Sequence, PreviousBootMarkIsReported) {
   EXPECT_TRUE(c.got[0].previous_boot);
 }
 
+// After a warm reboot pmdcon sends the previous boot's records first, then
+// this boot's from seq 0: early records of both boots share seq and
+// timestamp, yet none is a duplicate of the other.
+TEST(Sequence, PreviousBootRecordsAreAStreamOfTheirOwn) {
+  wire::Reassembler r({});
+  Collect c;
+  std::vector<std::string> p;
+  for (int i = 0; i < 5; ++i) {
+    p.push_back("6," + std::to_string(i) +
+                ",0,-;boot\n PMDCON_BOOT=previous\n");
+  }
+  for (int i = 0; i < 5; ++i)
+    p.push_back("6," + std::to_string(i) + ",0,-;boot\n");
+  FeedAll(r, p, c);
+  ASSERT_EQ(c.got.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(c.got[i].previous_boot, i < 5) << i;
+  int streams = 0;
+  r.ForEachSource([&](const wire::SourceKey& k, const wire::SourceStats& st) {
+    ++streams;
+    EXPECT_EQ(st.records, 5u) << k.previous_boot;
+    EXPECT_EQ(st.duplicates, 0u);
+    EXPECT_EQ(st.restarts, 0u);
+  });
+  EXPECT_EQ(streams, 2);
+}
+
 TEST(Fragments, TimeoutCountsFailureAndNeverStallsTheStream) {
   Reassembler r({.frag_timeout_us = 1000});
   Collect c;
