@@ -264,8 +264,10 @@ e2e)
   unload
   ;;
 fallback-idle)
-  # No appliance ever: the module sends like netconsole.
+  # No appliance ever: the module sends like netconsole, byte for byte
+  # (Debian's netconsole runs beside it as the reference).
   load_netdevs
+  insmod /lib/modules/netconsole.ko $NETCONSOLE || fail "netconsole did not load"
   load $MEMMAP $FALLBACK takeover_ms=300
   has_msg "fallback: 1 netpoll target"
   wait_sender takeover
