@@ -24,8 +24,7 @@
  */
 #define pr_fmt(fmt) "pmdcon: " fmt
 
-#include <linux/delay.h>
-#include <linux/inet.h>
+#include <linux/hardirq.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
@@ -239,6 +238,9 @@ static int pmdcon_fb_worker(void *unused)
 void pmdcon_fallback_flush(void)
 {
 	if (READ_ONCE(fb.mode) != PMDCON_FB_PANIC)
+		return;
+	/* Never netpoll from NMI: the next record (or the notifier) sends. */
+	if (in_nmi())
 		return;
 	if (atomic_cmpxchg(&fb.panic_sending, 0, 1) != 0)
 		return; /* a send on this path is printing: no recursion */

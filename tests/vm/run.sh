@@ -194,7 +194,8 @@ elif [ -n "$panics" ]; then
   tshark -r "$logdir/$kver-$scenario-n0.pcap" -Y 'udp' -T fields \
     -e frame.time_epoch -e udp.dstport -e udp.payload 2>/dev/null >"$logdir/$kver-$scenario-n0.txt"
   python3 "$here/panic_judge.py" "$scenario" "$rx_txt" "$logdir/$kver-$scenario-n0.txt" "$port" \
-    | tee -a "$logdir/panic.txt" || { echo "FAIL: $kver $scenario: panic output"; exit 1; }
+    | sed "s/^/$kver $scenario: /" | tee -a "$logdir/panic.txt" ||
+    { echo "FAIL: $kver $scenario: panic output"; exit 1; }
 fi
 if [ "$scenario" = flood ]; then
   # Exact accounting: every flood record printed reached the host, or lies
