@@ -156,7 +156,14 @@ if [ "$scenario" = takeover ]; then
       exit 1
     fi
   done
-  grep -o 'pmdcon: no appliance heartbeat for [0-9]* ms' "$rx_txt" | head -1
+  # Every takeover (at boot, after the kill, after the final stop) must
+  # follow takeover_ms (300) plus the worker's 10 ms poll, with TCG's slack.
+  ms=$(grep -o 'pmdcon: no appliance heartbeat for [0-9]* ms' "$rx_txt" | grep -o '[0-9]*' | sort -n | tail -1 || true)
+  echo "takeover: the module took over at most ${ms:-?} ms after the last heartbeat (takeover_ms=300)"
+  if [ -z "$ms" ] || ((ms > 600)); then
+    echo "FAIL: $kver $scenario: takeover after ${ms:-?} ms"
+    exit 1
+  fi
 fi
 if [ "$scenario" = reboot-stranded ]; then
   # The previous boot's records come first and are marked; this boot's not.
