@@ -363,8 +363,9 @@ void Engine::Run() {
     Publish();
     // Poll-mode idling: send at once when the ring runs dry (never wait to
     // fill a burst), then back off briefly so an idle loop does not keep
-    // the producer's cache lines busy.
-    idle = work ? 0 : std::min<uint32_t>(idle + 1, 64);
+    // the producer's cache lines busy. At most 8 pauses: 64 (up to ~2.5 us
+    // between polls) put p50 latency at 1.7-3.4 us.
+    idle = work ? 0 : std::min<uint32_t>(idle + 1, 8);
     for (uint32_t i = 0; i < idle; ++i) rte_pause();
     if (port_->needs_kick()) KickIdle(work);
   }
