@@ -164,7 +164,6 @@ void Consumer::MakeRecord(const pmdcon_rec* h) {
   record_.level = h->prio & 7;
   record_.flags = h->flags;
   record_.previous_boot = (h->flags & PMDCON_REC_PREV_BOOT) != 0;
-  record_.comm = std::string_view(h->comm, strnlen(h->comm, sizeof(h->comm)));
   record_.text = std::string_view(text, h->text_len);
   record_.dict = std::string_view(text + h->text_len, h->dict_len);
 }

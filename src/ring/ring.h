@@ -72,9 +72,13 @@ struct Record {
   uint8_t level = 0;
   uint8_t flags = 0;  // PMDCON_REC_*
   bool previous_boot = false;
-  std::string_view comm;
   std::string_view text;
   std::string_view dict;  // NUL-separated KEY=VALUE entries
+
+  // The task name (measured on demand: the engine does not need it).
+  std::string_view comm() const {
+    return {raw->comm, strnlen(raw->comm, sizeof(raw->comm))};
+  }
 };
 
 enum class LossCause {

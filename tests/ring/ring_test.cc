@@ -105,7 +105,7 @@ TEST_F(RingTest, RecordsRoundTripWithAllFields) {
       got = r;
       text = r.text;
       dict = r.dict;
-      comm = r.comm;
+      comm = r.comm();
       ++n;
     }
     void OnLoss(const ring::Loss&) { ADD_FAILURE() << "no loss expected"; }
