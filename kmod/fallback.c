@@ -150,6 +150,10 @@ static unsigned int pmdcon_fb_drain(struct pmdcon_fb_ctx *x, unsigned int max)
 	u64 c;
 
 	while (n < max) {
+		/* The worker yields to a panic on another CPU that did not stop. */
+		if (x == fb.worker_ctx &&
+		    READ_ONCE(fb.mode) != PMDCON_FB_TAKEOVER)
+			return n;
 		c = fb.cursor;
 		switch (pmdcon_ring_read(&pmdcon.ring, &c, x->rec,
 					 pmdcon.ring.max_span, &lost)) {
@@ -172,7 +176,19 @@ static unsigned int pmdcon_fb_drain(struct pmdcon_fb_ctx *x, unsigned int max)
 			if (c == fb.cursor)
 				return n;
 			break;
-		default: /* EMPTY, or PENDING: a writer is mid-record */
+		case PMDCON_READ_PENDING:
+			/*
+			 * A writer is mid-record. In a panic it may be a CPU
+			 * that panic() stopped and that will never finish:
+			 * skip it rather than stop here. printk had not
+			 * counted that record as printed on this console, so
+			 * the panic's console flush writes it again.
+			 */
+			if (x != fb.panic_ctx ||
+			    !pmdcon_ring_skip_pending(&pmdcon.ring, &c))
+				return n;
+			break;
+		default: /* EMPTY */
 			return n;
 		}
 		fb.cursor = c;

@@ -664,6 +664,25 @@ static inline int pmdcon_ring_read(const struct pmdcon_ring* r,
 }
 
 /*
+ * Moves *cursor past the record there that was reserved but never committed
+ * (PMDCON_READ_PENDING) when its writer can no longer finish it: a CPU that
+ * panic() stopped. Returns 1 if the record's id and span were readable (it
+ * was skipped), 0 if not (the writer stopped before writing its id).
+ */
+static inline int pmdcon_ring_skip_pending(const struct pmdcon_ring* r,
+                                           uint64_t* cursor) {
+  int wrapped;
+  struct pmdcon_rec* rec = pmdcon__rec_at(r, *cursor, &wrapped);
+  uint32_t span;
+
+  if (!rec) return 0;
+  span = PMDCON_LOAD(&rec->span);
+  if (!pmdcon__span_ok(r, *cursor, wrapped, span)) return 0;
+  *cursor = pmdcon__next_id(*cursor, span);
+  return 1;
+}
+
+/*
  * Marks a copied record (from pmdcon_ring_read or _read_burst) that an earlier
  * boot wrote, so that the codec labels it (PMDCON_BOOT=previous).
  */

@@ -191,6 +191,31 @@ TEST_F(RingTest, ConsumerStopsAtUnfinishedRecordUntilCommitted) {
   EXPECT_EQ(out.records[1].text, "two");
 }
 
+// The panic path's way past a record whose writer was stopped mid-write.
+TEST_F(RingTest, PendingRecordOfADeadWriterCanBeSkipped) {
+  Format(kSmall);
+  uint64_t c = __atomic_load_n(&ring_.hdr->tail, __ATOMIC_ACQUIRE);
+  ASSERT_EQ(WriteText(&ring_, 1, "before"), 1);
+  ASSERT_NE(pmdcon_ring_reserve(&ring_, 40, 0, 2), nullptr);  // never commits
+  ASSERT_EQ(WriteText(&ring_, 3, "after"), 1);
+  std::vector<uint64_t> buf(kSmall / 8);
+  uint32_t lost = 0;
+  ASSERT_EQ(pmdcon_ring_read(&ring_, &c, buf.data(), ring_.max_span, &lost),
+            PMDCON_READ_OK);
+  const uint64_t stuck = c;
+  ASSERT_EQ(pmdcon_ring_read(&ring_, &c, buf.data(), ring_.max_span, &lost),
+            PMDCON_READ_PENDING);
+  EXPECT_EQ(c, stuck);
+  ASSERT_EQ(pmdcon_ring_skip_pending(&ring_, &c), 1);
+  ASSERT_EQ(pmdcon_ring_read(&ring_, &c, buf.data(), ring_.max_span, &lost),
+            PMDCON_READ_OK);
+  const auto* rec = reinterpret_cast<const pmdcon_rec*>(buf.data());
+  EXPECT_EQ(rec->seq, 3u);
+  // A position that holds no record of that id cannot be skipped.
+  uint64_t nowhere = stuck + (uint64_t{7} << 32);
+  EXPECT_EQ(pmdcon_ring_skip_pending(&ring_, &nowhere), 0);
+}
+
 TEST_F(RingTest, OverwriteIsCountedWithSeqRange) {
   Format(kSmall);
   auto c = Attach();
