@@ -24,10 +24,12 @@
  */
 #define pr_fmt(fmt) "pmdcon: " fmt
 
+#include <linux/delay.h>
 #include <linux/hardirq.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
+#include <linux/netdevice.h>
 #include <linux/netpoll.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
@@ -62,7 +64,11 @@ struct pmdcon_fb_target {
 	struct netpoll np;
 	struct pmdcon_wire_target wire;
 	u32 msgid;
+	bool stuck; /* its NIC once stayed full for PMDCON_FB_ROOM_US */
 };
+
+/* How long one packet may wait for room in the NIC's transmit queue. */
+#define PMDCON_FB_ROOM_US 100000
 
 /*
  * What one sending context owns: the worker has one and the panic path has
@@ -100,6 +106,36 @@ const char *pmdcon_fallback_mode(void)
 	return names[READ_ONCE(fb.mode)];
 }
 
+/*
+ * netpoll tries a full queue for one jiffy, then defers the packet to a work
+ * item, and every later packet queues behind it. In a panic that work never
+ * runs, so a backlog would stop at the first full queue. Wait for room
+ * first, polling the NIC for completions. A NIC that stays full for
+ * PMDCON_FB_ROOM_US is not waited for again (a panic must not hang on it).
+ * Panic path only (the worker's deferred packets are sent by that work
+ * item); interrupts are off.
+ */
+static void pmdcon_fb_wait_room(struct pmdcon_fb_target *t)
+{
+	struct net_device *dev = t->np.dev;
+	unsigned int us, q;
+
+	for (us = 0; !t->stuck; us++) {
+		bool full = false;
+
+		for (q = 0; q < dev->real_num_tx_queues; q++)
+			full |= netif_xmit_stopped(netdev_get_tx_queue(dev, q));
+		if (!full)
+			return;
+		if (us == PMDCON_FB_ROOM_US) {
+			t->stuck = true;
+			return;
+		}
+		netpoll_poll_dev(dev);
+		udelay(1);
+	}
+}
+
 static void pmdcon_fb_send(struct pmdcon_fb_ctx *x, const struct pmdcon_rec *rec,
 			   const void *text, const void *dict)
 {
@@ -114,6 +150,10 @@ static void pmdcon_fb_send(struct pmdcon_fb_ctx *x, const struct pmdcon_rec *rec
 		while ((len = pmdcon_wire_next(&e, x->pkt)) != 0) {
 			/* netpoll runs with interrupts off, as in netconsole. */
 			local_irq_save(flags);
+			/* The worker's deferred packets go out with the
+			 * work item; only the panic path must wait. */
+			if (x == fb.panic_ctx)
+				pmdcon_fb_wait_room(&fb.t[i]);
 			netpoll_send_udp(&fb.t[i].np, x->pkt, len);
 			local_irq_restore(flags);
 		}
