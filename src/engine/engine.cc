@@ -299,7 +299,7 @@ bool Engine::Flush() {
   return true;
 }
 
-void Engine::Publish() {
+void Engine::Publish(bool final) {
   // The oldest position among targets that will send: the kernel's panic
   // path resends from here (duplicates possible, gaps never).
   bool any = false;
@@ -315,10 +315,42 @@ void Engine::Publish() {
     any = true;
   }
   if (any) {
+    tx = Confirmable(tx, final);
     publisher_->PublishTransmitted(tx);
     tx_id_.store(tx, std::memory_order_relaxed);
   }
   publisher_->Heartbeat();
+}
+
+// af_packet's "sent" means copied into the kernel's socket ring, from where
+// the kernel's queues take it on: a panic in between would lose records the
+// kernel's fallback takes as sent. So on such ports a position is confirmed
+// kConfirmLagMs after the burst that reached it returned (the fallback may
+// resend that much: duplicates, never a gap). `now`: confirm tx at once.
+uint64_t Engine::Confirmable(uint64_t tx, bool now) {
+  if (!port_->needs_kick() || now) {
+    ck_n_ = 0;
+    return confirmed_ = tx;
+  }
+  const uint64_t tsc = rte_rdtsc();
+  const uint64_t lag = rte_get_tsc_hz() / 1000 * kConfirmLagMs;
+  const uint64_t last =
+      ck_n_ ? checkpoints_[(ck_head_ + ck_n_ - 1) % kCheckpoints].id
+            : confirmed_;
+  if (tx != last) {
+    if (ck_n_ == kCheckpoints) {  // full: the oldest is confirmed early
+      confirmed_ = checkpoints_[ck_head_].id;
+      ck_head_ = (ck_head_ + 1) % kCheckpoints;
+      --ck_n_;
+    }
+    checkpoints_[(ck_head_ + ck_n_++) % kCheckpoints] = {tsc, tx};
+  }
+  while (ck_n_ && tsc - checkpoints_[ck_head_].tsc >= lag) {
+    confirmed_ = checkpoints_[ck_head_].id;
+    ck_head_ = (ck_head_ + 1) % kCheckpoints;
+    --ck_n_;
+  }
+  return confirmed_;
 }
 
 // The module sends (takeover or panic; docs/crash-path.md). Frames queued
@@ -337,7 +369,7 @@ void Engine::HoldForKernel() {
   for (auto& t : targets_) {
     t->queued_next = t->sent_next = t->reader->SeekTo(resume);
   }
-  Publish();
+  Publish(true);  // the kernel sent up to there itself
 }
 
 void Engine::Run() {
@@ -385,7 +417,7 @@ void Engine::Run() {
       rte_delay_us_sleep(1000);
     }
   }
-  Publish();
+  Publish(true);
 }
 
 // While sending, and for 50 ms after, kick a driver that may hold frames
