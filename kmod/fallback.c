@@ -220,9 +220,9 @@ static unsigned int pmdcon_fb_drain(struct pmdcon_fb_ctx *x, unsigned int max)
 			/*
 			 * A writer is mid-record. In a panic it may be a CPU
 			 * that panic() stopped and that will never finish:
-			 * skip it rather than stop here. printk had not
-			 * counted that record as printed on this console, so
-			 * the panic's console flush writes it again.
+			 * skip it rather than stop here. printk advances a
+			 * console's position only after its write returned,
+			 * so the panic's console flush writes it again.
 			 */
 			if (x != fb.panic_ctx ||
 			    !pmdcon_ring_skip_pending(&pmdcon.ring, &c))

@@ -94,24 +94,24 @@ class Walker {
     return absl::OkStatus();
   }
 
-  absl::Status Ip(const YAML::Node& n, std::string_view path,
-                  packet::IpAddr* out) const {
+  // A scalar through parse (string_view -> StatusOr<T>); its error, placed.
+  template <typename T, typename Parse>
+  absl::Status Parsed(const YAML::Node& n, std::string_view path, Parse parse,
+                      T* out) const {
     std::string s;
     if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
-    auto ip = packet::ParseIp(s);
-    if (!ip.ok()) return Error(n, path, std::string(ip.status().message()));
-    *out = *ip;
+    absl::StatusOr<T> v = parse(s);
+    if (!v.ok()) return Error(n, path, std::string(v.status().message()));
+    *out = *std::move(v);
     return absl::OkStatus();
   }
-
+  absl::Status Ip(const YAML::Node& n, std::string_view path,
+                  packet::IpAddr* out) const {
+    return Parsed(n, path, packet::ParseIp, out);
+  }
   absl::Status Mac(const YAML::Node& n, std::string_view path,
                    packet::Mac* out) const {
-    std::string s;
-    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
-    auto mac = packet::ParseMac(s);
-    if (!mac.ok()) return Error(n, path, std::string(mac.status().message()));
-    *out = *mac;
-    return absl::OkStatus();
+    return Parsed(n, path, packet::ParseMac, out);
   }
 
   // One of `names`; *out is its index.

@@ -216,6 +216,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     e->targets_.push_back(std::move(t));
   }
   e->tx_id_ = e->publisher_->cursor();
+  const uint64_t hz = rte_get_tsc_hz();
+  e->kick_period_ = hz / 10000;  // 100 us
+  e->kick_window_ = hz / 20;     // 50 ms
+  e->confirm_ = ConfirmDelay(port->needs_kick() ? hz / 1000 * kConfirmLagMs : 0,
+                             e->tx_id_);
   static std::atomic<uint32_t> engines{0};  // ring names must be unique
   const std::string name = absl::StrCat("pmdcon_ctl_", engines++);
   e->control_ = rte_ring_create(name.c_str(), 256, SOCKET_ID_ANY,
@@ -315,42 +320,15 @@ void Engine::Publish(bool final) {
     any = true;
   }
   if (any) {
-    tx = Confirmable(tx, final);
+    // af_packet's "sent" means in the kernel's socket ring, not yet in the
+    // NIC: a panic in between would lose what the fallback takes as sent
+    // (confirm_delay.h). After the final kicks, and at a hand-back,
+    // everything before tx is out.
+    tx = final ? confirm_.Reset(tx) : confirm_.Update(rte_rdtsc(), tx);
     publisher_->PublishTransmitted(tx);
     tx_id_.store(tx, std::memory_order_relaxed);
   }
   publisher_->Heartbeat();
-}
-
-// af_packet's "sent" means copied into the kernel's socket ring, from where
-// the kernel's queues take it on: a panic in between would lose records the
-// kernel's fallback takes as sent. So on such ports a position is confirmed
-// kConfirmLagMs after the burst that reached it returned (the fallback may
-// resend that much: duplicates, never a gap). `now`: confirm tx at once.
-uint64_t Engine::Confirmable(uint64_t tx, bool now) {
-  if (!port_->needs_kick() || now) {
-    ck_n_ = 0;
-    return confirmed_ = tx;
-  }
-  const uint64_t tsc = rte_rdtsc();
-  const uint64_t lag = rte_get_tsc_hz() / 1000 * kConfirmLagMs;
-  const uint64_t last =
-      ck_n_ ? checkpoints_[(ck_head_ + ck_n_ - 1) % kCheckpoints].id
-            : confirmed_;
-  if (tx != last) {
-    if (ck_n_ == kCheckpoints) {  // full: the oldest is confirmed early
-      confirmed_ = checkpoints_[ck_head_].id;
-      ck_head_ = (ck_head_ + 1) % kCheckpoints;
-      --ck_n_;
-    }
-    checkpoints_[(ck_head_ + ck_n_++) % kCheckpoints] = {tsc, tx};
-  }
-  while (ck_n_ && tsc - checkpoints_[ck_head_].tsc >= lag) {
-    confirmed_ = checkpoints_[ck_head_].id;
-    ck_head_ = (ck_head_ + 1) % kCheckpoints;
-    --ck_n_;
-  }
-  return confirmed_;
 }
 
 // The module sends (takeover or panic; docs/crash-path.md). Frames queued
@@ -424,14 +402,13 @@ void Engine::Run() {
 // back (Port::needs_kick) every 100 us when there is nothing else to do.
 void Engine::KickIdle(bool work) {
   const uint64_t now = rte_rdtsc();
-  const uint64_t hz = rte_get_tsc_hz();
   if (work) {
-    kick_until_ = now + hz / 20;
+    kick_until_ = now + kick_window_;
     return;
   }
   if (now < kick_until_ && now >= kick_next_) {
     port_->Kick();
-    kick_next_ = now + hz / 10000;
+    kick_next_ = now + kick_period_;
   }
 }
 

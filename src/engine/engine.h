@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/confirm_delay.h"
 #include "packet/udp_frame.h"
 #include "port/port.h"
 #include "ring/ring.h"
@@ -105,7 +106,6 @@ class Engine {
   bool PollTarget(Target& t);
   void KickIdle(bool work);
   void HoldForKernel();
-  uint64_t Confirmable(uint64_t tx, bool now);
   bool Flush();
   // Publishes the confirmed position and a heartbeat; `final`: everything
   // handed over is out (after the last kicks), confirm it at once.
@@ -117,20 +117,14 @@ class Engine {
   rte_ring* control_ = nullptr;  // frames from the main lcore (SP/SC)
   rte_mbuf* batch_[kBatchCap] = {};
   uint16_t batch_n_ = 0;
-  uint64_t kick_until_ = 0;  // TSC: keep kicking the port until then
-  uint64_t kick_next_ = 0;   // TSC of the next kick
-  // Ports that hold frames in software (Port::needs_kick) confirm a
-  // position only kConfirmLagMs after the burst that reached it returned:
-  // (TSC, position) checkpoints, oldest first.
+  uint64_t kick_until_ = 0;   // TSC: keep kicking the port until then
+  uint64_t kick_next_ = 0;    // TSC of the next kick
+  uint64_t kick_period_ = 0;  // TSC between idle kicks
+  uint64_t kick_window_ = 0;  // TSC after the last send that kicks go on
+  // Ports that hold frames in software (Port::needs_kick) publish a
+  // position only kConfirmLagMs after it was reached.
   static constexpr uint32_t kConfirmLagMs = 10;
-  static constexpr uint32_t kCheckpoints = 64;
-  struct Checkpoint {
-    uint64_t tsc;
-    uint64_t id;
-  };
-  Checkpoint checkpoints_[kCheckpoints] = {};
-  uint32_t ck_head_ = 0, ck_n_ = 0;
-  uint64_t confirmed_ = 0;     // the position last published
+  ConfirmDelay confirm_{0, 0};
   uint16_t ip_id_ = 0;         // one counter for all targets, as netconsole
   uint64_t* probe_ = nullptr;  // latency probe (benchmarks only)
   size_t probe_cap_ = 0, probe_n_ = 0;

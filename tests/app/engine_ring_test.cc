@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,17 +80,32 @@ engine::TargetSpec Spec(const std::string& name, const char* src,
   return s;
 }
 
-TEST(EngineOnNetRing, EveryFrameIsExactlyWhatTheEncoderAndTemplateMake) {
-  auto port = port::Port::Open({g_tx_port, 1024, 1024, 1500, 8191});
-  ASSERT_TRUE(port.ok()) << port.status();
-  auto rx = port::Port::Open({g_rx_port, 1024, 1024, 1500, 8191});
-  ASSERT_TRUE(rx.ok()) << rx.status();
-  auto region = io::MappedFile::Anonymous(PMDCON_DATA_OFFSET + (4u << 20));
+// A port pair (TX on one, RX on the other) and a ring formatted in
+// anonymous memory with `data` bytes of records.
+struct Rig {
+  std::optional<port::Port> tx, rx;
+  std::optional<io::MappedFile> region;
+  pmdcon_ring ring{};
+};
+
+void MakeRig(uint16_t tx, uint16_t rx, size_t data, Rig* r) {
+  auto t = port::Port::Open({tx, 1024, 1024, 1500, 8191});
+  ASSERT_TRUE(t.ok()) << t.status();
+  r->tx.emplace(std::move(*t));
+  auto x = port::Port::Open({rx, 1024, 1024, 1500, 8191});
+  ASSERT_TRUE(x.ok()) << x.status();
+  r->rx.emplace(std::move(*x));
+  auto region = io::MappedFile::Anonymous(PMDCON_DATA_OFFSET + data);
   ASSERT_TRUE(region.ok());
-  pmdcon_ring ring;
-  ASSERT_EQ(pmdcon_ring_format(&ring, region->bytes().data(),
-                               region->bytes().size(), kBoot.data(), 1),
+  r->region.emplace(std::move(*region));
+  ASSERT_EQ(pmdcon_ring_format(&r->ring, r->region->bytes().data(),
+                               r->region->bytes().size(), kBoot.data(), 1),
             0);
+}
+
+TEST(EngineOnNetRing, EveryFrameIsExactlyWhatTheEncoderAndTemplateMake) {
+  Rig r;
+  ASSERT_NO_FATAL_FAILURE(MakeRig(g_tx_port, g_rx_port, 4u << 20, &r));
   std::vector<engine::TargetSpec> specs = {
       Spec("v4", "10.99.0.1", "10.99.0.2", true),
       Spec("v6", "fd00:99::1", "fd00:99::2", false)};
@@ -110,13 +126,13 @@ TEST(EngineOnNetRing, EveryFrameIsExactlyWhatTheEncoderAndTemplateMake) {
   for (size_t i = 0; i < texts.size(); ++i) {
     meta.seq = i;
     meta.ts_usec = 1000000 + i;
-    ASSERT_EQ(pmdcon_ring_write(&ring, &meta, texts[i].data(),
+    ASSERT_EQ(pmdcon_ring_write(&r.ring, &meta, texts[i].data(),
                                 static_cast<uint32_t>(texts[i].size()),
                                 "SUBSYSTEM=test", 14),
               1);
   }
-  auto e = engine::Engine::Create(region->bytes(), kBoot,
-                                  ring::StartAt::kOldest, &*port, specs);
+  auto e = engine::Engine::Create(r.region->bytes(), kBoot,
+                                  ring::StartAt::kOldest, &*r.tx, specs);
   ASSERT_TRUE(e.ok()) << e.status();
   ASSERT_EQ(rte_eal_remote_launch(RunTx, e->get(), 1), 0);
 
@@ -140,7 +156,7 @@ TEST(EngineOnNetRing, EveryFrameIsExactlyWhatTheEncoderAndTemplateMake) {
   std::vector<std::string> frames;
   for (int spins = 0; frames.size() < total && spins < 2000000; ++spins) {
     rte_mbuf* m[32];
-    const uint16_t n = rx->RxBurst(m, 32);
+    const uint16_t n = r.rx->RxBurst(m, 32);
     for (uint16_t k = 0; k < n; ++k) {
       frames.emplace_back(rte_pktmbuf_mtod(m[k], const char*), m[k]->data_len);
       rte_pktmbuf_free(m[k]);
@@ -183,38 +199,30 @@ TEST(EngineOnNetRing, EveryFrameIsExactlyWhatTheEncoderAndTemplateMake) {
 // sends nothing but keeps its heartbeat; when the module hands the ring back
 // it resumes exactly at kernel_tx_id: no record twice, none missing.
 TEST(EngineOnNetRing, HoldsWhileTheKernelSendsAndResumesWhereItStopped) {
-  auto port = port::Port::Open({g_tx_port2, 1024, 1024, 1500, 8191});
-  ASSERT_TRUE(port.ok()) << port.status();
-  auto rx = port::Port::Open({g_rx_port2, 1024, 1024, 1500, 8191});
-  ASSERT_TRUE(rx.ok()) << rx.status();
-  auto region = io::MappedFile::Anonymous(PMDCON_DATA_OFFSET + (1u << 20));
-  ASSERT_TRUE(region.ok());
-  pmdcon_ring ring;
-  ASSERT_EQ(pmdcon_ring_format(&ring, region->bytes().data(),
-                               region->bytes().size(), kBoot.data(), 1),
-            0);
-  __atomic_store_n(&ring.hdr->sender, PMDCON_SENDER_KERNEL, __ATOMIC_RELEASE);
+  Rig r;
+  ASSERT_NO_FATAL_FAILURE(MakeRig(g_tx_port2, g_rx_port2, 1u << 20, &r));
+  __atomic_store_n(&r.ring.hdr->sender, PMDCON_SENDER_KERNEL, __ATOMIC_RELEASE);
   pmdcon_rec meta{};
   meta.prio = 6;
   for (uint64_t i = 0; i < 100; ++i) {
     meta.seq = i;
     const std::string text = "held " + std::to_string(i);
-    ASSERT_EQ(pmdcon_ring_write(&ring, &meta, text.data(),
+    ASSERT_EQ(pmdcon_ring_write(&r.ring, &meta, text.data(),
                                 static_cast<uint32_t>(text.size()), "", 0),
               1);
   }
   std::vector<engine::TargetSpec> specs = {
       Spec("v4", "10.99.0.1", "10.99.0.2", false)};
   specs[0].format.extended = true;
-  auto e = engine::Engine::Create(region->bytes(), kBoot,
-                                  ring::StartAt::kOldest, &*port, specs);
+  auto e = engine::Engine::Create(r.region->bytes(), kBoot,
+                                  ring::StartAt::kOldest, &*r.tx, specs);
   ASSERT_TRUE(e.ok()) << e.status();
   ASSERT_EQ(rte_eal_remote_launch(RunTx, e->get(), 1), 0);
 
   auto receive = [&](std::vector<std::string>* out, size_t want) {
     for (int spins = 0; out->size() < want && spins < 2000000; ++spins) {
       rte_mbuf* m[32];
-      const uint16_t n = rx->RxBurst(m, 32);
+      const uint16_t n = r.rx->RxBurst(m, 32);
       for (uint16_t k = 0; k < n; ++k) {
         out->emplace_back(rte_pktmbuf_mtod(m[k], const char*) + 42,
                           m[k]->data_len - 42);  // the UDP payload
@@ -222,23 +230,25 @@ TEST(EngineOnNetRing, HoldsWhileTheKernelSendsAndResumesWhereItStopped) {
       }
     }
   };
-  const uint64_t hb0 = __atomic_load_n(&ring.cons->heartbeat, __ATOMIC_ACQUIRE);
+  const uint64_t hb0 =
+      __atomic_load_n(&r.ring.cons->heartbeat, __ATOMIC_ACQUIRE);
   std::vector<std::string> held;
   receive(&held, 1);  // spins for a while: nothing may come
   EXPECT_TRUE(held.empty()) << held.front();
-  EXPECT_NE(__atomic_load_n(&ring.cons->heartbeat, __ATOMIC_ACQUIRE), hb0)
+  EXPECT_NE(__atomic_load_n(&r.ring.cons->heartbeat, __ATOMIC_ACQUIRE), hb0)
       << "no heartbeat while held";
 
   // The module sent records 0..39 and hands back at record 40.
-  uint64_t c = __atomic_load_n(&ring.hdr->tail, __ATOMIC_ACQUIRE);
+  uint64_t c = __atomic_load_n(&r.ring.hdr->tail, __ATOMIC_ACQUIRE);
   std::vector<uint64_t> buf(PMDCON_DATA_OFFSET);
   uint32_t lost;
   for (int i = 0; i < 40; ++i) {
-    ASSERT_EQ(pmdcon_ring_read(&ring, &c, buf.data(), ring.max_span, &lost),
+    ASSERT_EQ(pmdcon_ring_read(&r.ring, &c, buf.data(), r.ring.max_span, &lost),
               PMDCON_READ_OK);
   }
-  __atomic_store_n(&ring.hdr->kernel_tx_id, c, __ATOMIC_RELEASE);
-  __atomic_store_n(&ring.hdr->sender, PMDCON_SENDER_CONSUMER, __ATOMIC_RELEASE);
+  __atomic_store_n(&r.ring.hdr->kernel_tx_id, c, __ATOMIC_RELEASE);
+  __atomic_store_n(&r.ring.hdr->sender, PMDCON_SENDER_CONSUMER,
+                   __ATOMIC_RELEASE);
   std::vector<std::string> got;
   receive(&got, 61);  // asks for one more than should come
   (*e)->Stop();
@@ -248,8 +258,8 @@ TEST(EngineOnNetRing, HoldsWhileTheKernelSendsAndResumesWhereItStopped) {
     const std::string seq = std::to_string(40 + i);
     EXPECT_EQ(got[i], "6," + seq + ",0,-;held " + seq + "\n");
   }
-  EXPECT_EQ(__atomic_load_n(&ring.cons->tx_id, __ATOMIC_ACQUIRE),
-            __atomic_load_n(&ring.hdr->head, __ATOMIC_ACQUIRE));
+  EXPECT_EQ(__atomic_load_n(&r.ring.cons->tx_id, __ATOMIC_ACQUIRE),
+            __atomic_load_n(&r.ring.hdr->head, __ATOMIC_ACQUIRE));
 }
 
 }  // namespace

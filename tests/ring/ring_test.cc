@@ -216,6 +216,43 @@ TEST_F(RingTest, PendingRecordOfADeadWriterCanBeSkipped) {
   EXPECT_EQ(pmdcon_ring_skip_pending(&ring_, &nowhere), 0);
 }
 
+// A hand-back position (the module's kernel_tx_id): forward skips what the
+// module sent; one already overwritten is reported as a loss by the next
+// Poll; one ahead of head leaves the cursor alone.
+TEST_F(RingTest, SeekToMovesTheCursorOrReportsTheOverwritten) {
+  Format(kSmall);
+  auto c = Attach();
+  const uint64_t first = c->cursor();
+  for (uint64_t seq = 0; seq < 5; ++seq) {
+    ASSERT_EQ(WriteText(&ring_, seq, Text(seq, 20)), 1);
+  }
+  uint64_t third = first;
+  std::vector<uint64_t> buf(kSmall / 8);
+  uint32_t lost = 0;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(
+        pmdcon_ring_read(&ring_, &third, buf.data(), ring_.max_span, &lost),
+        PMDCON_READ_OK);
+  }
+  EXPECT_EQ(c->SeekTo(third), third);
+  Collector out;
+  ASSERT_EQ(c->Poll(out, 10), 3u);
+  EXPECT_EQ(out.records[0].seq, 2u);
+  const uint64_t head = c->cursor();
+  EXPECT_EQ(c->SeekTo(head + (uint64_t{1} << 32)), head) << "ahead of head";
+  // Overwrite `first`, then seek back to it: the next Poll reports the loss.
+  for (uint64_t seq = 5; seq < 200; ++seq) {
+    ASSERT_EQ(WriteText(&ring_, seq, Text(seq, 20)), 1);
+  }
+  EXPECT_EQ(c->SeekTo(first), first);
+  Collector after;
+  c->Poll(after, 1000);
+  ASSERT_FALSE(after.losses.empty());
+  EXPECT_EQ(after.losses[0].cause, ring::LossCause::kOverwritten);
+  ASSERT_FALSE(after.records.empty());
+  EXPECT_EQ(after.records.back().seq, 199u);
+}
+
 TEST_F(RingTest, OverwriteIsCountedWithSeqRange) {
   Format(kSmall);
   auto c = Attach();
