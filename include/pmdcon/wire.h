@@ -92,6 +92,20 @@ static inline int pmdcon__needs_escape(uint8_t c) {
   return c < 0x20 || c >= 0x7f || c == '\\';
 }
 
+#ifdef PMDCON__SSE2
+/* Bit k set: p[k] needs escaping, for 16 bytes. As signed bytes, "< 0x20"
+ * also catches every byte >= 0x80. */
+static inline unsigned pmdcon__dirty16(const uint8_t* p) {
+  __m128i x = _mm_loadu_si128(PMDCON_CAST(const __m128i*, p));
+  __m128i bad =
+      _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+                   _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
+                                _mm_cmpeq_epi8(x, _mm_set1_epi8(0x5c))));
+
+  return (unsigned)_mm_movemask_epi8(bad);
+}
+#endif
+
 /*
  * Length of the leading run of p[0..len) that needs no escaping, 8 bytes at a
  * time: a word is clean unless a byte is < 0x20, > 0x7e or '\\' (the "has
@@ -103,17 +117,17 @@ static inline uint32_t pmdcon__clean_run(const uint8_t* p, uint32_t len) {
   uint32_t i = 0;
 
 #ifdef PMDCON__SSE2
-  /* Userspace: 16 bytes a step. As signed bytes, "< 0x20" also catches
-   * every byte >= 0x80; the mask gives the first dirty byte exactly. */
+  /* Userspace: 16 bytes a step, then the tail as the last 16 bytes minus
+   * those already checked. */
   for (; i + 16 <= len; i += 16) {
-    __m128i x = _mm_loadu_si128(PMDCON_CAST(const __m128i*, p + i));
-    __m128i bad =
-        _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
-                     _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
-                                  _mm_cmpeq_epi8(x, _mm_set1_epi8(0x5c))));
-    int m = _mm_movemask_epi8(bad);
+    unsigned m = pmdcon__dirty16(p + i);
 
-    if (m) return i + (uint32_t)__builtin_ctz((unsigned)m);
+    if (m) return i + (uint32_t)__builtin_ctz(m);
+  }
+  if (i < len && len >= 16) {
+    unsigned m = pmdcon__dirty16(p + len - 16) >> (i - (len - 16));
+
+    return m ? i + (uint32_t)__builtin_ctz(m) : len;
   }
 #endif
   for (; i + 8 <= len; i += 8) {
@@ -143,45 +157,58 @@ static inline uint32_t pmdcon__escaped_len(const uint8_t* p, uint32_t len) {
   }
 }
 
-static const char pmdcon__pairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233"
-    "34353637383940414243444546474849505152535455565758596061626364656667"
-    "6869707172737475767778798081828384858687888990919293949596979899";
+/*
+ * The 8 decimal digits of v < 10^8, leading zeros included, as the bytes of
+ * a word in little-endian order (byte 0: the most significant digit), not
+ * yet ASCII. SWAR: the halves v / 10^4 and v % 10^4 sit in 32-bit lanes and
+ * are split into 16-bit lanes (/100), then 8-bit ones (/10), with
+ * multiply-shift divisions exact for these ranges (y < 10^4: y * 10486 >>
+ * 20; y < 100: y * 103 >> 10). No lane's product reaches the next lane.
+ */
+static inline uint64_t pmdcon__digits8(uint32_t v) {
+  uint64_t x = (v / 10000) | ((uint64_t)(v % 10000) << 32);
+  uint64_t q = ((x * 10486) >> 20) & 0x0000007f0000007full;
 
-/* Exactly 4 digits of v < 10000, and exactly 8 of v < 10^8: 32-bit
- * arithmetic, the two halves independent of each other. */
-static inline void pmdcon__put4(char* out, uint32_t v) {
-  memcpy(out, pmdcon__pairs + 2 * (v / 100), 2);
-  memcpy(out + 2, pmdcon__pairs + 2 * (v % 100), 2);
+  x = q | ((x - q * 100) << 16);
+  q = ((x * 103) >> 10) & 0x000f000f000f000full;
+  return q | ((x - q * 10) << 8);
 }
+
+/* Stores 8 digit bytes (pmdcon__digits8 order) at out as ASCII. */
+static inline void pmdcon__store8(char* out, uint64_t digits) {
+  digits |= 0x3030303030303030ull;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  digits = __builtin_bswap64(digits);
+#endif
+  memcpy(out, &digits, 8);
+}
+
+/* Exactly 8 digits of v < 10^8. */
 static inline void pmdcon__put8(char* out, uint32_t v) {
-  pmdcon__put4(out, v / 10000);
-  pmdcon__put4(out + 4, v % 10000);
+  pmdcon__store8(out, pmdcon__digits8(v));
 }
 
-/* Decimal digits of v < 10^8 into out; returns the count. */
+/* Decimal digits of v < 10^8 at out; returns the count. Always stores 8
+ * bytes: those after the digits are scratch for the caller to overwrite. */
 static inline uint32_t pmdcon__utoa8(char* out, uint32_t v) {
-  char tmp[8];
-  uint32_t n = v >= 10000000  ? 8
-               : v >= 1000000 ? 7
-               : v >= 100000  ? 6
-               : v >= 10000   ? 5
-               : v >= 1000    ? 4
-               : v >= 100     ? 3
-               : v >= 10      ? 2
-                              : 1;
+  uint64_t d = pmdcon__digits8(v);
+  /* Leading zero digits are the low zero bytes (v == 0 keeps one). */
+  uint32_t zeros = v ? (uint32_t)__builtin_ctzll(d) / 8 : 7;
 
-  pmdcon__put8(tmp, v);
-  memcpy(out, tmp + 8 - n, n);
-  return n;
+  pmdcon__store8(out, d >> (8 * zeros));
+  return 8 - zeros;
 }
 
 /* Decimal digits of v into out (no NUL); returns the count. Every record
- * formats ~40 digits (seq, timestamp, msgid...): blocks of 8 digits in 32-bit
- * arithmetic keep the chain of divisions short. */
+ * formats ~40 digits (seq, timestamp, msgid...). out must have room for 20
+ * bytes (the longest uint64) whatever v is: blocks of 8 are stored whole. */
 static inline uint32_t pmdcon__utoa(char* out, uint64_t v) {
   uint32_t n;
 
+  if (v < 10) { /* priorities, CPUs: one digit */
+    out[0] = (char)('0' + v);
+    return 1;
+  }
   if (v < 100000000u) return pmdcon__utoa8(out, (uint32_t)v);
   if (v < 10000000000000000ull) {
     n = pmdcon__utoa8(out, (uint32_t)(v / 100000000u));
@@ -647,7 +674,7 @@ static inline void pmdcon_wire_loss_notice(struct pmdcon_wire_notice* n,
       t += pmdcon__utoa(n->text + t, last_seq);
     }
     n->text[t++] = ')';
-    d++; /* the '\0' that separates dictionary entries */
+    n->dict[d++] = '\0'; /* separates dictionary entries */
     d += pmdcon__put(n->dict + d, "PMDCON_LOST_SEQ=", 16);
     d += pmdcon__utoa(n->dict + d, first_seq);
     n->dict[d++] = '-';

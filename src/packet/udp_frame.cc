@@ -14,8 +14,8 @@ namespace pmdcon::packet {
 namespace {
 
 void Put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
+  const uint16_t be = htons(v);
+  std::memcpy(p, &be, 2);
 }
 
 // Folded to 16 bits but not complemented: what a NIC doing the UDP checksum
@@ -110,8 +110,13 @@ void UdpFrame::set_dst_mac(const Mac& mac) {
 
 size_t UdpFrame::Build(uint8_t* frame, size_t payload_len, uint16_t ip_id,
                        bool offload_ip_csum, bool offload_udp_csum) const {
+  // Two constant sizes: inlined moves, not a memcpy call per packet.
   const size_t hdr = header_size();
-  std::memcpy(frame, tmpl_.data(), hdr);
+  if (ipv6_) {
+    std::memcpy(frame, tmpl_.data(), kEth + kIpv6 + kUdp);
+  } else {
+    std::memcpy(frame, tmpl_.data(), kEth + kIpv4 + kUdp);
+  }
   const auto udp_len = static_cast<uint16_t>(kUdp + payload_len);
   uint8_t* ip = frame + kEth;
   uint8_t* udp;

@@ -485,11 +485,14 @@ TEST(WireInternal, UtoaMatchesPrintfAtEveryDigitBoundary) {
     if (p > UINT64_MAX / 10) break;
   }
   for (uint64_t v : values) {
+    // Digits go in whole blocks of 8, within the documented 20 bytes.
     char got[24], want[24];
+    std::memset(got, '#', sizeof(got));
     const uint32_t n = pmdcon__utoa(got, v);
     std::snprintf(want, sizeof(want), "%llu",
                   static_cast<unsigned long long>(v));
     EXPECT_EQ(std::string(got, n), want);
+    EXPECT_EQ(std::string(got + 20, 4), "####") << v;
   }
 }
 
