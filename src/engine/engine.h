@@ -47,8 +47,9 @@ struct TargetSpec {
   uint32_t burst = 0;
 };
 
-// Counters of one target: written by the TX lcore only, read by anyone.
-struct TargetStats {
+// Counters of one target: written by the TX lcore only, read by anyone. On
+// cache lines of their own, apart from the state the control loop polls.
+struct alignas(64) TargetStats {
   std::atomic<uint64_t> records{0};
   std::atomic<uint64_t> packets{0};
   std::atomic<uint64_t> bytes{0};
