@@ -2,6 +2,7 @@
 // 100-byte texts in the extended format. bench/engine_vs_testpmd.sh puts the
 // result next to dpdk-testpmd's txonly rate on the same vdev, same run.
 #include <benchmark/benchmark.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_launch.h>
 #include <rte_pause.h>
@@ -34,6 +35,15 @@ int RunTx(void* e) {
   return 0;
 }
 
+// Until the engine has sent n records. Looks every 20 us, not in a spin:
+// each look pulls the counters' cache line away from the TX lcore, which
+// writes it for every record.
+void WaitForRecords(const engine::Engine& e, uint64_t n) {
+  while (e.stats(0).records.load(std::memory_order_relaxed) < n) {
+    rte_delay_us_sleep(20);
+  }
+}
+
 void BM_EngineNetNull(benchmark::State& state) {
   const uint32_t len = static_cast<uint32_t>(state.range(0));
   std::string text(len, 'e');
@@ -61,11 +71,7 @@ void BM_EngineNetNull(benchmark::State& state) {
     }
     state.ResumeTiming();
     rte_eal_remote_launch(RunTx, e->get(), 1);
-    // Look every 20 us, not in a spin: each look pulls the counters' cache
-    // line away from the TX lcore, which writes it for every record.
-    while ((*e)->stats(0).records.load(std::memory_order_relaxed) < kRecords) {
-      rte_delay_us_sleep(20);
-    }
+    WaitForRecords(**e, kRecords);
     state.PauseTiming();
     (*e)->Stop();
     rte_eal_wait_lcore(1);
@@ -135,8 +141,7 @@ void BM_EngineLatency(benchmark::State& state) {
       pmdcon_ring_write(&g_ring, &meta, text.data(), 100, "", 0);
     }
     const double secs = static_cast<double>(rte_rdtsc() - t0) / hz;
-    while ((*e)->stats(0).records.load() < kN) {
-    }
+    WaitForRecords(**e, kN);
     (*e)->Stop();
     rte_eal_wait_lcore(1);
     const size_t n = (*e)->samples_taken();

@@ -194,8 +194,7 @@ static inline int pmdcon_nc_parse(const char* s, size_t len,
   /* Target: [tgt-port]@<tgt-ip>/[tgt-mac] */
   slash = pmdcon__nc_endpoint(comma + 1, end, &t->dst_port, &t->dst_ip, 1, why);
   if (!slash) return -EINVAL;
-  if (slash < end && slash + 1 < end &&
-      pmdcon__nc_mac(slash + 1, end, t->dst_mac) < 0) {
+  if (slash + 1 < end && pmdcon__nc_mac(slash + 1, end, t->dst_mac) < 0) {
     *why = "bad target MAC (want aa:bb:cc:dd:ee:ff)";
     return -EINVAL;
   }

@@ -9,26 +9,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/strings.h"
 #include "pmdcon/ext.h"
 
 namespace pmdcon::io {
-
-absl::StatusOr<KmsgRecord> ParseKmsg(std::string_view r) {
-  std::string buf(r);
-  pmdcon_ext ext;
-  const char* why = "";
-  if (pmdcon_ext_parse(buf.data(), static_cast<uint32_t>(buf.size()), &ext,
-                       &why) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "kmsg record \"", AsAbsl(r.substr(0, r.find(';'))), "\": ", why));
-  }
-  KmsgRecord out;
-  out.meta = ext.meta;
-  out.text.assign(ext.text, ext.text_len);
-  out.dict.assign(ext.dict, ext.dict_len);
-  return out;
-}
 
 absl::StatusOr<std::unique_ptr<KmsgReader>> KmsgReader::Open(
     const std::string& path, bool from_newest, pmdcon_ring* ring) {

@@ -8,24 +8,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <string_view>
 #include <thread>
 
 #include "absl/status/statusor.h"
 #include "pmdcon/ring.h"
 
 namespace pmdcon::io {
-
-struct KmsgRecord {
-  pmdcon_rec meta{};  // seq, ts, prio, flags, caller
-  std::string text;   // unescaped
-  std::string dict;   // NUL-separated KEY=VALUE, unescaped
-};
-
-// Parses one /dev/kmsg record (pmdcon/ext.h, into owned strings).
-// InvalidArgument names what is wrong.
-absl::StatusOr<KmsgRecord> ParseKmsg(std::string_view record);
 
 class KmsgReader {
  public:

@@ -103,6 +103,22 @@ void MakeRig(uint16_t tx, uint16_t rx, size_t data, Rig* r) {
             0);
 }
 
+// Frames arriving on `rx` until `want` came or about 2M polls passed; the
+// first `skip` bytes of each are left out.
+std::vector<std::string> Receive(port::Port& rx, size_t want, size_t skip = 0) {
+  std::vector<std::string> out;
+  for (int spins = 0; out.size() < want && spins < 2000000; ++spins) {
+    rte_mbuf* m[32];
+    const uint16_t n = rx.RxBurst(m, 32);
+    for (uint16_t k = 0; k < n; ++k) {
+      out.emplace_back(rte_pktmbuf_mtod(m[k], const char*) + skip,
+                       m[k]->data_len - skip);
+      rte_pktmbuf_free(m[k]);
+    }
+  }
+  return out;
+}
+
 TEST(EngineOnNetRing, EveryFrameIsExactlyWhatTheEncoderAndTemplateMake) {
   Rig r;
   ASSERT_NO_FATAL_FAILURE(MakeRig(g_tx_port, g_rx_port, 4u << 20, &r));
@@ -153,15 +169,7 @@ TEST(EngineOnNetRing, EveryFrameIsExactlyWhatTheEncoderAndTemplateMake) {
     }
   }
   const size_t total = want["v4"].size() + want["v6"].size();
-  std::vector<std::string> frames;
-  for (int spins = 0; frames.size() < total && spins < 2000000; ++spins) {
-    rte_mbuf* m[32];
-    const uint16_t n = r.rx->RxBurst(m, 32);
-    for (uint16_t k = 0; k < n; ++k) {
-      frames.emplace_back(rte_pktmbuf_mtod(m[k], const char*), m[k]->data_len);
-      rte_pktmbuf_free(m[k]);
-    }
-  }
+  const std::vector<std::string> frames = Receive(*r.rx, total);
   (*e)->Stop();
   rte_eal_wait_lcore(1);
   ASSERT_EQ(frames.size(), total);
@@ -219,28 +227,18 @@ TEST(EngineOnNetRing, HoldsWhileTheKernelSendsAndResumesWhereItStopped) {
   ASSERT_TRUE(e.ok()) << e.status();
   ASSERT_EQ(rte_eal_remote_launch(RunTx, e->get(), 1), 0);
 
-  auto receive = [&](std::vector<std::string>* out, size_t want) {
-    for (int spins = 0; out->size() < want && spins < 2000000; ++spins) {
-      rte_mbuf* m[32];
-      const uint16_t n = r.rx->RxBurst(m, 32);
-      for (uint16_t k = 0; k < n; ++k) {
-        out->emplace_back(rte_pktmbuf_mtod(m[k], const char*) + 42,
-                          m[k]->data_len - 42);  // the UDP payload
-        rte_pktmbuf_free(m[k]);
-      }
-    }
-  };
+  constexpr size_t kHeaders = 42;  // Ethernet, IPv4, UDP: then the payload
   const uint64_t hb0 =
       __atomic_load_n(&r.ring.cons->heartbeat, __ATOMIC_ACQUIRE);
-  std::vector<std::string> held;
-  receive(&held, 1);  // spins for a while: nothing may come
+  // Spins for a while: nothing may come.
+  const std::vector<std::string> held = Receive(*r.rx, 1, kHeaders);
   EXPECT_TRUE(held.empty()) << held.front();
   EXPECT_NE(__atomic_load_n(&r.ring.cons->heartbeat, __ATOMIC_ACQUIRE), hb0)
       << "no heartbeat while held";
 
   // The module sent records 0..39 and hands back at record 40.
   uint64_t c = __atomic_load_n(&r.ring.hdr->tail, __ATOMIC_ACQUIRE);
-  std::vector<uint64_t> buf(PMDCON_DATA_OFFSET);
+  std::vector<uint64_t> buf(r.ring.max_span / 8);
   uint32_t lost;
   for (int i = 0; i < 40; ++i) {
     ASSERT_EQ(pmdcon_ring_read(&r.ring, &c, buf.data(), r.ring.max_span, &lost),
@@ -249,8 +247,8 @@ TEST(EngineOnNetRing, HoldsWhileTheKernelSendsAndResumesWhereItStopped) {
   __atomic_store_n(&r.ring.hdr->kernel_tx_id, c, __ATOMIC_RELEASE);
   __atomic_store_n(&r.ring.hdr->sender, PMDCON_SENDER_CONSUMER,
                    __ATOMIC_RELEASE);
-  std::vector<std::string> got;
-  receive(&got, 61);  // asks for one more than should come
+  // Asks for one more than should come.
+  const std::vector<std::string> got = Receive(*r.rx, 61, kHeaders);
   (*e)->Stop();
   rte_eal_wait_lcore(1);
   ASSERT_EQ(got.size(), 60u);

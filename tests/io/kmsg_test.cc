@@ -1,15 +1,39 @@
 // The extended-record parser shared by the kernel console and the kmsg
-// source (include/pmdcon/ext.h), and ParseKmsg on top of it.
-#include "io/kmsg.h"
-
+// source (include/pmdcon/ext.h).
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "pmdcon/ext.h"
 
 namespace pmdcon::io {
 namespace {
+
+// One parsed record, in owned strings.
+struct KmsgRecord {
+  pmdcon_rec meta{};
+  std::string text;
+  std::string dict;  // NUL-separated KEY=VALUE
+};
+
+// pmdcon_ext_parse on a copy of `r`; InvalidArgument names what is wrong.
+absl::StatusOr<KmsgRecord> ParseKmsg(std::string_view r) {
+  std::string buf(r);
+  pmdcon_ext ext;
+  const char* why = "";
+  if (pmdcon_ext_parse(buf.data(), static_cast<uint32_t>(buf.size()), &ext,
+                       &why) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("kmsg record: ", why));
+  }
+  KmsgRecord out;
+  out.meta = ext.meta;
+  out.text.assign(ext.text, ext.text_len);
+  out.dict.assign(ext.dict, ext.dict_len);
+  return out;
+}
 
 TEST(ExtParse, HeaderTextAndDictionary) {
   auto r = ParseKmsg(

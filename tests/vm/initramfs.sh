@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # initramfs.sh KVER OUT.cpio.gz KMOD_DIR BIN...: an initramfs for one kernel
 # with busybox, the modules built for KVER (KMOD_DIR/*.ko: pmdcon and its
-# test helper), the
-# guest scenario script and the given programs (in /opt/pmdcon) with their
-# shared libraries at their original paths. Env KMODS: kernel modules (with
+# test helper), the guest scenario script and the given programs (in
+# /opt/pmdcon) with their shared libraries at their original paths. Env KMODS: kernel modules (with
 # dependencies) to load in the guest, in order in /etc/modules.load; env
 # PMDS: DPDK PMDs (e.g. net_af_packet) put in EAL's plugin directory.
 set -euo pipefail
