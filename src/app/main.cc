@@ -123,8 +123,8 @@ void LogStats(const engine::Engine& e) {
     const engine::TargetStats& s = e.stats(i);
     std::fprintf(stderr,
                  "pmdcon: target %s: %s, records %llu, packets %llu, bytes "
-                 "%llu, filtered %llu, rate-limited %llu, lost %llu, tx "
-                 "retries %llu\n",
+                 "%llu, filtered %llu, rate-limited %llu, lost %llu, notices "
+                 "%llu, tx retries %llu, mbuf waits %llu\n",
                  e.spec(i).name.c_str(),
                  std::string(engine::TargetStateName(e.state(i))).c_str(),
                  static_cast<unsigned long long>(s.records.load()),
@@ -133,7 +133,9 @@ void LogStats(const engine::Engine& e) {
                  static_cast<unsigned long long>(s.filtered.load()),
                  static_cast<unsigned long long>(s.rate_limited.load()),
                  static_cast<unsigned long long>(s.lost.load()),
-                 static_cast<unsigned long long>(s.tx_retries.load()));
+                 static_cast<unsigned long long>(s.notices.load()),
+                 static_cast<unsigned long long>(s.tx_retries.load()),
+                 static_cast<unsigned long long>(s.mbuf_waits.load()));
   }
 }
 

@@ -65,6 +65,13 @@ struct Engine::Target {
   uint64_t sent_next = 0;    // ... whose frames the NIC took
   uint64_t last_ts = 0;
   bool stalled = false;  // gave a record back this round
+  // A loss notice that found no room; it goes out before the next record.
+  struct Owed {
+    uint64_t records = 0;
+    bool known = false;
+    uint64_t first = 0, last = 0;
+    const char* cause = nullptr;
+  } owed;
   // Token bucket (TSC based) and the drops it has yet to announce.
   double tokens = 0;
   uint64_t last_tsc = 0;
@@ -118,12 +125,32 @@ struct Engine::Target {
   bool Notice(uint64_t n, bool seq_known, uint64_t first, uint64_t last,
               const char* cause) {
     encoder.BeginLoss(n, seq_known, first, last, last_ts, cause);
-    if (!EmitEncoded(1)) return false;
+    if (!EmitEncoded(1)) {
+      encoder.UndoMsgid();
+      return false;
+    }
     Bump(stats.notices);
     return true;
   }
 
+  bool PayOwed() {
+    if (!Notice(owed.records, owed.known, owed.first, owed.last, owed.cause)) {
+      return false;
+    }
+    owed.records = 0;
+    return true;
+  }
+
+  // No room now: the record waits in the ring and comes again next poll.
+  void GiveBack(const ring::Record& r) {
+    Bump(stats.mbuf_waits);
+    reader->Unread(r);
+    stalled = true;
+  }
+
   void OnRecord(const ring::Record& r) {
+    // An announced loss goes out before the record after it.
+    if (owed.records && !PayOwed()) return GiveBack(r);
     last_ts = r.ts_usec;
     if (r.level > spec.max_level) {
       Bump(stats.filtered);
@@ -152,13 +179,8 @@ struct Engine::Target {
     encoder.Begin(*r.raw, r.text.data(), r.dict.data());
     if (!EmitEncoded(Bound(static_cast<uint32_t>(r.text.size()),
                            static_cast<uint32_t>(r.dict.size())))) {
-      // No room now: the record waits in the ring (its msgid is reused,
-      // as nothing of it went out).
-      Bump(stats.mbuf_waits);
       encoder.UndoMsgid();
-      reader->Unread(r);
-      stalled = true;
-      return;
+      return GiveBack(r);
     }
     Bump(stats.records);
     queued_next = r.next_id;
@@ -181,10 +203,20 @@ struct Engine::Target {
       last = l.prev_seq + l.records;
       known = true;
     }
-    Notice(l.records, known, first, last,
-           l.cause == ring::LossCause::kOverwritten ? "overwritten in the ring"
-           : l.cause == ring::LossCause::kDropped   ? "refused by a jammed ring"
-                                                    : "skipped as corrupt");
+    const char* cause =
+        l.cause == ring::LossCause::kOverwritten ? "overwritten in the ring"
+        : l.cause == ring::LossCause::kDropped   ? "refused by a jammed ring"
+                                                 : "skipped as corrupt";
+    if (owed.records == 0) {
+      owed = {l.records, known, first, last, cause};
+    } else {
+      // Still unsent: one notice covers both (no record came between).
+      owed.known = owed.known && known;
+      owed.first = std::min(owed.first, first);
+      owed.last = std::max(owed.last, last);
+      owed.records += l.records;
+    }
+    PayOwed();  // if there is no room, the next record brings it along
   }
 };
 
@@ -387,6 +419,18 @@ void Engine::Run() {
       for (auto& t : targets_) work |= PollTarget(*t);
     }
     if (!work && Flush()) break;
+  }
+  // A loss with no record after it yet (the ring refused the last records,
+  // or was overwritten up to its head) is announced before the exit.
+  for (auto& t : targets_) {
+    if (t->state.load(std::memory_order_acquire) != TargetState::kActive) {
+      continue;
+    }
+    t->reader->FlushLoss(*t);
+    if (t->owed.records) t->PayOwed();
+  }
+  const uint64_t flush_end = rte_get_tsc_cycles() + rte_get_tsc_hz() / 10;
+  while (!Flush() && rte_get_tsc_cycles() < flush_end) {
   }
   // Frames the driver still holds go out before the port stops.
   if (port_->needs_kick()) {

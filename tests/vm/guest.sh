@@ -87,7 +87,22 @@ wait_sent() {
   while [ "$(cat $SYS/unsent)" != 0 ] && [ $t -lt 120 ]; do sleep 0.5; t=$((t + 1)); done
   unsent=$(cat $SYS/unsent)
   log "$(cat $SYS/records) records written, $unsent unsent ($(cat $SYS/sender) sends)"
-  [ "$unsent" = 0 ] || fail "$unsent records left unsent"
+  [ "$unsent" = 0 ] && return
+  if [ -n "$appliance" ]; then
+    kill -0 $appliance 2>/dev/null && state=running || state=gone
+    log "appliance $state, heartbeat age $(cat $SYS/heartbeat_age_ms) ms," \
+      "eth1 sent $(($(cat /sys/class/net/eth1/statistics/tx_packets) - tx0)) packets; its log" \
+      "after SIGTERM (it prints its stats when it stops):"
+    for t in /proc/$appliance/task/*; do
+      echo "  thread $(cat $t/comm): $(cut -d' ' -f3 $t/stat), wchan $(cat $t/wchan 2>/dev/null), syscall $(cut -d' ' -f1 $t/syscall 2>/dev/null)"
+    done
+    q=/sys/class/net/eth1/queues/tx-0/byte_queue_limits
+    [ -d $q ] && log "eth1 BQL inflight $(cat $q/inflight), limit $(cat $q/limit)"
+    kill -TERM $appliance 2>/dev/null
+    sleep 2
+    tail -30 /tmp/pmdcon.log
+  fi
+  fail "$unsent records left unsent"
 }
 
 # Waits (up to 5 s) until the module's sender is $1.
@@ -112,6 +127,7 @@ stop_appliance() {
   kill -TERM $appliance
   wait $appliance
   rc=$?
+  appliance=
   [ $rc = 0 ] || { cat /tmp/pmdcon.log; fail "pmdcon exited $rc"; }
   # "Transmitted" means handed to the NIC: let eth1 put the packets out
   # before the guest powers off.
