@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "engine/tx_watch.h"
 #include "io/kmsg.h"
 #include "io/mapped_file.h"
 #include "io/system.h"
@@ -139,8 +140,35 @@ void LogStats(const engine::Engine& e) {
   }
 }
 
+// Logs when the TX lcore stops making progress, and when it resumes
+// (engine/tx_watch.h). Looks every 100 ms: the counters are the TX lcore's.
+void WatchTx(const engine::Engine& e, engine::TxWatch& w, uint64_t now_us) {
+  uint64_t packets = 0, retries = 0;
+  for (size_t i = 0; i < e.targets(); ++i) {
+    packets += e.stats(i).packets.load(std::memory_order_relaxed);
+    retries += e.stats(i).tx_retries.load(std::memory_order_relaxed);
+  }
+  switch (w.Update(e.heartbeat(), packets, retries, now_us)) {
+    case engine::TxWatch::Event::kStalled:
+      std::fprintf(
+          stderr,
+          "pmdcon: TX stalled for %llu ms: %s; records wait "
+          "in the ring\n",
+          static_cast<unsigned long long>((now_us - w.last_progress()) / 1000),
+          w.state() == engine::TxWatch::State::kPortRefuses
+              ? "the port takes no frames (tx retries rising)"
+              : "the TX lcore has not come back from the driver");
+      break;
+    case engine::TxWatch::Event::kResumed:
+      std::fprintf(stderr, "pmdcon: TX resumed\n");
+      break;
+    case engine::TxWatch::Event::kNone:
+      break;
+  }
+}
+
 // The control loop on the main lcore, until SIGINT/SIGTERM or SIGHUP:
-// next-hop resolution, link state, periodic stats.
+// next-hop resolution, link state, TX progress, periodic stats.
 void Control(const config::Config& c, const packet::Mac& src_mac,
              port::Port& port, engine::Engine& e) {
   // One resolver per target that needs one (the next hop: gateway or dst).
@@ -154,9 +182,15 @@ void Control(const config::Config& c, const packet::Mac& src_mac,
   }
   uint64_t next_stats = NowUs() + uint64_t{c.stats.interval_s} * 1000000;
   bool link_up = port.LinkUp();
+  engine::TxWatch watch;
+  uint64_t next_watch = 0;
   rte_mbuf* rx[32];
   while (!g_stop && !g_reload) {
     const uint64_t now = NowUs();
+    if (now >= next_watch) {
+      WatchTx(e, watch, now);
+      next_watch = now + 100000;
+    }
     for (const auto& r : resolvers) {
       if (!r) continue;
       rte_mbuf* m = rte_pktmbuf_alloc(port.pool());

@@ -295,6 +295,9 @@ void Engine::SetMac(size_t i, const packet::Mac& mac) {
   t.state.store(TargetState::kActive, std::memory_order_release);
 }
 const TargetStats& Engine::stats(size_t i) const { return targets_[i]->stats; }
+uint64_t Engine::heartbeat() const {
+  return PMDCON_LOAD(&publisher_->raw().cons->heartbeat);
+}
 
 bool Engine::PollTarget(Target& t) {
   if (t.state.load(std::memory_order_acquire) != TargetState::kActive) {

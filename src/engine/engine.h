@@ -100,6 +100,8 @@ class Engine {
   uint64_t transmitted_id() const {
     return tx_id_.load(std::memory_order_relaxed);
   }
+  // Bumped by every pass of the TX loop (and while held for the kernel).
+  uint64_t heartbeat() const;
 
  private:
   struct Target;
