@@ -98,6 +98,9 @@ wait_sent() {
     done
     q=/sys/class/net/eth1/queues/tx-0/byte_queue_limits
     [ -d $q ] && log "eth1 BQL inflight $(cat $q/inflight), limit $(cat $q/limit)"
+    # A TX queue timeout or a crash would be in the kernel log, among the
+    # scenario's own records.
+    dmesg | grep -v 'pmdcon-' | grep -iE 'watchdog|timed out|segfault|trap|killed' | tail -5
     kill -TERM $appliance 2>/dev/null
     sleep 2
     tail -30 /tmp/pmdcon.log
