@@ -10,9 +10,10 @@ bool ParseDecimal(std::string_view s, uint64_t* out) {
   if (s.empty() || s.size() > 20) return false;
   uint64_t v = 0;
   for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
+    const unsigned d = static_cast<unsigned char>(c) - '0';
+    if (d > 9) return false;
+    // 19 digits always fit; only a 20th can overflow.
+    if (s.size() == 20 && v > (UINT64_MAX - d) / 10) return false;
     v = v * 10 + d;
   }
   *out = v;
@@ -69,12 +70,12 @@ Malformed ParsePayload(std::string_view p, uint32_t max_total, Payload* out) {
   *out = Payload();
   if (p.empty()) return Malformed::kEmpty;
   if (p.size() > PMDCON_WIRE_CHUNK) return Malformed::kTooLong;
-  const size_t semi = p.find(';');
-  const size_t nl = p.find('\n');
-  // An extended header has no newline before its ';' and starts with a digit
-  // (prio) or a release string; anything else is a basic-mode chunk.
+  const size_t semi = p.substr(0, 201).find(';');
+  // An extended header has no newline before its ';' (within 200 bytes) and
+  // starts with a digit (prio) or a release string; anything else is a
+  // basic-mode chunk.
   if (semi == std::string_view::npos ||
-      (nl != std::string_view::npos && nl < semi) || semi > 200) {
+      p.substr(0, semi).find('\n') != std::string_view::npos) {
     out->body = p;
     return Malformed::kNone;
   }
