@@ -64,7 +64,6 @@ struct Engine::Target {
   uint64_t queued_next = 0;  // id after the last record whose frames are queued
   uint64_t sent_next = 0;    // ... whose frames the NIC took
   uint64_t last_ts = 0;
-  bool stalled = false;  // gave a record back this round
   // A loss notice that found no room; it goes out before the next record.
   struct Owed {
     uint64_t records = 0;
@@ -145,7 +144,6 @@ struct Engine::Target {
   void GiveBack(const ring::Record& r) {
     Bump(stats.mbuf_waits);
     reader->Unread(r);
-    stalled = true;
   }
 
   void OnRecord(const ring::Record& r) {
@@ -311,7 +309,6 @@ bool Engine::PollTarget(Target& t) {
     t.frame.set_dst_mac(mac);
     t.mac_applied = v;
   }
-  t.stalled = false;
   return t.reader->Poll(t, kBurst) > 0;
 }
 

@@ -43,7 +43,6 @@ struct Reassembler::Source {
   SourceKey key;
   struct Pending {
     uint32_t total = 0;
-    uint32_t covered = 0;
     uint32_t fragments = 0;
     uint64_t first_us = 0;
     std::string data;
@@ -74,7 +73,6 @@ struct Reassembler::Source {
     }
     Pending& p = it->second;
     p.total = total;
-    p.covered = 0;
     p.fragments = 0;
     p.first_us = now_us;
     p.data.assign(total, '\0');
@@ -280,7 +278,6 @@ void Reassembler::Feed(const SourceKey& key, std::string_view payload,
   }
   have.resize(w);
   for (const auto& r : have) covered += r.second - r.first;
-  pend.covered = covered;
   if (covered < pend.total) return;
 
   m.fragments = pend.fragments;
