@@ -8,7 +8,7 @@ PMDCON_PACKAGES=(
   libabsl-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev
   dpdk dpdk-dev libdpdk-dev
   socat iproute2
-  linux-headers-amd64 make
+  linux-headers-amd64 make debootstrap kmod xz-utils
   tshark
   qemu-system-x86 busybox-static cpio bc
 )
@@ -32,34 +32,168 @@ ensure_packages() {
     "${missing[@]}" >/dev/null
 }
 
-# Debian's two kernels, images and headers, side by side: 6.1 from bookworm
-# and 6.12 from bookworm-backports (the module is built and booted on both).
-ensure_kernels() {
-  local have61=0 have612=0 d
+# The Debian archive URI this machine's apt already uses for bookworm (from
+# sources.list or sources.list.d, one-line or deb822): added suites and the
+# trixie chroot use the same mirror, never one written here.
+debian_mirror() {
+  python3 - /etc/apt/sources.list /etc/apt/sources.list.d/* <<'PY'
+import re, sys
+for path in sys.argv[1:]:
+    if not re.search(r"(\.list|\.sources|sources\.list)$", path):
+        continue
+    try:
+        text = open(path).read()
+    except OSError:
+        continue
+    if path.endswith(".sources"):
+        for stanza in re.split(r"\n\s*\n", text):
+            f = dict(re.findall(r"^([A-Za-z-]+):\s*(.*)$", stanza, re.M))
+            if "deb" in f.get("Types", "").split() and \
+                    "bookworm" in f.get("Suites", "").split() and \
+                    f.get("Enabled", "yes") != "no":
+                print(f["URIs"].split()[0]); sys.exit(0)
+    else:
+        for line in text.splitlines():
+            w = re.sub(r"\[[^]]*\]", "", line.split("#")[0]).split()
+            if len(w) >= 3 and w[0] == "deb" and w[2] == "bookworm":
+                print(w[1]); sys.exit(0)
+sys.exit("no bookworm entry in apt's sources: cannot tell which mirror to use")
+PY
+}
+
+# The kernels every module test runs on, named here only: Debian's suites
+# whose linux-image-amd64 and linux-headers-amd64 are used. The first two
+# install on the host; a trixie suite's kernel needs trixie's gcc-14 and
+# glibc, so it is built in a chroot and its image is only extracted.
+PMDCON_KERNEL_SUITES=(bookworm bookworm-backports trixie-backports)
+PMDCON_CACHE=${PMDCON_CACHE:-/var/cache/pmdcon}
+
+# Kernels from a suite of the host's release (bookworm, bookworm-backports),
+# images and headers side by side in /boot and /lib/modules.
+ensure_host_kernel() {
+  local suite=$1 series d k
+  case "$suite" in bookworm) series=6.1. ;; bookworm-backports) series=6.12. ;; esac
   for d in /lib/modules/*/build; do
-    [ -e "$d/Makefile" ] || continue
-    case "$(basename "$(dirname "$d")")" in
-    6.1.*) [ -e "/boot/vmlinuz-$(basename "$(dirname "$d")")" ] && have61=1 ;;
-    6.12.*) [ -e "/boot/vmlinuz-$(basename "$(dirname "$d")")" ] && have612=1 ;;
-    esac
+    k=$(basename "$(dirname "$d")")
+    [[ $k == "$series"* && -e $d/Makefile && -e /boot/vmlinuz-$k ]] && return 0
   done
-  ((have61 && have612)) && return 0
-  [ "$(id -u)" = 0 ] || die "kernels 6.1 and 6.12 (images and headers) missing; run as root"
-  if ((!have61)); then
-    log "installing kernel 6.1 (bookworm) image and headers"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      linux-image-amd64 linux-headers-amd64 >/dev/null || return 1
+  [ "$(id -u)" = 0 ] || die "kernel from $suite (image and headers) missing; run as root"
+  log "installing the kernel of $suite (image and headers)"
+  if [ "$suite" != bookworm ] &&
+    ! grep -rqs "^[^#]*$suite" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo "deb $(debian_mirror) $suite main" >"/etc/apt/sources.list.d/pmdcon-$suite.list"
   fi
-  if ((!have612)); then
-    log "installing kernel 6.12 (bookworm-backports) image and headers"
-    grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ ||
-      echo 'deb http://deb.debian.org/debian bookworm-backports main' \
-        >/etc/apt/sources.list.d/pmdcon-backports.list
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports \
-      linux-image-amd64 linux-headers-amd64 >/dev/null || return 1
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t "$suite" \
+    linux-image-amd64 linux-headers-amd64 >/dev/null
+}
+
+# chroot_run ROOT CMD...: CMD inside ROOT with /proc, /sys and /dev bound
+# for its duration only.
+chroot_run() {
+  local root=$1 m rc=0
+  shift
+  for m in proc sys dev dev/pts; do mount --bind "/$m" "$root/$m"; done
+  chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C \
+    DEBIAN_FRONTEND=noninteractive "$@" || rc=$?
+  for m in dev/pts dev sys proc; do umount -l "$root/$m"; done
+  return $rc
+}
+
+# A trixie chroot (PMDCON_CACHE/trixie) with gcc-14 and the headers of the
+# newest kernel of SUITE, and that kernel's image and modules extracted to
+# PMDCON_CACHE/kernels/KVER (never installed on the host). Made on demand,
+# refreshed when the archive's metapackage points at a newer kernel.
+ensure_chroot_kernel() {
+  local suite=$1 root=$PMDCON_CACHE/trixie mirror sources stamp kver pkgs dir deb f
+  [ "$(id -u)" = 0 ] || die "the $suite kernel needs root (debootstrap, chroot)"
+  mirror=$(debian_mirror) || return 1
+  ensure_packages debootstrap kmod xz-utils || return 1
+  if [ ! -x "$root/usr/bin/apt-get" ]; then
+    log "debootstrap trixie into $root (once)"
+    rm -rf "$root"
+    mkdir -p "$PMDCON_CACHE"
+    debootstrap --variant=minbase trixie "$root" "$mirror" >"$PMDCON_CACHE/debootstrap.log" 2>&1 ||
+      { tail -20 "$PMDCON_CACHE/debootstrap.log"; return 1; }
   fi
+  sources=$(printf 'deb %s trixie main\ndeb %s %s main\n' "$mirror" "$mirror" "$suite")
+  rm -f "$root/etc/apt/sources.list.d/"*
+  # Refresh the lists when the sources change and at most once a day
+  # otherwise: a version bump in the archive is picked up, and a daily run
+  # does not download them each time.
+  stamp=$root/var/lib/apt/pmdcon-sources
+  if [ "$sources" != "$(cat "$stamp" 2>/dev/null)" ] ||
+    [ -z "$(find "$stamp" -mtime -1 2>/dev/null)" ]; then
+    echo "$sources" >"$root/etc/apt/sources.list"
+    chroot_run "$root" apt-get update -qq || return 1
+    echo "$sources" >"$stamp"
+  fi
+  chroot_run "$root" apt-get install -y -qq --no-install-recommends \
+    gcc-14 make bc libelf-dev flex bison pahole kmod xz-utils >/dev/null || return 1
+  chroot_run "$root" apt-get install -y -qq --no-install-recommends -t "$suite" \
+    linux-headers-amd64 >/dev/null || return 1
+  # The kernel the metapackage names: linux-headers-KVER.
+  kver=$(chroot "$root" dpkg-query -W -f='${Depends}' linux-headers-amd64 |
+    grep -oE 'linux-headers-[0-9][^ ,]*' | head -1)
+  kver=${kver#linux-headers-}
+  [ -n "$kver" ] || { echo "no kernel version behind $suite's linux-headers-amd64"; return 1; }
+  dir=$PMDCON_CACHE/kernels/$kver
+  mkdir -p "$PMDCON_CACHE/kernels"
+  echo "$kver" >"$PMDCON_CACHE/kernels/$suite.kver"
+  [ -e "$dir/vmlinuz" ] && return 0
+  log "extracting the $suite kernel $kver into $dir"
+  rm -rf "$dir" "$root/tmp/debs"
+  mkdir -p "$dir/root" "$root/tmp/debs"
+  # The image package and whatever of the same version it depends on (the
+  # modules live in a package of their own on newer kernels).
+  pkgs=$(chroot "$root" apt-cache depends -t "$suite" "linux-image-$kver" 2>/dev/null |
+    awk '{ print $NF }' | grep -F -- "-$kver" | grep '^linux-' | sort -u)
+  pkgs=$(echo "linux-image-$kver" $pkgs | tr ' ' '\n' | sort -u | paste -sd' ')
+  # shellcheck disable=SC2086
+  chroot_run "$root" sh -c "cd /tmp/debs && chown _apt . && apt-get download -t $suite $pkgs" >/dev/null ||
+    return 1
+  for deb in "$root"/tmp/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
+  rm -rf "$root/tmp/debs"
+  # Kernel image: /boot in older packages, usr/lib/modules/KVER on newer.
+  for f in "$dir/root/boot/vmlinuz-$kver" "$dir/root/usr/lib/modules/$kver/vmlinuz"; do
+    [ -e "$f" ] && cp "$f" "$dir/vmlinuz"
+  done
+  [ -e "$dir/vmlinuz" ] || { echo "no vmlinuz in the $kver packages"; return 1; }
+  mkdir -p "$dir/root/lib"
+  [ -e "$dir/root/lib/modules" ] || ln -s ../usr/lib/modules "$dir/root/lib/modules"
+  cp -n "$root/usr/src/linux-headers-$kver/modules.builtin"* \
+    "$dir/root/lib/modules/$kver/" 2>/dev/null || true
+  depmod -b "$dir/root" "$kver"
+}
+
+ensure_kernels() {
+  local suite
+  for suite in "${PMDCON_KERNEL_SUITES[@]}"; do
+    case "$suite" in
+    trixie*) ensure_chroot_kernel "$suite" ;;
+    *) ensure_host_kernel "$suite" ;;
+    esac || { echo "error: the kernel of $suite could not be set up" >&2; return 1; }
+  done
+}
+
+# Every kernel to test, one line each: KVER VMLINUZ MODROOT CHROOT, where
+# MODROOT holds lib/modules/KVER (with build/ for host kernels) and CHROOT is
+# where modules are built for it ("-": on the host).
+pmdcon_kernels() {
+  local d k c
+  for d in /lib/modules/*/build; do
+    k=$(basename "$(dirname "$d")")
+    [ -e "/boot/vmlinuz-$k" ] && [ -e "$d/Makefile" ] && echo "$k /boot/vmlinuz-$k / -"
+  done
+  # The chroot kernel each suite's metapackage named at the last set-up.
+  c=$PMDCON_CACHE/trixie
+  for d in "$PMDCON_CACHE"/kernels/*.kver; do
+    [ -e "$d" ] || continue
+    k=$(cat "$d")
+    [ -e "$PMDCON_CACHE/kernels/$k/vmlinuz" ] &&
+      [ -e "$c/usr/src/linux-headers-$k/Makefile" ] &&
+      echo "$k $PMDCON_CACHE/kernels/$k/vmlinuz $PMDCON_CACHE/kernels/$k/root $c"
+  done
 }
 
 # veth_pair TX RX: fresh namespaces TX and RX joined by a veth pair, veth0 in

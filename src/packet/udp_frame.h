@@ -1,7 +1,9 @@
 // Ethernet + IPv4/IPv6 + UDP headers for one netconsole target, laid out
 // once and completed per packet (lengths, IP ID, checksums), exactly as
 // upstream netconsole builds them: IPv4 TTL 64, no DF, ID from one shared
-// counter; IPv6 hop limit 32; UDP checksum always, 0 sent as 0xffff.
+// counter; IPv6 hop limit 32; UDP checksum always, 0 sent as 0xffff. The
+// framing itself is include/pmdcon/frame.h, shared with the kernel module's
+// fallback, so both paths build the same frames.
 //
 //   UdpFrame f(endpoints);
 //   size_t n = f.Build(frame, payload_len, ip_id);  // payload already at
@@ -17,6 +19,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "pmdcon/frame.h"
 
 namespace pmdcon::packet {
 
@@ -49,13 +52,14 @@ struct Endpoints {
 
 class UdpFrame {
  public:
-  static constexpr size_t kEth = 14, kIpv4 = 20, kIpv6 = 40, kUdp = 8;
+  static constexpr size_t kEth = PMDCON_FRAME_ETH, kIpv4 = PMDCON_FRAME_IPV4,
+                          kIpv6 = PMDCON_FRAME_IPV6, kUdp = PMDCON_FRAME_UDP;
 
   // src_ip and dst_ip must be of the same family.
   explicit UdpFrame(const Endpoints& e);
 
-  bool ipv6() const { return ipv6_; }
-  size_t header_size() const { return kEth + (ipv6_ ? kIpv6 : kIpv4) + kUdp; }
+  bool ipv6() const { return f_.ipv6; }
+  size_t header_size() const { return f_.hdr_len; }
   const Endpoints& endpoints() const { return ep_; }
   // A new destination MAC (after ARP/NDP resolution).
   void set_dst_mac(const Mac& mac);
@@ -66,14 +70,16 @@ class UdpFrame {
   // checksum 0, UDP checksum = the pseudo-header sum, not complemented).
   size_t Build(uint8_t* frame, size_t payload_len, uint16_t ip_id,
                bool offload_ip_csum = false,
-               bool offload_udp_csum = false) const;
+               bool offload_udp_csum = false) const {
+    return pmdcon_frame_build(
+        &f_, frame, static_cast<uint32_t>(payload_len), ip_id,
+        (offload_ip_csum ? PMDCON_FRAME_OFFLOAD_IP : 0u) |
+            (offload_udp_csum ? PMDCON_FRAME_OFFLOAD_UDP : 0u));
+  }
 
  private:
   Endpoints ep_;
-  bool ipv6_;
-  std::array<uint8_t, 62> tmpl_{};  // headers with per-packet fields zero
-  uint64_t pseudo_sum_ = 0;  // src, dst, protocol (pseudo-header constants)
-  uint64_t ipv4_sum_ = 0;    // IPv4 header without length and ID
+  pmdcon_frame f_;
 };
 
 }  // namespace pmdcon::packet
