@@ -13,8 +13,11 @@
  *              confirmed position, then every record as the console writes
  *              it, sent from the panicking CPU. Never left.
  *
- * Payloads are built by the appliance's codec (pmdcon/wire.h), so the two
- * paths send the same bytes for the same record.
+ * Payloads are built by the appliance's codec (pmdcon/wire.h) and framed by
+ * its framing (pmdcon/frame.h, in target.c), so the two paths send the same
+ * bytes for the same record. Each target keeps its own position: one whose
+ * device went away (DEACTIVATED) resumes where it stopped, and the position
+ * handed back to the appliance is the least of them.
  *
  * Contexts: netpoll is set up at load, in process context. Sending happens in
  * the worker (process context, TAKEOVER) or on the panicking CPU after the
@@ -30,45 +33,39 @@
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
-#include <linux/netpoll.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/slab.h>
 #include <linux/utsname.h>
 
 #include "pmdcon.h"
-#include "pmdcon/nctarget.h"
 #include "pmdcon/wire.h"
 
 static char *fallback;
 module_param(fallback, charp, 0444);
 MODULE_PARM_DESC(fallback,
 		 "netpoll targets in netconsole syntax, ';' separated: "
-		 "[+][r][src-port]@[src-ip]/[dev],[tgt-port]@<tgt-ip>/[tgt-mac]");
+		 "[+][r][src-port]@[src-ip]/[dev|dev-mac],[tgt-port]@<tgt-ip>/[tgt-mac]");
 
 static unsigned int takeover_ms = 300;
 module_param(takeover_ms, uint, 0444);
 MODULE_PARM_DESC(takeover_ms,
 		 "send through netpoll after the appliance's heartbeat stopped this long (10-60000, default 300)");
 
-#define PMDCON_FB_TARGETS 4
-
 enum pmdcon_fb_mode {
-	PMDCON_FB_OFF,	     /* no fallback= targets */
-	PMDCON_FB_APPLIANCE, /* the appliance sends */
+	PMDCON_FB_APPLIANCE, /* the appliance sends (or nothing does) */
 	PMDCON_FB_TAKEOVER,  /* the worker sends */
 	PMDCON_FB_PANIC,     /* the panicking CPU sends */
 };
 
-struct pmdcon_fb_target {
-	struct netpoll np;
-	struct pmdcon_wire_target wire;
-	u32 msgid;
-	bool stuck; /* its NIC once stayed full for PMDCON_FB_ROOM_US */
-};
-
 /* How long one packet may wait for room in the NIC's transmit queue. */
 #define PMDCON_FB_ROOM_US 100000
+
+/* Buffers the panic path takes before it allocates (the allocator may be
+ * what broke). */
+#define PMDCON_FB_PANIC_SKBS 32
+#define PMDCON_FB_SKB_LEN \
+	(LL_MAX_HEADER + PMDCON_FRAME_HDR_MAX + PMDCON_WIRE_CHUNK + 64)
 
 /*
  * What one sending context owns: the worker has one and the panic path has
@@ -76,34 +73,54 @@ struct pmdcon_fb_target {
  * buffers intact.
  */
 struct pmdcon_fb_ctx {
-	void *rec;		    /* one record copied out (max_span) */
+	void *rec;		     /* one record copied out (max_span) */
 	char pkt[PMDCON_WIRE_CHUNK]; /* one payload */
-	u32 lost;		    /* overwritten records not yet announced */
+	bool panic;
+	struct sk_buff *skbs[PMDCON_FB_PANIC_SKBS]; /* panic: preallocated */
+	unsigned int nskbs;
 };
 
 static struct {
-	struct pmdcon_fb_target t[PMDCON_FB_TARGETS];
-	unsigned int n;
 	enum pmdcon_fb_mode mode; /* written by the worker, then by panic */
-	u64 cursor;		  /* next record to send, in TAKEOVER/PANIC */
 	struct pmdcon_fb_ctx *worker_ctx, *panic_ctx;
 	struct task_struct *worker;
-	atomic_t panic_sending;	  /* the panic path is inside pmdcon_fb_drain */
+	atomic_t panic_sending;	  /* the panic path is inside a drain */
 	u64 sent;		  /* records sent through netpoll */
 } fb;
 
-/* The module's own stats, for sysfs. */
 u64 pmdcon_fallback_sent(void)
 {
 	return READ_ONCE(fb.sent);
 }
 
+/* A target that may send: it holds its device or waits for it. */
+static bool pmdcon_fb_live(const struct pmdcon_tgt *t)
+{
+	enum pmdcon_tgt_state s = READ_ONCE(t->state);
+
+	return s == PMDCON_TGT_ENABLED || s == PMDCON_TGT_DEACTIVATED;
+}
+
+static bool pmdcon_fb_any_live(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < PMDCON_TARGETS; i++)
+		if (pmdcon_fb_live(&pmdcon_tgts[i]))
+			return true;
+	return false;
+}
+
 const char *pmdcon_fallback_mode(void)
 {
-	static const char *const names[] = { "off", "appliance", "takeover",
-					     "panic" };
-
-	return names[READ_ONCE(fb.mode)];
+	switch (READ_ONCE(fb.mode)) {
+	case PMDCON_FB_TAKEOVER:
+		return "takeover";
+	case PMDCON_FB_PANIC:
+		return "panic";
+	default:
+		return pmdcon_fb_any_live() ? "appliance" : "off";
+	}
 }
 
 /*
@@ -112,10 +129,9 @@ const char *pmdcon_fallback_mode(void)
  * runs, so a backlog would stop at the first full queue. Wait for room
  * first, polling the NIC for completions. A NIC that stays full for
  * PMDCON_FB_ROOM_US is not waited for again (a panic must not hang on it).
- * Panic path only (the worker's deferred packets are sent by that work
- * item); interrupts are off.
+ * Panic path only; interrupts are off.
  */
-static void pmdcon_fb_wait_room(struct pmdcon_fb_target *t)
+void pmdcon_fb_wait_room(struct pmdcon_tgt *t)
 {
 	struct net_device *dev = t->np.dev;
 	unsigned int us, q;
@@ -136,84 +152,92 @@ static void pmdcon_fb_wait_room(struct pmdcon_fb_target *t)
 	}
 }
 
-static void pmdcon_fb_send(struct pmdcon_fb_ctx *x, const struct pmdcon_rec *rec,
-			   const void *text, const void *dict)
+static void pmdcon_fb_send(struct pmdcon_fb_ctx *x, struct pmdcon_tgt *t,
+			   const struct pmdcon_rec *rec, const void *text,
+			   const void *dict)
 {
 	struct pmdcon_wire_enc e;
-	unsigned long flags;
-	unsigned int i;
 	u32 len;
 
-	for (i = 0; i < fb.n; i++) {
-		pmdcon_wire_begin(&e, &fb.t[i].wire, &fb.t[i].msgid, rec, text,
-				  dict);
-		while ((len = pmdcon_wire_next(&e, x->pkt)) != 0) {
-			/* netpoll runs with interrupts off, as in netconsole. */
-			local_irq_save(flags);
-			/* The worker's deferred packets go out with the
-			 * work item; only the panic path must wait. */
-			if (x == fb.panic_ctx)
-				pmdcon_fb_wait_room(&fb.t[i]);
-			netpoll_send_udp(&fb.t[i].np, x->pkt, len);
-			local_irq_restore(flags);
-		}
-	}
+	pmdcon_wire_begin(&e, &t->wire, &t->msgid, rec, text, dict);
+	while ((len = pmdcon_wire_next(&e, x->pkt)) != 0)
+		pmdcon_tgt_send(t, x->nskbs ? x->skbs[--x->nskbs] : NULL,
+				x->pkt, len, x->panic);
 }
 
 /*
- * A notice for x->lost records overwritten before they were read, sent
+ * A notice for t->lost records overwritten before they were read, sent
  * before rec (the first that survived), whose seq bounds them.
  */
-static void pmdcon_fb_send_loss(struct pmdcon_fb_ctx *x,
+static void pmdcon_fb_send_loss(struct pmdcon_fb_ctx *x, struct pmdcon_tgt *t,
 				const struct pmdcon_rec *rec)
 {
 	struct pmdcon_wire_notice n;
-	bool known = rec->seq >= x->lost && rec->seq > 0;
+	bool known = rec->seq >= t->lost && rec->seq > 0;
 
-	pmdcon_wire_loss_notice(&n, x->lost, known, rec->seq - x->lost,
+	pmdcon_wire_loss_notice(&n, t->lost, known, rec->seq - t->lost,
 				rec->seq - 1, rec->ts_usec,
 				"overwritten in the ring");
-	pmdcon_fb_send(x, &n.rec, n.text, n.dict);
-	x->lost = 0;
+	pmdcon_fb_send(x, t, &n.rec, n.text, n.dict);
+	t->lost = 0;
+}
+
+/* The earliest position of the live targets (cursor if there is none). */
+static u64 pmdcon_fb_least(u64 cursor)
+{
+	bool any = false;
+	unsigned int i;
+
+	for (i = 0; i < PMDCON_TARGETS; i++) {
+		const struct pmdcon_tgt *t = &pmdcon_tgts[i];
+
+		if (!pmdcon_fb_live(t))
+			continue;
+		if (!any || (s32)(pmdcon_id_rid(t->cursor) -
+				  pmdcon_id_rid(cursor)) < 0)
+			cursor = t->cursor;
+		any = true;
+	}
+	return cursor;
 }
 
 /*
- * Sends up to max records from fb.cursor and publishes the position after
- * each one (a panic that interrupts the worker resumes there). Returns how
- * many records it sent. Only the current sender calls this.
+ * Sends up to max records from t's position and publishes the least position
+ * after each one (a panic that interrupts the worker resumes there). Returns
+ * how many records it sent. Only the current sender calls this.
  */
-static unsigned int pmdcon_fb_drain(struct pmdcon_fb_ctx *x, unsigned int max)
+static unsigned int pmdcon_fb_drain(struct pmdcon_fb_ctx *x,
+				    struct pmdcon_tgt *t, unsigned int max)
 {
 	struct pmdcon_rec *rec = x->rec;
 	unsigned int n = 0;
 	u32 lost;
 	u64 c;
 
-	while (n < max) {
+	while (n < max && READ_ONCE(t->state) == PMDCON_TGT_ENABLED) {
 		/* The worker yields to a panic on another CPU that did not stop. */
-		if (x == fb.worker_ctx &&
-		    READ_ONCE(fb.mode) != PMDCON_FB_TAKEOVER)
+		if (!x->panic && READ_ONCE(fb.mode) != PMDCON_FB_TAKEOVER)
 			return n;
-		c = fb.cursor;
+		c = t->cursor;
 		switch (pmdcon_ring_read(&pmdcon.ring, &c, x->rec,
 					 pmdcon.ring.max_span, &lost)) {
 		case PMDCON_READ_OK:
 			pmdcon_rec_mark_boot(&pmdcon.ring, rec);
-			if (x->lost)
-				pmdcon_fb_send_loss(x, rec);
-			pmdcon_fb_send(x, rec, pmdcon_rec_text(rec),
+			if (t->lost)
+				pmdcon_fb_send_loss(x, t, rec);
+			pmdcon_fb_send(x, t, rec, pmdcon_rec_text(rec),
 				       pmdcon_rec_dict(rec));
-			WRITE_ONCE(fb.sent, fb.sent + 1);
+			t->sent++;
 			n++;
 			break;
 		case PMDCON_READ_LOST:
-			x->lost += lost;
+			t->lost += lost;
 			break;
 		case PMDCON_READ_CORRUPT:
 			/* Unreadable: move to the oldest record (never stuck). */
 			c = pmdcon_ring_cursor_check(&pmdcon.ring,
 						     READ_ONCE(pmdcon.ring.hdr->tail));
-			if (c == fb.cursor)
+			if (c == t->cursor)
 				return n;
 			break;
 		case PMDCON_READ_PENDING:
@@ -224,15 +248,30 @@ static unsigned int pmdcon_fb_drain(struct pmdcon_fb_ctx *x, unsigned int max)
 			 * console's position only after its write returned,
 			 * so the panic's console flush writes it again.
 			 */
-			if (x != fb.panic_ctx ||
+			if (!x->panic ||
 			    !pmdcon_ring_skip_pending(&pmdcon.ring, &c))
 				return n;
 			break;
 		default: /* EMPTY */
 			return n;
 		}
-		fb.cursor = c;
-		smp_store_release(&pmdcon.ring.hdr->kernel_tx_id, c);
+		t->cursor = c;
+		smp_store_release(&pmdcon.ring.hdr->kernel_tx_id,
+				  pmdcon_fb_least(c));
+	}
+	return n;
+}
+
+/* Every enabled target, up to max records each; the total sent. */
+static unsigned int pmdcon_fb_drain_all(struct pmdcon_fb_ctx *x,
+					unsigned int max)
+{
+	unsigned int i, n = 0, k;
+
+	for (i = 0; i < PMDCON_TARGETS; i++) {
+		k = pmdcon_fb_drain(x, &pmdcon_tgts[i], max);
+		n += k;
+		WRITE_ONCE(fb.sent, fb.sent + k);
 	}
 	return n;
 }
@@ -257,29 +296,51 @@ static void pmdcon_fb_set_sender(u32 sender)
 	smp_store_release(&hdr->sender, sender);
 }
 
+/* Every live target starts at pos, the appliance's confirmed position. */
+static void pmdcon_fb_take(u64 pos)
+{
+	unsigned int i;
+
+	for (i = 0; i < PMDCON_TARGETS; i++) {
+		pmdcon_tgts[i].cursor = pos;
+		pmdcon_tgts[i].lost = 0;
+	}
+	WRITE_ONCE(pmdcon.ring.hdr->kernel_tx_id, pos);
+	pmdcon_fb_set_sender(PMDCON_SENDER_KERNEL);
+}
+
+/* Something changed for the worker: a target came back. */
+void pmdcon_fallback_kick(void)
+{
+	if (fb.worker)
+		wake_up_process(fb.worker);
+}
+
 static int pmdcon_fb_worker(void *unused)
 {
 	unsigned long limit = msecs_to_jiffies(takeover_ms);
 
 	while (!kthread_should_stop()) {
 		bool alive = pmdcon_heartbeat_age() < limit;
+		bool live = pmdcon_fb_any_live();
 
-		if (READ_ONCE(fb.mode) == PMDCON_FB_APPLIANCE && !alive) {
-			fb.cursor = pmdcon_fb_start();
-			WRITE_ONCE(pmdcon.ring.hdr->kernel_tx_id, fb.cursor);
-			pmdcon_fb_set_sender(PMDCON_SENDER_KERNEL);
+		if (READ_ONCE(fb.mode) == PMDCON_FB_APPLIANCE && !alive && live) {
+			pmdcon_fb_take(pmdcon_fb_start());
 			WRITE_ONCE(fb.mode, PMDCON_FB_TAKEOVER);
 			pr_info("no appliance heartbeat for %u ms: sending through netpoll\n",
 				jiffies_to_msecs(pmdcon_heartbeat_age()));
-		} else if (READ_ONCE(fb.mode) == PMDCON_FB_TAKEOVER && alive) {
+		} else if (READ_ONCE(fb.mode) == PMDCON_FB_TAKEOVER &&
+			   (alive || !live)) {
 			/* kernel_tx_id is final: the appliance resumes there. */
 			pmdcon_fb_set_sender(PMDCON_SENDER_CONSUMER);
 			WRITE_ONCE(fb.mode, PMDCON_FB_APPLIANCE);
-			pr_info("appliance heartbeat is back: handed the ring back after %llu records\n",
+			pr_info("%s: handed the ring back after %llu records\n",
+				alive ? "appliance heartbeat is back" :
+					"no fallback target left",
 				(unsigned long long)fb.sent);
 		}
 		if (READ_ONCE(fb.mode) == PMDCON_FB_TAKEOVER &&
-		    pmdcon_fb_drain(fb.worker_ctx, 256) == 256)
+		    pmdcon_fb_drain_all(fb.worker_ctx, 256) >= 256)
 			cond_resched();
 		else
 			schedule_timeout_interruptible(msecs_to_jiffies(10));
@@ -300,19 +361,36 @@ void pmdcon_fallback_flush(void)
 		return;
 	if (atomic_cmpxchg(&fb.panic_sending, 0, 1) != 0)
 		return; /* a send on this path is printing: no recursion */
-	pmdcon_fb_drain(fb.panic_ctx, UINT_MAX);
+	pmdcon_fb_drain_all(fb.panic_ctx, UINT_MAX);
 	atomic_set(&fb.panic_sending, 0);
 }
 
 static int pmdcon_fb_panic(struct notifier_block *nb, unsigned long ev,
 			   void *msg)
 {
-	if (fb.mode == PMDCON_FB_OFF)
+	unsigned int i;
+	u64 app;
+
+	if (!pmdcon_fb_any_live())
 		return NOTIFY_DONE;
 	/* The appliance is frozen: resume from what it confirmed, or from
-	 * where the worker got to if it was sending. */
-	fb.cursor = pmdcon_fb_start();
-	pmdcon_fb_set_sender(PMDCON_SENDER_KERNEL);
+	 * where each target got to if the worker was sending. */
+	if (fb.mode == PMDCON_FB_TAKEOVER) {
+		app = pmdcon_ring_cursor_check(
+			&pmdcon.ring, smp_load_acquire(&pmdcon.ring.cons->tx_id));
+		for (i = 0; i < PMDCON_TARGETS; i++) {
+			struct pmdcon_tgt *t = &pmdcon_tgts[i];
+
+			t->cursor = pmdcon_ring_cursor_check(&pmdcon.ring,
+							     t->cursor);
+			if ((s32)(pmdcon_id_rid(app) -
+				  pmdcon_id_rid(t->cursor)) > 0)
+				t->cursor = app;
+		}
+		pmdcon_fb_set_sender(PMDCON_SENDER_KERNEL);
+	} else {
+		pmdcon_fb_take(pmdcon_fb_start());
+	}
 	WRITE_ONCE(fb.mode, PMDCON_FB_PANIC);
 	pmdcon_fallback_flush();
 	return NOTIFY_DONE;
@@ -324,130 +402,137 @@ static struct notifier_block pmdcon_fb_panic_nb = {
 	.priority = INT_MAX,
 };
 
-static int pmdcon_fb_setup(unsigned int i, const struct pmdcon_nc_target *t,
-			   const char *text, size_t len)
-{
-	struct pmdcon_fb_target *ft = &fb.t[i];
-	int err;
-
-	ft->np.name = "pmdcon";
-	strscpy(ft->np.dev_name, t->dev, sizeof(ft->np.dev_name));
-	ft->np.local_ip.ip = htonl(t->src_ip);
-	ft->np.remote_ip.ip = htonl(t->dst_ip);
-	ft->np.ipv6 = false;
-	ft->np.local_port = t->src_port;
-	ft->np.remote_port = t->dst_port;
-	memcpy(ft->np.remote_mac, t->dst_mac, ETH_ALEN);
-	err = netpoll_setup(&ft->np);
-	if (err) {
-		pr_err("fallback target %u \"%.*s\": netpoll on %s failed (%d)\n",
-		       i + 1, (int)len, text, t->dev, err);
-		return err;
-	}
-	ft->wire.extended = t->extended;
-	ft->wire.release = t->release;
-	ft->wire.release_str = init_utsname()->release;
-	ft->wire.release_len = strnlen(init_utsname()->release,
-				       PMDCON_WIRE_RELEASE_MAX);
-	return 0;
-}
-
 static void pmdcon_fb_ctx_free(struct pmdcon_fb_ctx **x)
 {
-	if (*x)
+	if (*x) {
+		while ((*x)->nskbs)
+			kfree_skb((*x)->skbs[--(*x)->nskbs]);
 		kfree((*x)->rec);
+	}
 	kfree(*x);
 	*x = NULL;
 }
 
-static struct pmdcon_fb_ctx *pmdcon_fb_ctx_alloc(void)
+static struct pmdcon_fb_ctx *pmdcon_fb_ctx_alloc(bool panic)
 {
 	struct pmdcon_fb_ctx *x = kzalloc(sizeof(*x), GFP_KERNEL);
 
-	if (x)
-		x->rec = kmalloc(pmdcon.ring.max_span, GFP_KERNEL);
-	if (x && !x->rec)
+	if (!x)
+		return NULL;
+	x->panic = panic;
+	x->rec = kmalloc(pmdcon.ring.max_span, GFP_KERNEL);
+	while (panic && x->nskbs < PMDCON_FB_PANIC_SKBS) {
+		x->skbs[x->nskbs] = alloc_skb(PMDCON_FB_SKB_LEN, GFP_KERNEL);
+		if (!x->skbs[x->nskbs])
+			break;
+		x->nskbs++;
+	}
+	if (!x->rec || (panic && x->nskbs < PMDCON_FB_PANIC_SKBS))
 		pmdcon_fb_ctx_free(&x);
 	return x;
 }
 
-static void pmdcon_fb_cleanup(void)
+/* A target's format from its configuration. */
+void pmdcon_fb_format(struct pmdcon_tgt *t)
 {
-	while (fb.n)
-		netpoll_cleanup(&fb.t[--fb.n].np);
-	pmdcon_fb_ctx_free(&fb.worker_ctx);
-	pmdcon_fb_ctx_free(&fb.panic_ctx);
+	t->wire.extended = t->cfg.extended;
+	t->wire.release = t->cfg.release;
+	t->wire.release_str = init_utsname()->release;
+	t->wire.release_len = strnlen(init_utsname()->release,
+				      PMDCON_WIRE_RELEASE_MAX);
 }
 
-int pmdcon_fallback_start(void)
+/* fallback=: every target is checked before any is set up. */
+static int pmdcon_fb_param_targets(void)
 {
 	const char *p = fallback, *item, *why;
 	struct pmdcon_nc_target t;
+	unsigned int n;
 	size_t len;
 	int err;
 
-	fb.mode = PMDCON_FB_OFF;
-	if (!fallback || !*fallback)
-		return 0;
-	if (takeover_ms < 10 || takeover_ms > 60000) {
-		pr_err("takeover_ms=%u: must be 10 to 60000\n", takeover_ms);
-		return -EINVAL;
-	}
-	/* Every target is checked before any netpoll is set up. */
-	for (fb.n = 0; (len = pmdcon_nc_next(&p, &item)) != 0; fb.n++) {
-		if (fb.n == PMDCON_FB_TARGETS) {
-			pr_err("fallback: more than %d targets\n",
-			       PMDCON_FB_TARGETS);
+	for (n = 0; (len = pmdcon_nc_next(&p, &item)) != 0; n++) {
+		if (n == PMDCON_TARGETS) {
+			pr_err("fallback: more than %d targets\n", PMDCON_TARGETS);
 			return -EINVAL;
 		}
 		if (pmdcon_nc_parse(item, len, &t, &why) < 0) {
-			pr_err("fallback target %u \"%.*s\": %s\n", fb.n + 1,
+			pr_err("fallback target %u \"%.*s\": %s\n", n + 1,
 			       (int)len, item, why);
 			return -EINVAL;
 		}
 	}
-	fb.n = 0;
-	fb.worker_ctx = pmdcon_fb_ctx_alloc();
-	fb.panic_ctx = pmdcon_fb_ctx_alloc();
-	if (!fb.worker_ctx || !fb.panic_ctx) {
-		pmdcon_fb_cleanup();
-		return -ENOMEM;
-	}
 	p = fallback;
-	for (fb.n = 0; (len = pmdcon_nc_next(&p, &item)) != 0; fb.n++) {
-		pmdcon_nc_parse(item, len, &t, &why);
-		err = pmdcon_fb_setup(fb.n, &t, item, len);
+	for (n = 0; (len = pmdcon_nc_next(&p, &item)) != 0; n++) {
+		struct pmdcon_tgt *tg = &pmdcon_tgts[n];
+
+		pmdcon_nc_parse(item, len, &tg->cfg, &why);
+		snprintf(tg->name, sizeof(tg->name), "fallback%u", n + 1);
+		pmdcon_fb_format(tg);
+		tg->state = PMDCON_TGT_DISABLED;
+		err = pmdcon_tgt_enable(tg);
 		if (err) {
-			pmdcon_fb_cleanup();
+			pr_err("fallback target %u \"%.*s\": netpoll on %s failed (%d)\n",
+			       n + 1, (int)len, item,
+			       tg->cfg.by_mac ? "the device by MAC" : tg->cfg.dev,
+			       err);
 			return err;
 		}
 	}
+	if (n)
+		pr_info("fallback: %u netpoll target(s), takeover after %u ms without a heartbeat\n",
+			n, takeover_ms);
+	return 0;
+}
+
+int pmdcon_fallback_start(void)
+{
+	int err;
+
 	fb.mode = PMDCON_FB_APPLIANCE;
+	if (takeover_ms < 10 || takeover_ms > 60000) {
+		pr_err("takeover_ms=%u: must be 10 to 60000\n", takeover_ms);
+		return -EINVAL;
+	}
+	fb.worker_ctx = pmdcon_fb_ctx_alloc(false);
+	fb.panic_ctx = pmdcon_fb_ctx_alloc(true);
+	err = fb.worker_ctx && fb.panic_ctx ? pmdcon_tgt_init() : -ENOMEM;
+	if (err)
+		goto free;
+	if (fallback && *fallback) {
+		err = pmdcon_fb_param_targets();
+		if (err)
+			goto targets;
+	}
 	/* A ring handed to us by an earlier load is the appliance's again. */
 	pmdcon_fb_set_sender(PMDCON_SENDER_CONSUMER);
 	atomic_notifier_chain_register(&panic_notifier_list, &pmdcon_fb_panic_nb);
 	fb.worker = kthread_run(pmdcon_fb_worker, NULL, "pmdcon-fallback");
 	if (IS_ERR(fb.worker)) {
 		err = PTR_ERR(fb.worker);
+		fb.worker = NULL;
 		atomic_notifier_chain_unregister(&panic_notifier_list,
 						 &pmdcon_fb_panic_nb);
-		pmdcon_fb_cleanup();
-		fb.mode = PMDCON_FB_OFF;
-		return err;
+		goto targets;
 	}
-	pr_info("fallback: %u netpoll target(s), takeover after %u ms without a heartbeat\n",
-		fb.n, takeover_ms);
 	return 0;
+targets:
+	pmdcon_tgt_exit();
+free:
+	pmdcon_fb_ctx_free(&fb.worker_ctx);
+	pmdcon_fb_ctx_free(&fb.panic_ctx);
+	return err;
 }
 
 void pmdcon_fallback_stop(void)
 {
-	if (fb.mode == PMDCON_FB_OFF)
-		return;
 	kthread_stop(fb.worker);
+	fb.worker = NULL;
 	atomic_notifier_chain_unregister(&panic_notifier_list,
 					 &pmdcon_fb_panic_nb);
 	pmdcon_fb_set_sender(PMDCON_SENDER_CONSUMER);
-	fb.mode = PMDCON_FB_OFF;
-	pmdcon_fb_cleanup();
+	fb.mode = PMDCON_FB_APPLIANCE;
+	pmdcon_tgt_exit();
+	pmdcon_fb_ctx_free(&fb.worker_ctx);
+	pmdcon_fb_ctx_free(&fb.panic_ctx);
 }

@@ -8,6 +8,9 @@
 
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#if __has_include(<linux/hex.h>)
+#include <linux/hex.h> /* hex2bin, on its own since 7.x */
+#endif
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/kernel.h>

@@ -6,8 +6,14 @@
 #include <linux/atomic.h>
 #include <linux/types.h>
 
+#include <linux/netpoll.h>
+#include <linux/spinlock.h>
+
 #include "pmdcon/dev.h"
+#include "pmdcon/frame.h"
+#include "pmdcon/nctarget.h"
 #include "pmdcon/ring.h"
+#include "pmdcon/wire.h"
 
 /* The one ring this module produces into. */
 struct pmdcon_state {
@@ -44,11 +50,53 @@ void pmdcon_dev_unregister(void);
 /* main.c: jiffies since the consumer's heartbeat last changed. */
 unsigned long pmdcon_heartbeat_age(void);
 
-/* fallback.c: netpoll targets (fallback=), takeover and panic. */
+/* fallback.c: takeover and panic through the targets. */
 int pmdcon_fallback_start(void);
 void pmdcon_fallback_stop(void);
 void pmdcon_fallback_flush(void); /* after each console record */
+void pmdcon_fallback_kick(void);  /* a target came back */
 u64 pmdcon_fallback_sent(void);
 const char *pmdcon_fallback_mode(void);
+
+/* target.c: fallback targets and the devices they hold. */
+#define PMDCON_TARGETS 8
+
+enum pmdcon_tgt_state {
+	PMDCON_TGT_FREE,	/* slot unused */
+	PMDCON_TGT_DISABLED,	/* configured, holds nothing, sends nothing */
+	PMDCON_TGT_ENABLED,	/* holds its device and sends */
+	PMDCON_TGT_DEACTIVATED, /* its device went away: waits for it to come
+				 * back; its records wait in the ring */
+};
+
+struct pmdcon_tgt {
+	enum pmdcon_tgt_state state; /* under rtnl and pmdcon_tgt_lock */
+	struct pmdcon_nc_target cfg; /* src_ip filled in by the first enable */
+	struct netpoll np;	     /* np.dev: held while ENABLED */
+	struct pmdcon_frame frame;   /* headers, from cfg and the device */
+	struct pmdcon_wire_target wire;
+	char name[32];		     /* "fallback1", or the configfs name */
+	bool resume;		     /* its device is back: resume it */
+	bool stuck;		     /* its NIC once stayed full (panic) */
+	/* Owned by the current sender (worker or panic path): */
+	u32 msgid;
+	u32 lost;   /* records overwritten before it read them */
+	u64 cursor; /* next record for it, in TAKEOVER and PANIC */
+	u64 sent;
+	u64 transmit_errors;
+};
+
+extern spinlock_t pmdcon_tgt_lock;
+extern struct pmdcon_tgt pmdcon_tgts[PMDCON_TARGETS];
+
+int pmdcon_tgt_init(void);
+void pmdcon_tgt_exit(void);
+int pmdcon_tgt_enable(struct pmdcon_tgt *t);
+void pmdcon_tgt_disable(struct pmdcon_tgt *t);
+bool pmdcon_tgt_send(struct pmdcon_tgt *t, struct sk_buff *skb,
+		     const char *payload, u32 len, bool panic);
+const char *pmdcon_tgt_state_name(enum pmdcon_tgt_state s);
+void pmdcon_fb_wait_room(struct pmdcon_tgt *t);
+void pmdcon_fb_format(struct pmdcon_tgt *t);
 
 #endif /* PMDCON_KMOD_H_ */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# all.sh BUILD_DIR [SCENARIO...]: builds the module for every installed
-# Debian kernel (W=1, warnings are failures), an initramfs per kernel, and
-# runs every scenario on every kernel. Logs go to BUILD_DIR/vm-logs.
+# all.sh BUILD_DIR [SCENARIO...]: builds the module for every kernel of
+# scripts/lib.sh (pmdcon_kernels; W=1, warnings are failures), an initramfs
+# per kernel, and runs every scenario on every kernel. Logs go to
+# BUILD_DIR/vm-logs. PMDCON_KVERS="7." limits it to kernels of that prefix.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -15,28 +16,43 @@ mkdir -p "$logs"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=0
-for kdir in /lib/modules/*/build; do
-  kver=$(basename "$(dirname "$kdir")")
-  [ -e "/boot/vmlinuz-$kver" ] || continue
+source "$top/scripts/lib.sh"
+# PMDCON_KVERS (space-separated version prefixes, e.g. "7.") picks kernels.
+while read -r kver vmlinuz modroot chroot; do
+  if [ -n "${PMDCON_KVERS:-}" ]; then
+    keep=
+    for p in $PMDCON_KVERS; do [[ $kver == "$p"* ]] && keep=1; done
+    [ -n "$keep" ] || continue
+  fi
   mkdir -p "$work/$kver"
   cp -r "$top/kmod" "$top/include" "$here/testmod" "$work/$kver/"
   for m in kmod testmod; do
-    out=$(make -C "$kdir" M="$work/$kver/$m" W=1 modules 2>&1) || {
-      echo "$out"; echo "FAIL: $kver: $m build"; exit 1; }
+    if [ "$chroot" = - ]; then
+      out=$(make -C "/lib/modules/$kver/build" M="$work/$kver/$m" W=1 modules 2>&1) || {
+        echo "$out"; echo "FAIL: $kver: $m build"; exit 1; }
+    else
+      # Built by the kernel's own toolchain, in its chroot.
+      rm -rf "$chroot/tmp/pmdcon-kb"
+      cp -r "$work/$kver" "$chroot/tmp/pmdcon-kb"
+      out=$(chroot_run "$chroot" make -C "/lib/modules/$kver/build" M=/tmp/pmdcon-kb/$m W=1 modules 2>&1) || {
+        echo "$out"; echo "FAIL: $kver: $m build"; exit 1; }
+      cp "$chroot/tmp/pmdcon-kb/$m/"*.ko "$work/$kver/$m/"
+      rm -rf "$chroot/tmp/pmdcon-kb"
+    fi
     if grep -E 'warning:|error:' <<<"$out" | grep -v 'Skipping BTF'; then
       echo "FAIL: $kver: $m build warnings"; exit 1
     fi
   done
   cp "$work/$kver/testmod/pmdcon_test.ko" "$work/$kver/kmod/"
   echo "ok: $kver: pmdcon.ko and pmdcon_test.ko built with W=1, no warnings"
-  KMODS="virtio_pci virtio_net netconsole" PMDS="net_af_packet mempool_ring" \
+  MODROOT=$modroot KMODS="virtio_pci virtio_net netconsole" PMDS="net_af_packet mempool_ring" \
     "$here/initramfs.sh" "$kver" "$work/$kver/initrd.gz" "$work/$kver/kmod" \
     "$build/src/tools/pmdcon-ringdump" "$build/tests/pmdcon-hostile-consumer" \
     "$build/src/pmdcon"
   for s in "${scenarios[@]}"; do
     case "$s:$kver" in load-reserve:6.1.* | reboot-reserve:6.1.*) continue ;; esac
-    PMDCON_RX=$build/src/pmdcon-rx \
+    PMDCON_RX=$build/src/pmdcon-rx VMLINUZ=$vmlinuz \
       "$here/run.sh" "$kver" "$s" "$work/$kver/initrd.gz" "$logs" || failed=1
   done
-done
+done < <(pmdcon_kernels)
 exit $failed

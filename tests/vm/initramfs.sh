@@ -4,7 +4,8 @@
 # test helper), the guest scenario script and the given programs (in
 # /opt/pmdcon) with their shared libraries at their original paths. Env KMODS: kernel modules (with
 # dependencies) to load in the guest, in order in /etc/modules.load; env
-# PMDS: DPDK PMDs (e.g. net_af_packet) put in EAL's plugin directory.
+# PMDS: DPDK PMDs (e.g. net_af_packet) put in EAL's plugin directory; env
+# MODROOT: where lib/modules/KVER lives (default /).
 set -euo pipefail
 kver=$1 out=$2 kmod=$3
 shift 3
@@ -47,7 +48,7 @@ cp "$here/pmdcon-guest.yaml" "$root/etc/"
 # Kernel modules in load order; busybox insmod wants them uncompressed.
 : >"$root/etc/modules.load"
 for m in ${KMODS:-}; do
-  modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}' |
+  modprobe -d "${MODROOT:-/}" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}' |
     while read -r ko; do
       name=$(basename "${ko%.xz}")
       grep -qx "/lib/modules/$name" "$root/etc/modules.load" && continue

@@ -59,7 +59,7 @@ fi
 
 start=$(date +%s.%N)
 timeout 180 qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2G -smp 2 \
-  -nographic "${quiet[@]}" "${noreboot[@]}" -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+  -nographic "${quiet[@]}" "${noreboot[@]}" -kernel "${VMLINUZ:-/boot/vmlinuz-$kver}" -initrd "$initrd" \
   -append "$append" "${netdevs[@]}" \
   </dev/null >"$log" 2>&1 || true
 secs=$(echo "$(date +%s.%N) - $start" | bc)

@@ -20,6 +20,11 @@
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/timer.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#define timer_delete_sync del_timer_sync /* renamed in 6.15 */
+#endif
 
 /* Pads every test line to a 100-byte text, the size the benchmarks use. */
 #define PMDCON_TEST_PAD \
@@ -131,7 +136,7 @@ MODULE_PARM_DESC(panic_timer, "write: panic from a timer callback");
 static void __exit pmdcon_test_exit(void)
 {
 	if (panic_timer_set_up)
-		del_timer_sync(&panic_timer);
+		timer_delete_sync(&panic_timer);
 }
 module_exit(pmdcon_test_exit);
 
