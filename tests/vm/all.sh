@@ -10,7 +10,7 @@ build=$(cd "$1" && pwd)
 shift
 scenarios=("$@")
 ((${#scenarios[@]})) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve e2e flood bench fallback-idle
-  takeover panic panic-2nic panic-kthread panic-timer panic-flood reboot-stranded)
+  nic-lifecycle takeover panic panic-2nic panic-kthread panic-timer panic-flood reboot-stranded)
 logs=$build/vm-logs
 mkdir -p "$logs"
 work=$(mktemp -d)
@@ -32,12 +32,12 @@ while read -r kver vmlinuz modroot chroot; do
         echo "$out"; echo "FAIL: $kver: $m build"; exit 1; }
     else
       # Built by the kernel's own toolchain, in its chroot.
-      rm -rf "$chroot/tmp/pmdcon-kb"
-      cp -r "$work/$kver" "$chroot/tmp/pmdcon-kb"
-      out=$(chroot_run "$chroot" make -C "/lib/modules/$kver/build" M=/tmp/pmdcon-kb/$m W=1 modules 2>&1) || {
+      rm -rf "$chroot/tmp/pmdcon-kb-$$"
+      cp -r "$work/$kver" "$chroot/tmp/pmdcon-kb-$$"
+      out=$(chroot_run "$chroot" make -C "/lib/modules/$kver/build" M=/tmp/pmdcon-kb-$$/$m W=1 modules 2>&1) || {
         echo "$out"; echo "FAIL: $kver: $m build"; exit 1; }
-      cp "$chroot/tmp/pmdcon-kb/$m/"*.ko "$work/$kver/$m/"
-      rm -rf "$chroot/tmp/pmdcon-kb"
+      cp "$chroot/tmp/pmdcon-kb-$$/$m/"*.ko "$work/$kver/$m/"
+      rm -rf "$chroot/tmp/pmdcon-kb-$$"
     fi
     if grep -E 'warning:|error:' <<<"$out" | grep -v 'Skipping BTF'; then
       echo "FAIL: $kver: $m build warnings"; exit 1

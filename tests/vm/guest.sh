@@ -198,11 +198,13 @@ bad-params)
   has_msg "must be page aligned"
   # The fallback's targets and timing (docs/crash-path.md).
   if insmod /lib/modules/pmdcon.ko "fallback=@/eth0,@10.0.0/" 2>/dev/null; then fail "loaded a bad target"; fi
-  has_msg 'fallback target 1 "@/eth0,@10.0.0/": bad or missing target IPv4 address'
+  has_msg 'fallback target 1 "@/eth0,@10.0.0/": bad or missing target IP address'
   if insmod /lib/modules/pmdcon.ko "fallback=+@/eth0,@10.0.2.2/;r@/eth0,@10.0.2.2/" 2>/dev/null; then
     fail "loaded a bad second target"
   fi
   has_msg "fallback target 2 .*needs the extended format"
+  if insmod /lib/modules/pmdcon.ko "fallback=@10.0.2.15/eth0,@fec0::2/" 2>/dev/null; then fail "loaded mixed families"; fi
+  has_msg "fallback target 1 .*: the source and target addresses are of different families"
   if insmod /lib/modules/pmdcon.ko "fallback=@/nosuch0,@10.0.2.2/" 2>/dev/null; then fail "loaded without the device"; fi
   has_msg 'fallback target 1 "@/nosuch0,@10.0.2.2/": netpoll on nosuch0 failed'
   if insmod /lib/modules/pmdcon.ko "fallback=@/eth0,@10.0.2.2/" takeover_ms=5 2>/dev/null; then fail "loaded takeover_ms=5"; fi
@@ -309,6 +311,62 @@ fallback-idle)
   wait_sent
   log "fallback: $(cat $SYS/fallback_sent) records sent through netpoll"
   sleep 0.5
+  unload
+  ;;
+nic-lifecycle)
+  # The fallback's NIC goes away and comes back three ways (driver unbind
+  # and bind, another NIC renamed to its name, virtio_net removed and
+  # loaded again). Each removal returns within 1 s (the module lets go of
+  # the NIC at once) and every record printed while it was gone arrives.
+  load_netdevs
+  load $MEMMAP $FALLBACK takeover_ms=300
+  wait_sender takeover
+  print_records 100 nic-before
+  wait_sent
+  virtio0=$(basename "$(readlink /sys/class/net/eth0/device)")
+  drv=/sys/bus/virtio/drivers/virtio_net
+  # Runs "$@" and fails unless it returned within a second.
+  quick() {
+    t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
+    timeout 5 "$@" || fail "$* failed or hung"
+    cs=$(($(cut -d' ' -f1 /proc/uptime | tr -d .) - t0))
+    [ $cs -le 100 ] || fail "$* took $((cs * 10)) ms"
+    log "nic-lifecycle: '$*' returned in $((cs * 10)) ms"
+  }
+  resumed() {
+    t=0
+    until [ "$(dmesg | grep -c 'network logging resumed')" -ge "$1" ] || [ $t -ge 100 ]; do
+      sleep 0.1
+      t=$((t + 1))
+    done
+    [ "$(dmesg | grep -c 'network logging resumed')" -ge "$1" ] || fail "no resume $1"
+  }
+  # 1. unbind and bind the driver: eth0 comes back under its name.
+  quick sh -c "echo $virtio0 >$drv/unbind"
+  has_msg "network logging stopped on interface eth0"
+  print_records 100 nic-unbound
+  [ "$(cat $SYS/unsent)" -ge 100 ] || fail "records went nowhere while the NIC was gone"
+  echo "$virtio0" >$drv/bind || fail "bind $virtio0"
+  resumed 1
+  wait_sent
+  # 2. gone again; another NIC takes its name (NETDEV_CHANGENAME).
+  quick sh -c "echo $virtio0 >$drv/unbind"
+  print_records 100 nic-renamed
+  ip link set eth1 down
+  ip link set eth1 name eth0 || fail "rename eth1 to eth0"
+  resumed 2
+  wait_sent
+  echo "$virtio0" >$drv/bind || fail "bind $virtio0 again"
+  # 3. the driver module goes and comes back.
+  quick rmmod virtio_net
+  print_records 100 nic-rmmod
+  insmod "$(grep /virtio_net.ko /etc/modules.load)" || fail "insmod virtio_net"
+  resumed 3
+  wait_sent
+  # 4. rmmod pmdcon while its target waits for a NIC that is gone.
+  virtio0=$(basename "$(readlink /sys/class/net/eth0/device)")
+  quick sh -c "echo $virtio0 >$drv/unbind"
+  print_records 10 nic-gone-at-unload
   unload
   ;;
 takeover)

@@ -33,10 +33,12 @@ e2e) rx_flags+=(--fail_on_loss) ;;
 # The appliance and the module's fallback reach the host through two slirp
 # NICs (two source ports): one stream. takeover counts every copy.
 takeover) rx_flags+=(--by_address --dedupe=false) ;;
+# The fallback moves between the two NICs (two slirp source ports).
+nic-lifecycle) rx_flags+=(--by_address) ;;
 panic*) rx_flags+=(--by_address) ;;
 esac
 case "$scenario" in
-e2e | flood | bench | fallback-* | takeover | panic* | reboot-stranded) with_rx=1 ;;
+e2e | flood | bench | fallback-* | takeover | panic* | reboot-stranded | nic-*) with_rx=1 ;;
 *) with_rx= ;;
 esac
 # panic* scenarios end in a panic: the guest never reports PASS.
@@ -143,6 +145,15 @@ if [ "$scenario" = fallback-idle ]; then
   # The module's own codec against the kernel's netconsole (e2e does the
   # same for the appliance): both paths send the same bytes.
   same_as_netconsole "$logdir/$kver-$scenario-n0.pcap" 1000
+fi
+if [ "$scenario" = nic-lifecycle ]; then
+  # Every record printed before, while the NIC was gone, and after each
+  # return reached the host once the target resumed.
+  for tag in nic-before nic-unbound nic-renamed nic-rmmod; do
+    read -r n distinct < <(tagged $tag)
+    echo "nic-lifecycle: $tag: $distinct of 100 records"
+    ((distinct == 100)) || { echo "FAIL: $kver $scenario: $tag records"; exit 1; }
+  done
 fi
 if [ "$scenario" = takeover ]; then
   # before: the appliance may have handed some to the NIC unconfirmed when
