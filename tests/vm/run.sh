@@ -51,7 +51,9 @@ if [ -n "$with_rx" ]; then
     -netdev user,id=n1 -device virtio-net-pci,netdev=n1
     -object "filter-dump,id=f1,netdev=n1,file=$logdir/$kver-$scenario.pcap")
   rm -f "$logdir/rx.ready"
-  "$PMDCON_RX" --listen="127.0.0.1:$port" --format=text "${rx_flags[@]}" \
+  listen=127.0.0.1:$port
+  [ "$scenario" = fallback-ipv6 ] && listen="[::1]:$port"
+  "$PMDCON_RX" --listen="$listen" --format=text "${rx_flags[@]}" \
     --output="$logdir/$kver-$scenario-rx.txt" --ready_file="$logdir/rx.ready" \
     2>"$logdir/$kver-$scenario-rx.err" &
   rx_pid=$!
@@ -145,6 +147,11 @@ if [ "$scenario" = fallback-idle ]; then
   # The module's own codec against the kernel's netconsole (e2e does the
   # same for the appliance): both paths send the same bytes.
   same_as_netconsole "$logdir/$kver-$scenario-n0.pcap" 1000
+fi
+if [ "$scenario" = fallback-ipv6 ]; then
+  read -r n distinct < <(tagged fallback6)
+  echo "fallback-ipv6: $distinct of 1000 records over IPv6 ($n copies)"
+  ((n == 1000 && distinct == 1000)) || { echo "FAIL: $kver $scenario"; exit 1; }
 fi
 if [ "$scenario" = nic-lifecycle ]; then
   # Every record printed before, while the NIC was gone, and after each
