@@ -36,11 +36,12 @@ static void pmdcon_console_skipped(u64 first, u64 last, u64 ts_usec)
 
 /*
  * Calls are serialized by printk (console_lock, or nbcon ownership).
- * cpu and comm name the context running the console, as netconsole's
- * sysdata does; the printk caller is in caller_id when the kernel has
- * CONFIG_PRINTK_CALLER.
+ * cpu and comm name the task that called printk where the kernel says so
+ * (7.x's CONFIG_PRINTK_EXECUTION_CTX, as its netconsole's sysdata does);
+ * elsewhere the context running the console (docs/kmod.md).
  */
-static void pmdcon_console_emit(const char *text, unsigned int len)
+static void pmdcon_console_emit(const char *text, unsigned int len, int cpu,
+				const char *comm)
 {
 	struct pmdcon_rec meta, *rec;
 	const char *why;
@@ -66,9 +67,9 @@ static void pmdcon_console_emit(const char *text, unsigned int len)
 			      rec->text_len, &text_len, &dict_len);
 	rec->text_len = (u16)text_len;
 	rec->dict_len = (u16)dict_len;
-	meta.cpu = (u16)raw_smp_processor_id();
+	meta.cpu = (u16)cpu;
 	meta.flags |= PMDCON_REC_CPU | PMDCON_REC_COMM;
-	strscpy_pad(meta.comm, current->comm, sizeof(meta.comm));
+	strscpy_pad(meta.comm, comm, sizeof(meta.comm));
 	pmdcon_rec_set_meta(rec, &meta, !fit);
 	pmdcon_ring_commit(&pmdcon.ring, rec);
 	atomic64_inc(&pmdcon.records);
@@ -86,7 +87,12 @@ static void pmdcon_write(struct console *con, struct nbcon_write_context *wctxt)
 	/* Unsafe: a takeover must not find a half-filled record. */
 	if (!nbcon_enter_unsafe(wctxt))
 		return;
-	pmdcon_console_emit(wctxt->outbuf, wctxt->len);
+#ifdef CONFIG_PRINTK_EXECUTION_CTX
+	pmdcon_console_emit(wctxt->outbuf, wctxt->len, wctxt->cpu, wctxt->comm);
+#else
+	pmdcon_console_emit(wctxt->outbuf, wctxt->len, raw_smp_processor_id(),
+			    current->comm);
+#endif
 	nbcon_exit_unsafe(wctxt);
 }
 
@@ -115,7 +121,7 @@ static struct console pmdcon_console = {
 static void pmdcon_write(struct console *con, const char *text,
 			 unsigned int len)
 {
-	pmdcon_console_emit(text, len);
+	pmdcon_console_emit(text, len, raw_smp_processor_id(), current->comm);
 }
 
 static struct console pmdcon_console = {

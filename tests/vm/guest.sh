@@ -61,11 +61,11 @@ load_netdevs() {
   ip link set eth1 up || fail "no eth1"
 }
 
-# Debian's netconsole, extended, on eth0 (pcap'd by QEMU): the reference.
-# Its own source port: nothing listens on the host's 6666, and slirp's
-# handling of the port-unreachable errors must not touch the socket that
-# pmdcon's packets (from 6665) share when they use eth0 too.
-NETCONSOLE="netconsole=+6664@10.0.2.15/eth0,6666@10.0.2.2/"
+# Debian's netconsole, extended, on eth0 (pcap'd by QEMU): the reference,
+# to a live listener on the host's pmdcon.ncport, from a source port of its
+# own (slirp gives each guest source port its own host socket).
+NCPORT=$(sed -n 's/.*pmdcon\.ncport=\([0-9]*\).*/\1/p' /proc/cmdline)
+NETCONSOLE="netconsole=+6664@10.0.2.15/eth0,${NCPORT:-6666}@10.0.2.2/"
 
 # pmdcon-rx's port on the host (slirp forwards 10.0.2.2:PORT to it).
 PORT=$(sed -n 's/.*pmdcon\.port=\([0-9]*\).*/\1/p' /proc/cmdline)

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""panic_judge.py SCENARIO RX_TXT N0_FIELDS PORT: judges a panic scenario.
+"""panic_judge.py SCENARIO RX_TXT N0_FIELDS PORT NCPORT: judges a panic scenario.
 
 RX_TXT is pmdcon-rx's text output (the appliance and the module's fallback,
 one stream); N0_FIELDS is `tshark -T fields -e frame.time_epoch -e
 udp.dstport -e udp.payload` of the first NIC, where Debian's netconsole (the
-reference, port 6666) and the module's fallback (PORT) send. Passes if pmdcon
+reference, to a live listener on NCPORT) and the module's fallback (PORT) send. Passes if pmdcon
 delivered every record netconsole delivered from the guest's "panicking"
 marker on, and the panic output's landmarks; prints the delivered fractions and how much
 later (or earlier) than netconsole the fallback sent the panic banner.
@@ -31,7 +31,8 @@ LANDMARKS["panic-2nic"] = LANDMARKS["panic"]
 
 
 def main():
-    scenario, rx_txt, n0, port = sys.argv[1:4] + [int(sys.argv[4])]
+    scenario, rx_txt, n0 = sys.argv[1:4]
+    port, ncport = int(sys.argv[4]), int(sys.argv[5])
     pm = {}
     for line in open(rx_txt, errors="replace"):
         m = re.search(r" #(\d+) <\d+> (.*)$", line)
@@ -49,9 +50,9 @@ def main():
         if len(fields) < 4 or not fields[1].isdigit():
             continue
         seq = int(fields[1])
-        if dport == 6666:
+        if dport == ncport:
             nc.setdefault(seq, body.split("\n", 1)[0])
-        if dport in (6666, port):
+        if dport in (ncport, port):
             first_seen.setdefault((dport, seq), t)
     trigger = [s for s, text in nc.items() if "pmdcon-vm: panicking" in text]
     if not trigger:
@@ -81,8 +82,8 @@ def main():
     if banner and (port, banner[0]) not in first_seen:
         print("panic: the appliance sent the panic banner before its CPU "
               "was stopped")
-    elif banner and (6666, banner[0]) in first_seen:
-        d = first_seen[(port, banner[0])] - first_seen[(6666, banner[0])]
+    elif banner and (ncport, banner[0]) in first_seen:
+        d = first_seen[(port, banner[0])] - first_seen[(ncport, banner[0])]
         print(f"panic: the fallback sent the panic banner {d * 1e3:+.1f} ms "
               "after netconsole (TCG)")
     if not ok:

@@ -61,6 +61,22 @@ if [ -n "$with_rx" ]; then
   for _ in $(seq 50); do [ -e "$logdir/rx.ready" ] && break; sleep 0.1; done
 fi
 
+# Debian's netconsole, the reference, sends to a live listener (socat) on
+# its own port, as its users run it: a port with nothing listening makes
+# slirp answer every datagram with an ARP request into the guest, which
+# would charge netconsole for the harness.
+nc_pid=
+case "$scenario" in
+e2e | fallback-idle | bench | panic | panic-2nic | panic-kthread | panic-timer)
+  ncport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  append+=" pmdcon.ncport=$ncport"
+  socat -u "UDP4-RECV:$ncport,bind=127.0.0.1,rcvbuf=8388608" \
+    "CREATE:$logdir/$kver-$scenario-nc.txt" &
+  nc_pid=$!
+  ;;
+esac
+trap 'kill $rx_pid $nc_pid 2>/dev/null || true' EXIT
+
 start=$(date +%s.%N)
 timeout 180 qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2G -smp 2 \
   -nographic "${quiet[@]}" "${noreboot[@]}" -kernel "${VMLINUZ:-/boot/vmlinuz-$kver}" -initrd "$initrd" \
@@ -98,7 +114,7 @@ if [ -n "$rx_pid" ]; then
     exit 1
   fi
 fi
-# Reference: every payload Debian's netconsole (port 6666 on n0) sent for a
+# Reference: every payload Debian's netconsole (ncport on n0) sent for a
 # record pmdcon also sent (seq up to pmdcon's last; later ones came after it
 # stopped) is among pmdcon's payloads in PCAP, byte for byte; at least MIN.
 same_as_netconsole() {
@@ -107,7 +123,7 @@ same_as_netconsole() {
     tshark -r "$1" -Y "udp.dstport==$2" -T fields -e udp.payload 2>/dev/null |
       sort -u
   }
-  payloads "$logdir/$kver-$scenario-n0.pcap" 6666 >"$logdir/$kver-$scenario-nc.hex"
+  payloads "$logdir/$kver-$scenario-n0.pcap" "$ncport" >"$logdir/$kver-$scenario-nc.hex"
   payloads "$1" "$port" >"$logdir/$kver-$scenario-pm.hex"
   read -r nc extra < <(python3 - "$logdir/$kver-$scenario-nc.hex" "$logdir/$kver-$scenario-pm.hex" <<'PY2'
 import sys
@@ -218,7 +234,7 @@ if [ "$scenario" = panic-flood ]; then
 elif [ -n "$panics" ]; then
   tshark -r "$logdir/$kver-$scenario-n0.pcap" -Y 'udp' -T fields \
     -e frame.time_epoch -e udp.dstport -e udp.payload 2>/dev/null >"$logdir/$kver-$scenario-n0.txt"
-  python3 "$here/panic_judge.py" "$scenario" "$rx_txt" "$logdir/$kver-$scenario-n0.txt" "$port" \
+  python3 "$here/panic_judge.py" "$scenario" "$rx_txt" "$logdir/$kver-$scenario-n0.txt" "$port" "$ncport" \
     | sed "s/^/$kver $scenario: /" | tee -a "$logdir/panic.txt" ||
     { echo "FAIL: $kver $scenario: panic output"; exit 1; }
 fi
