@@ -35,7 +35,8 @@
 #define PMDCON_FRAME_IPV4 20u
 #define PMDCON_FRAME_IPV6 40u
 #define PMDCON_FRAME_UDP 8u
-#define PMDCON_FRAME_HDR_MAX (PMDCON_FRAME_ETH + PMDCON_FRAME_IPV6 + PMDCON_FRAME_UDP)
+#define PMDCON_FRAME_HDR_MAX \
+  (PMDCON_FRAME_ETH + PMDCON_FRAME_IPV6 + PMDCON_FRAME_UDP)
 
 /* pmdcon_frame_build flags: the NIC computes these checksums. The fields are
  * then left as NICs expect: IPv4 header checksum 0, UDP checksum the folded
@@ -227,8 +228,8 @@ static inline uint32_t pmdcon_frame_build(const struct pmdcon_frame* f,
 
     /* The UDP length counts twice: in the pseudo-header and the header. */
     sum = f->pseudo_sum + 2u * udp_len;
-    c = pmdcon_csum_fold(pmdcon_csum_add(udp + PMDCON_FRAME_UDP, payload_len,
-                                         sum));
+    c = pmdcon_csum_fold(
+        pmdcon_csum_add(udp + PMDCON_FRAME_UDP, payload_len, sum));
     pmdcon__put16(udp + 6, c == 0 ? 0xffff : c); /* 0 means "none" */
   }
   return f->hdr_len + payload_len;

@@ -200,8 +200,8 @@ static inline const char* pmdcon__nc_endpoint(const char* s, const char* end,
   if (!target && slash == at + 1) return slash;
   f = pmdcon__nc_ip(at + 1, slash, ip);
   if (f < 0 || (target && !memcmp(ip, zero, f == 4 ? 4 : 16))) {
-    *why = !target ? "bad source IP address"
-                   : "bad or missing target IP address";
+    *why =
+        !target ? "bad source IP address" : "bad or missing target IP address";
     return NULL;
   }
   *family = (uint8_t)f;
@@ -239,8 +239,8 @@ static inline int pmdcon_nc_parse(const char* s, size_t len,
     return -EINVAL;
   }
   /* Source: [src-port]@[src-ip]/[dev|dev-mac] */
-  slash = pmdcon__nc_endpoint(s, comma, &t->src_port, t->src_ip, &src_family,
-                              0, why);
+  slash = pmdcon__nc_endpoint(s, comma, &t->src_port, t->src_ip, &src_family, 0,
+                              why);
   if (!slash) return -EINVAL;
   if (slash == comma) {
     *why = "no '/' before the device name";

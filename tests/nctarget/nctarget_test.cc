@@ -41,9 +41,8 @@ TEST(NcTarget, FullForm) {
   EXPECT_EQ(p.t.release, 1);
   EXPECT_EQ(p.t.src_port, 6665);
   EXPECT_EQ(p.t.family, 4);
-  EXPECT_EQ(Ip(p.t.src_ip, 16),
-            (std::vector<uint8_t>{10, 0, 2, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                  0, 0}));
+  EXPECT_EQ(Ip(p.t.src_ip, 16), (std::vector<uint8_t>{10, 0, 2, 15, 0, 0, 0, 0,
+                                                      0, 0, 0, 0, 0, 0, 0, 0}));
   EXPECT_STREQ(p.t.dev, "eth1");
   EXPECT_EQ(p.t.dst_port, 6666);
   EXPECT_EQ(Ip(p.t.dst_ip, 4), (std::vector<uint8_t>{10, 0, 2, 2}));
@@ -81,8 +80,8 @@ TEST(NcTarget, Ipv6LikeNetconsole) {
       {"fe80::", {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
       {"1:2:3:4:5:6:7:8", {0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8}},
       {"1::7:8", {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 8}},
-      {"ABCD:ef01::", {0xab, 0xcd, 0xef, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                       0}},
+      {"ABCD:ef01::",
+       {0xab, 0xcd, 0xef, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
   };
   for (const auto& [text, bytes] : forms) {
     Parsed q = Parse("@/eth0,@" + text + "/");
