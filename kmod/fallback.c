@@ -227,7 +227,6 @@ static unsigned int pmdcon_fb_drain(struct pmdcon_fb_ctx *x,
 				pmdcon_fb_send_loss(x, t, rec);
 			pmdcon_fb_send(x, t, rec, pmdcon_rec_text(rec),
 				       pmdcon_rec_dict(rec));
-			t->sent++;
 			n++;
 			break;
 		case PMDCON_READ_LOST:

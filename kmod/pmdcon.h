@@ -82,7 +82,6 @@ struct pmdcon_tgt {
 	u32 msgid;
 	u32 lost;   /* records overwritten before it read them */
 	u64 cursor; /* next record for it, in TAKEOVER and PANIC */
-	u64 sent;
 	u64 transmit_errors;
 };
 
@@ -92,10 +91,8 @@ extern struct pmdcon_tgt pmdcon_tgts[PMDCON_TARGETS];
 int pmdcon_tgt_init(void);
 void pmdcon_tgt_exit(void);
 int pmdcon_tgt_enable(struct pmdcon_tgt *t);
-void pmdcon_tgt_disable(struct pmdcon_tgt *t);
 bool pmdcon_tgt_send(struct pmdcon_tgt *t, struct sk_buff *skb,
 		     const char *payload, u32 len, bool panic);
-const char *pmdcon_tgt_state_name(enum pmdcon_tgt_state s);
 void pmdcon_fb_wait_room(struct pmdcon_tgt *t);
 void pmdcon_fb_format(struct pmdcon_tgt *t);
 

@@ -39,14 +39,6 @@ static atomic_t pmdcon_ip_id;
 /* How long an opened device may take to get a carrier (netpoll's default). */
 #define PMDCON_CARRIER_MS 4000
 
-const char *pmdcon_tgt_state_name(enum pmdcon_tgt_state s)
-{
-	static const char *const names[] = { "free", "disabled", "enabled",
-					     "deactivated" };
-
-	return names[s];
-}
-
 /* The device a target names, under rtnl. */
 static struct net_device *pmdcon_tgt_find(const struct pmdcon_tgt *t)
 {
@@ -170,7 +162,6 @@ int pmdcon_tgt_enable(struct pmdcon_tgt *t)
 	err = __netpoll_setup(&t->np, dev); /* sets np.dev and np.dev_name */
 	if (err)
 		goto put;
-	t->np.dev = dev;
 	pmdcon_tgt_frame(t, dev);
 	t->stuck = false;
 	pmdcon_tgt_set_state(t, PMDCON_TGT_ENABLED);
@@ -202,13 +193,6 @@ static void pmdcon_tgt_release_locked(struct pmdcon_tgt *t,
 	netdev_put(t->np.dev, &t->np.dev_tracker);
 	t->np.dev = NULL;
 #endif
-}
-
-void pmdcon_tgt_disable(struct pmdcon_tgt *t)
-{
-	rtnl_lock();
-	pmdcon_tgt_release_locked(t, PMDCON_TGT_DISABLED);
-	rtnl_unlock();
 }
 
 /*
