@@ -188,12 +188,22 @@ static ssize_t fallback_sent_show(struct device *d, struct device_attribute *a,
 }
 static DEVICE_ATTR_RO(fallback_sent);
 
+/* Packets the fallback's targets could not hand to their NIC. */
+static ssize_t transmit_errors_show(struct device *d,
+				    struct device_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)pmdcon_tgt_transmit_errors());
+}
+static DEVICE_ATTR_RO(transmit_errors);
+
 static struct attribute *pmdcon_attrs[] = {
 	&dev_attr_records.attr, &dev_attr_bytes.attr,
 	&dev_attr_lost.attr,    &dev_attr_tx_id.attr,
 	&dev_attr_unsent.attr,  &dev_attr_heartbeat_age_ms.attr,
 	&dev_attr_skipped.attr, &dev_attr_sender.attr,
-	&dev_attr_fallback_sent.attr, NULL,
+	&dev_attr_fallback_sent.attr, &dev_attr_transmit_errors.attr,
+	NULL,
 };
 ATTRIBUTE_GROUPS(pmdcon);
 

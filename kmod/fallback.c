@@ -58,9 +58,6 @@ enum pmdcon_fb_mode {
 	PMDCON_FB_PANIC,     /* the panicking CPU sends */
 };
 
-/* How long one packet may wait for room in the NIC's transmit queue. */
-#define PMDCON_FB_ROOM_US 100000
-
 /* Buffers the panic path takes before it allocates (the allocator may be
  * what broke). */
 #define PMDCON_FB_PANIC_SKBS 32
@@ -123,46 +120,22 @@ const char *pmdcon_fallback_mode(void)
 	}
 }
 
-/*
- * netpoll tries a full queue for one jiffy, then defers the packet to a work
- * item, and every later packet queues behind it. In a panic that work never
- * runs, so a backlog would stop at the first full queue. Wait for room
- * first, polling the NIC for completions. A NIC that stays full for
- * PMDCON_FB_ROOM_US is not waited for again (a panic must not hang on it).
- * Panic path only; interrupts are off.
- */
-void pmdcon_fb_wait_room(struct pmdcon_tgt *t)
-{
-	struct net_device *dev = t->np.dev;
-	unsigned int us, q;
-
-	for (us = 0; !t->stuck; us++) {
-		bool full = false;
-
-		for (q = 0; q < dev->real_num_tx_queues; q++)
-			full |= netif_xmit_stopped(netdev_get_tx_queue(dev, q));
-		if (!full)
-			return;
-		if (us == PMDCON_FB_ROOM_US) {
-			t->stuck = true;
-			return;
-		}
-		netpoll_poll_dev(dev);
-		udelay(1);
-	}
-}
-
 static void pmdcon_fb_send(struct pmdcon_fb_ctx *x, struct pmdcon_tgt *t,
 			   const struct pmdcon_rec *rec, const void *text,
 			   const void *dict)
 {
 	struct pmdcon_wire_enc e;
+	unsigned long flags;
+	bool locked = pmdcon_tgt_tx_lock(x->panic, &flags);
 	u32 len;
 
-	pmdcon_wire_begin(&e, &t->wire, &t->msgid, rec, text, dict);
-	while ((len = pmdcon_wire_next(&e, x->pkt)) != 0)
-		pmdcon_tgt_send(t, x->nskbs ? x->skbs[--x->nskbs] : NULL,
-				x->pkt, len, x->panic);
+	if (READ_ONCE(t->state) == PMDCON_TGT_ENABLED) {
+		pmdcon_wire_begin(&e, &t->wire, &t->msgid, rec, text, dict);
+		while ((len = pmdcon_wire_next(&e, x->pkt)) != 0)
+			pmdcon_tgt_xmit(t, x->nskbs ? x->skbs[--x->nskbs] : NULL,
+					x->pkt, len, x->panic);
+	}
+	pmdcon_tgt_tx_unlock(locked, flags);
 }
 
 /*
@@ -431,14 +404,33 @@ static struct pmdcon_fb_ctx *pmdcon_fb_ctx_alloc(bool panic)
 	return x;
 }
 
-/* A target's format from its configuration. */
+/*
+ * A target's format from its configuration; its userdata and sysdata
+ * switches (configfs) stay. Under the tx lock: a sender may be encoding.
+ */
 void pmdcon_fb_format(struct pmdcon_tgt *t)
 {
+	unsigned long flags;
+	bool locked = pmdcon_tgt_tx_lock(false, &flags);
+
 	t->wire.extended = t->cfg.extended;
 	t->wire.release = t->cfg.release;
 	t->wire.release_str = init_utsname()->release;
 	t->wire.release_len = strnlen(init_utsname()->release,
 				      PMDCON_WIRE_RELEASE_MAX);
+	pmdcon_tgt_tx_unlock(locked, flags);
+}
+
+/*
+ * A target enabled at run time starts where the slowest live target is (in
+ * TAKEOVER, what the appliance has not confirmed and the others not yet
+ * sent): it misses nothing they will send. Before it becomes ENABLED.
+ */
+void pmdcon_fallback_join(struct pmdcon_tgt *t)
+{
+	t->cursor = pmdcon_ring_cursor_check(
+		&pmdcon.ring, READ_ONCE(pmdcon.ring.hdr->kernel_tx_id));
+	t->lost = 0;
 }
 
 /* fallback=: every target is checked before any is set up. */
@@ -463,12 +455,13 @@ static int pmdcon_fb_param_targets(void)
 	}
 	p = fallback;
 	for (n = 0; (len = pmdcon_nc_next(&p, &item)) != 0; n++) {
-		struct pmdcon_tgt *tg = &pmdcon_tgts[n];
+		struct pmdcon_tgt *tg;
+		char name[16];
 
-		pmdcon_nc_parse(item, len, &tg->cfg, &why);
-		snprintf(tg->name, sizeof(tg->name), "fallback%u", n + 1);
+		pmdcon_nc_parse(item, len, &t, &why);
+		snprintf(name, sizeof(name), "fallback%u", n + 1);
+		tg = pmdcon_tgt_claim(name, &t); /* n < PMDCON_TARGETS: a slot */
 		pmdcon_fb_format(tg);
-		tg->state = PMDCON_TGT_DISABLED;
 		err = pmdcon_tgt_enable(tg);
 		if (err) {
 			pr_err("fallback target %u \"%.*s\": netpoll on %s failed (%d)\n",
@@ -503,6 +496,9 @@ int pmdcon_fallback_start(void)
 		if (err)
 			goto targets;
 	}
+	err = pmdcon_cfs_register();
+	if (err)
+		goto targets;
 	/* A ring handed to us by an earlier load is the appliance's again. */
 	pmdcon_fb_set_sender(PMDCON_SENDER_CONSUMER);
 	atomic_notifier_chain_register(&panic_notifier_list, &pmdcon_fb_panic_nb);
@@ -512,9 +508,11 @@ int pmdcon_fallback_start(void)
 		fb.worker = NULL;
 		atomic_notifier_chain_unregister(&panic_notifier_list,
 						 &pmdcon_fb_panic_nb);
-		goto targets;
+		goto configfs;
 	}
 	return 0;
+configfs:
+	pmdcon_cfs_unregister();
 targets:
 	pmdcon_tgt_exit();
 free:
@@ -531,6 +529,7 @@ void pmdcon_fallback_stop(void)
 					 &pmdcon_fb_panic_nb);
 	pmdcon_fb_set_sender(PMDCON_SENDER_CONSUMER);
 	fb.mode = PMDCON_FB_APPLIANCE;
+	pmdcon_cfs_unregister(); /* empty: each target pins the module */
 	pmdcon_tgt_exit();
 	pmdcon_fb_ctx_free(&fb.worker_ctx);
 	pmdcon_fb_ctx_free(&fb.panic_ctx);

@@ -90,10 +90,22 @@ extern struct pmdcon_tgt pmdcon_tgts[PMDCON_TARGETS];
 
 int pmdcon_tgt_init(void);
 void pmdcon_tgt_exit(void);
+struct pmdcon_tgt *pmdcon_tgt_claim(const char *name,
+				    const struct pmdcon_nc_target *cfg);
 int pmdcon_tgt_enable(struct pmdcon_tgt *t);
-bool pmdcon_tgt_send(struct pmdcon_tgt *t, struct sk_buff *skb,
+void pmdcon_tgt_release(struct pmdcon_tgt *t, enum pmdcon_tgt_state s);
+bool pmdcon_tgt_tx_lock(bool panic, unsigned long *flags);
+void pmdcon_tgt_tx_unlock(bool locked, unsigned long flags);
+void pmdcon_tgt_xmit(struct pmdcon_tgt *t, struct sk_buff *skb,
 		     const char *payload, u32 len, bool panic);
-void pmdcon_fb_wait_room(struct pmdcon_tgt *t);
+u64 pmdcon_tgt_transmit_errors(void);
+
+/* fallback.c, for targets made at run time. */
 void pmdcon_fb_format(struct pmdcon_tgt *t);
+void pmdcon_fallback_join(struct pmdcon_tgt *t);
+
+/* configfs.c: /sys/kernel/config/pmdcon/<target>, netconsole's names. */
+int pmdcon_cfs_register(void);
+void pmdcon_cfs_unregister(void);
 
 #endif /* PMDCON_KMOD_H_ */

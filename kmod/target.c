@@ -196,17 +196,71 @@ static void pmdcon_tgt_release_locked(struct pmdcon_tgt *t,
 }
 
 /*
- * Frames one payload for t and hands it to netpoll. skb: a preallocated
- * buffer (the panic path's), or NULL to allocate one. Interrupts are off.
- * Returns false if it could not be sent (counted in transmit_errors).
+ * netpoll tries a full queue for one jiffy, then defers the packet to a work
+ * item, and every later packet queues behind it. In a panic that work never
+ * runs, so a backlog would stop at the first full queue. Wait for room
+ * first, polling the NIC for completions. A NIC that stays full for
+ * PMDCON_ROOM_US is not waited for again (a panic must not hang on it).
  */
-static bool pmdcon_tgt_xmit(struct pmdcon_tgt *t, struct sk_buff *skb,
-			    const char *payload, u32 len)
+#define PMDCON_ROOM_US 100000
+
+static void pmdcon_tgt_wait_room(struct pmdcon_tgt *t)
+{
+	struct net_device *dev = t->np.dev;
+	unsigned int us, q;
+
+	for (us = 0; !t->stuck; us++) {
+		bool full = false;
+
+		for (q = 0; q < dev->real_num_tx_queues; q++)
+			full |= netif_xmit_stopped(netdev_get_tx_queue(dev, q));
+		if (!full)
+			return;
+		if (us == PMDCON_ROOM_US) {
+			t->stuck = true;
+			return;
+		}
+		netpoll_poll_dev(dev);
+		udelay(1);
+	}
+}
+
+/*
+ * A sender encodes and sends a whole record under pmdcon_tgt_lock, so a
+ * configfs change to the target's format or a release of its device lands
+ * between records. The panic path only tries the lock: the CPU that held it
+ * may have been stopped. Returns whether the lock is held.
+ */
+bool pmdcon_tgt_tx_lock(bool panic, unsigned long *flags)
+{
+	local_irq_save(*flags);
+	if (panic)
+		return spin_trylock(&pmdcon_tgt_lock);
+	spin_lock(&pmdcon_tgt_lock);
+	return true;
+}
+
+void pmdcon_tgt_tx_unlock(bool locked, unsigned long flags)
+{
+	if (locked)
+		spin_unlock(&pmdcon_tgt_lock);
+	local_irq_restore(flags);
+}
+
+/*
+ * Frames one payload for t (ENABLED; the caller holds the tx lock) and hands
+ * it to netpoll. skb: a preallocated buffer (the panic path's), or NULL to
+ * allocate one. A packet that could not be sent counts in transmit_errors.
+ */
+void pmdcon_tgt_xmit(struct pmdcon_tgt *t, struct sk_buff *skb,
+		     const char *payload, u32 len, bool panic)
 {
 	struct net_device *dev = t->np.dev;
 	u32 head = LL_RESERVED_SPACE(dev), flen = t->frame.hdr_len + len;
 	u8 *data;
 
+	if (panic)
+		pmdcon_tgt_wait_room(t);
 	if (skb && skb_tailroom(skb) < head + flen + dev->needed_tailroom) {
 		consume_skb(skb);
 		skb = NULL;
@@ -215,7 +269,7 @@ static bool pmdcon_tgt_xmit(struct pmdcon_tgt *t, struct sk_buff *skb,
 		skb = alloc_skb(head + flen + dev->needed_tailroom, GFP_ATOMIC);
 	if (!skb) {
 		t->transmit_errors++;
-		return false;
+		return;
 	}
 	skb_reserve(skb, head);
 	data = skb_put(skb, flen);
@@ -229,33 +283,49 @@ static bool pmdcon_tgt_xmit(struct pmdcon_tgt *t, struct sk_buff *skb,
 	skb->dev = dev;
 	if (netpoll_send_skb(&t->np, skb) != NETDEV_TX_OK)
 		t->transmit_errors++;
-	return true;
+}
+
+/* Lets go of t's device, under rtnl: it becomes DISABLED, or FREE. */
+void pmdcon_tgt_release(struct pmdcon_tgt *t, enum pmdcon_tgt_state s)
+{
+	rtnl_lock();
+	pmdcon_tgt_release_locked(t, s);
+	rtnl_unlock();
 }
 
 /*
- * Sends one payload to t if it is ENABLED. The worker holds the lock over
- * the send (a release waits for it); the panic path only tries it.
+ * A FREE slot for a new target named name, DISABLED, with cfg and a format
+ * of nothing yet; NULL if all PMDCON_TARGETS are in use.
  */
-bool pmdcon_tgt_send(struct pmdcon_tgt *t, struct sk_buff *skb,
-		     const char *payload, u32 len, bool panic)
+struct pmdcon_tgt *pmdcon_tgt_claim(const char *name,
+				    const struct pmdcon_nc_target *cfg)
 {
-	unsigned long flags;
-	bool locked, sent = false;
+	struct pmdcon_tgt *t = NULL;
+	unsigned int i;
 
-	local_irq_save(flags);
-	locked = panic ? spin_trylock(&pmdcon_tgt_lock) :
-			 (spin_lock(&pmdcon_tgt_lock), true);
-	if (READ_ONCE(t->state) == PMDCON_TGT_ENABLED) {
-		if (panic)
-			pmdcon_fb_wait_room(t);
-		sent = pmdcon_tgt_xmit(t, skb, payload, len);
-	} else if (skb) {
-		consume_skb(skb);
+	rtnl_lock();
+	for (i = 0; i < PMDCON_TARGETS && !t; i++)
+		if (pmdcon_tgts[i].state == PMDCON_TGT_FREE)
+			t = &pmdcon_tgts[i];
+	if (t) {
+		memset(t, 0, sizeof(*t));
+		t->cfg = *cfg;
+		strscpy(t->name, name, sizeof(t->name));
+		pmdcon_tgt_set_state(t, PMDCON_TGT_DISABLED);
 	}
-	if (locked)
-		spin_unlock(&pmdcon_tgt_lock);
-	local_irq_restore(flags);
-	return sent;
+	rtnl_unlock();
+	return t;
+}
+
+/* Packets every target failed to send, for sysfs. */
+u64 pmdcon_tgt_transmit_errors(void)
+{
+	u64 n = 0;
+	unsigned int i;
+
+	for (i = 0; i < PMDCON_TARGETS; i++)
+		n += READ_ONCE(pmdcon_tgts[i].transmit_errors);
+	return n;
 }
 
 /* Resumes DEACTIVATED targets whose device came back. */

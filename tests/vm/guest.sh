@@ -10,6 +10,10 @@ mount -t tmpfs tmp /tmp
 # the host on it directly.
 grep -q 'console=ttyS0' /proc/cmdline || exec </dev/ttyS0 >/dev/ttyS0 2>&1
 export PATH=/bin:/sbin:/opt/pmdcon
+# pmdcon.ko needs configfs (its run-time targets), as netconsole does.
+insmod /lib/modules/configfs.ko
+mount -t configfs configfs /sys/kernel/config
+CFS=/sys/kernel/config
 KVER=$(cat /etc/kver)
 scenario=$(sed -n 's/.*pmdcon\.scenario=\([^ ]*\).*/\1/p' /proc/cmdline)
 MEMMAP="mem_address=0x40000000 mem_size=0x1000000"
@@ -55,7 +59,7 @@ check_records_match_kmsg() {
 
 # The netdev modules (not netconsole), eth0 and eth1 up.
 load_netdevs() {
-  grep -v /netconsole.ko /etc/modules.load >/tmp/modules
+  grep -v -e /netconsole.ko -e /configfs.ko /etc/modules.load >/tmp/modules
   while read -r m; do insmod "$m" || fail "insmod $m"; done </tmp/modules
   ip link set eth0 up || fail "no eth0"
   ip link set eth1 up || fail "no eth1"
@@ -72,10 +76,13 @@ PORT=$(sed -n 's/.*pmdcon\.port=\([0-9]*\).*/\1/p' /proc/cmdline)
 # The module's netpoll fallback on eth0, to the same collector.
 FALLBACK="fallback=+6665@10.0.2.15/eth0,$PORT@10.0.2.2/52:55:0a:00:02:02"
 
-# The appliance on ${1:-eth1} (af_packet), sending to pmdcon-rx on the host.
+# The appliance on ${1:-eth1} (af_packet), sending to pmdcon-rx on the host;
+# $2: a file of lines to add to its target.
 start_appliance() {
-  sed "s/@PORT@/$PORT/; s/iface=eth1/iface=${1:-eth1}/" /etc/pmdcon-guest.yaml >/tmp/pmdcon.yaml
-  tx0=$(cat /sys/class/net/eth1/statistics/tx_packets)
+  sed "s/@PORT@/$PORT/; s/iface=eth1/iface=${1:-eth1}/; /dst_mac:/r ${2:-/dev/null}" \
+    /etc/pmdcon-guest.yaml >/tmp/pmdcon.yaml
+  app_if=${1:-eth1}
+  tx0=$(cat /sys/class/net/$app_if/statistics/tx_packets)
   pmdcon --config /tmp/pmdcon.yaml >/tmp/pmdcon.log 2>&1 &
   appliance=$!
   sleep 3
@@ -91,13 +98,13 @@ wait_sent() {
   if [ -n "$appliance" ]; then
     kill -0 $appliance 2>/dev/null && state=running || state=gone
     log "appliance $state, heartbeat age $(cat $SYS/heartbeat_age_ms) ms," \
-      "eth1 sent $(($(cat /sys/class/net/eth1/statistics/tx_packets) - tx0)) packets; its log" \
+      "$app_if sent $(($(cat /sys/class/net/$app_if/statistics/tx_packets) - tx0)) packets; its log" \
       "after SIGTERM (it prints its stats when it stops):"
     for t in /proc/$appliance/task/*; do
       echo "  thread $(cat $t/comm): $(cut -d' ' -f3 $t/stat), wchan $(cat $t/wchan 2>/dev/null), syscall $(cut -d' ' -f1 $t/syscall 2>/dev/null)"
     done
-    q=/sys/class/net/eth1/queues/tx-0/byte_queue_limits
-    [ -d $q ] && log "eth1 BQL inflight $(cat $q/inflight), limit $(cat $q/limit)"
+    q=/sys/class/net/$app_if/queues/tx-0/byte_queue_limits
+    [ -d $q ] && log "$app_if BQL inflight $(cat $q/inflight), limit $(cat $q/limit)"
     # A TX queue timeout or a crash would be in the kernel log, among the
     # scenario's own records.
     dmesg | grep -v 'pmdcon-' | grep -iE 'watchdog|timed out|segfault|trap|killed' | tail -5
@@ -132,21 +139,54 @@ stop_appliance() {
   rc=$?
   appliance=
   [ $rc = 0 ] || { cat /tmp/pmdcon.log; fail "pmdcon exited $rc"; }
-  # "Transmitted" means handed to the NIC: let eth1 put the packets out
+  # "Transmitted" means handed to the NIC: let $app_if put the packets out
   # before the guest powers off.
   sent=$(sed -n 's/^pmdcon: target .*, packets \([0-9]*\),.*/\1/p' /tmp/pmdcon.log)
   t=0
-  while [ $(($(cat /sys/class/net/eth1/statistics/tx_packets) - tx0)) -lt "${sent:-0}" ] &&
+  while [ $(($(cat /sys/class/net/$app_if/statistics/tx_packets) - tx0)) -lt "${sent:-0}" ] &&
     [ $t -lt 50 ]; do
     sleep 0.2
     t=$((t + 1))
   done
-  out=$(($(cat /sys/class/net/eth1/statistics/tx_packets) - tx0))
-  [ "$out" -ge "${sent:-0}" ] || fail "eth1 sent $out packets, the appliance ${sent:-?}"
+  out=$(($(cat /sys/class/net/$app_if/statistics/tx_packets) - tx0))
+  [ "$out" -ge "${sent:-0}" ] || fail "$app_if sent $out packets, the appliance ${sent:-?}"
   sleep 0.5
 }
 
 TESTMOD=/sys/module/pmdcon_test/parameters
+
+# A configfs target DIR (netconsole's or pmdcon's: the same names) on eth0
+# from local port $2 to the host's port $3, extended.
+cfs_target() {
+  mkdir "$1" || fail "mkdir $1"
+  { echo eth0 >"$1/dev_name" && echo "$2" >"$1/local_port" &&
+    echo 10.0.2.15 >"$1/local_ip" && echo 10.0.2.2 >"$1/remote_ip" &&
+    echo "$3" >"$1/remote_port" &&
+    echo 52:55:0a:00:02:02 >"$1/remote_mac" && echo 1 >"$1/extended"; } ||
+    fail "configuring $1"
+}
+
+# Userdata dc=sea1 rack=r42 and every sysdata switch DIR/userdata has; prints
+# what it set.
+cfs_userdata() {
+  [ -d "$1/userdata" ] || return 0
+  for kv in dc=sea1 rack=r42; do
+    mkdir "$1/userdata/${kv%=*}" && echo "${kv#*=}" >"$1/userdata/${kv%=*}/value" ||
+      fail "userdata ${kv%=*} on $1"
+  done
+  echo userdata
+  for s in cpu_nr taskname release msgid; do
+    [ -e "$1/userdata/${s}_enabled" ] || continue
+    echo 1 >"$1/userdata/${s}_enabled" || fail "${s}_enabled on $1"
+    echo "$s"
+  done
+}
+
+# Fails unless writing $1 to $2 fails with a kernel message matching $3.
+refused() {
+  if echo "$1" >"$2" 2>/dev/null; then fail "wrote '$1' to $2"; fi
+  has_msg "$3"
+}
 
 # Prints the nanoseconds N printk calls took, the best of 3 runs.
 bench_printk() {
@@ -378,6 +418,84 @@ fallback-ipv6)
   print_records 1000 fallback6
   wait_sent
   sleep 0.5
+  unload
+  ;;
+configfs)
+  # Run-time targets under netconsole's names: defaults, every bad write
+  # refused with a message, parameters locked while enabled, the slots'
+  # limit, and the module pinned while a target exists.
+  load_netdevs
+  load $MEMMAP takeover_ms=300
+  tg=$CFS/pmdcon/t1
+  mkdir $tg || fail "mkdir $tg"
+  for kv in enabled=0 dev_name=eth0 local_port=6665 remote_port=6666 \
+    remote_mac=ff:ff:ff:ff:ff:ff local_mac=ff:ff:ff:ff:ff:ff extended=0 \
+    release=0 transmit_errors=0 userdata/msgid_enabled=0; do
+    [ "$(cat $tg/${kv%%=*})" = "${kv#*=}" ] || fail "${kv%%=*} is $(cat $tg/${kv%%=*}), want ${kv#*=}"
+  done
+  refused 1 $tg/enabled "target t1: not enabled: remote_ip is not set"
+  refused 0 $tg/remote_port "target t1: remote_port: not a port"
+  refused 70000 $tg/local_port "target t1: local_port: not a port"
+  refused 10.0.2 $tg/remote_ip "target t1: remote_ip: not an IPv4 or IPv6 address"
+  refused 52:55:0a:00:02 $tg/remote_mac "target t1: remote_mac: not a MAC address"
+  refused 1 $tg/release "target t1: release: release needs the extended format"
+  refused eth0/x $tg/dev_name "target t1: dev_name: not an interface name"
+  refused 2 $tg/extended "target t1: extended: write 0 or 1"
+  if mkdir "$tg/userdata/a=b" 2>/dev/null; then fail "made userdata key a=b"; fi
+  has_msg 'target t1: userdata key "a=b"'
+  mkdir $tg/userdata/k || fail "mkdir userdata/k"
+  refused "$(printf '%0201d' 0)" $tg/userdata/k/value "target t1: userdata k: value longer than 200 bytes"
+  echo fec0::15 >$tg/local_ip || fail "local_ip fec0::15"
+  echo 10.0.2.2 >$tg/remote_ip || fail "remote_ip"
+  refused 1 $tg/enabled "target t1: not enabled: local_ip and remote_ip are of different families"
+  echo 0.0.0.0 >$tg/local_ip || fail "local_ip 0.0.0.0"
+  echo nosuch0 >$tg/dev_name || fail "dev_name nosuch0"
+  refused 1 $tg/enabled "target t1: not enabled: netpoll on nosuch0 failed"
+  cfs_target $CFS/pmdcon/t2 6665 $PORT >/dev/null
+  echo 1 >$CFS/pmdcon/t2/enabled || fail "enable t2"
+  [ "$(cat $CFS/pmdcon/t2/enabled)" = 1 ] || fail "t2 not enabled"
+  [ "$(cat $CFS/pmdcon/t2/local_mac)" = "$(cat /sys/class/net/eth0/address)" ] ||
+    fail "local_mac $(cat $CFS/pmdcon/t2/local_mac)"
+  refused 7000 $CFS/pmdcon/t2/remote_port "target t2: remote_port: the target is enabled"
+  i=3
+  while [ $i -le 8 ]; do mkdir $CFS/pmdcon/t$i || fail "mkdir t$i"; i=$((i + 1)); done
+  if mkdir $CFS/pmdcon/t9 2>/dev/null; then fail "made a ninth target"; fi
+  has_msg "target t9: at most 8 fallback targets"
+  if rmmod pmdcon 2>/dev/null; then fail "rmmod with configfs targets"; fi
+  wait_sender takeover
+  print_records 100 cfs
+  wait_sent
+  echo 0 >$CFS/pmdcon/t2/enabled || fail "disable t2"
+  wait_sender off
+  rmdir $tg/userdata/k || fail "rmdir userdata/k"
+  for d in $CFS/pmdcon/t*; do rmdir "$d" || fail "rmdir $d"; done
+  unload
+  ;;
+sysdata)
+  # Three senders, one set of settings (extended, userdata, every sysdata
+  # switch): the kernel's netconsole and pmdcon's fallback as configfs
+  # targets, then the appliance on the same NIC. The host compares the
+  # payloads with netconsole's and the two paths' frames with each other.
+  load_netdevs
+  insmod /lib/modules/netconsole.ko || fail "netconsole did not load"
+  cfs_target $CFS/netconsole/ref 6664 "$NCPORT"
+  features=$(cfs_userdata $CFS/netconsole/ref | paste -sd' ')
+  echo 1 >$CFS/netconsole/ref/enabled || fail "netconsole target not enabled"
+  load $MEMMAP takeover_ms=300
+  fb=$CFS/pmdcon/fb
+  cfs_target $fb 6665 "$PORT"
+  cfs_userdata $fb >/dev/null
+  echo 1 >$fb/enabled || fail "fallback target not enabled"
+  wait_sender takeover
+  print_records 200 sys-fb
+  wait_sent
+  printf '    src_port: 6665\n    userdata:\n      dc: sea1\n      rack: r42\n    sysdata: [cpu, taskname, release, msgid]\n' >/tmp/extra.yaml
+  start_appliance eth0 /tmp/extra.yaml
+  wait_sender appliance
+  print_records 200 sys-app
+  stop_appliance
+  log "sysdata: netconsole has: ${features:-none}"
+  echo 0 >$fb/enabled && rmdir $fb/userdata/dc $fb/userdata/rack $fb || fail "removing $fb"
   unload
   ;;
 takeover)

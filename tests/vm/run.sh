@@ -38,7 +38,7 @@ nic-lifecycle) rx_flags+=(--by_address) ;;
 panic*) rx_flags+=(--by_address) ;;
 esac
 case "$scenario" in
-e2e | flood | bench | fallback-* | takeover | panic* | reboot-stranded | nic-*) with_rx=1 ;;
+e2e | flood | bench | fallback-* | takeover | panic* | reboot-stranded | nic-* | configfs | sysdata) with_rx=1 ;;
 *) with_rx= ;;
 esac
 # panic* scenarios end in a panic: the guest never reports PASS.
@@ -67,7 +67,7 @@ fi
 # would charge netconsole for the harness.
 nc_pid=
 case "$scenario" in
-e2e | fallback-idle | bench | panic | panic-2nic | panic-kthread | panic-timer)
+e2e | fallback-idle | bench | panic | panic-2nic | panic-kthread | panic-timer | sysdata)
   ncport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   append+=" pmdcon.ncport=$ncport"
   socat -u "UDP4-RECV:$ncport,bind=127.0.0.1,rcvbuf=8388608" \
@@ -168,6 +168,16 @@ if [ "$scenario" = fallback-ipv6 ]; then
   read -r n distinct < <(tagged fallback6)
   echo "fallback-ipv6: $distinct of 1000 records over IPv6 ($n copies)"
   ((n == 1000 && distinct == 1000)) || { echo "FAIL: $kver $scenario"; exit 1; }
+fi
+if [ "$scenario" = configfs ]; then
+  read -r n distinct < <(tagged cfs)
+  echo "configfs: $distinct of 100 records through the run-time target ($n copies)"
+  ((distinct == 100)) || { echo "FAIL: $kver $scenario"; exit 1; }
+fi
+if [ "$scenario" = sysdata ]; then
+  features=$(grep -o 'sysdata: netconsole has: .*' "$log" | tr -d '\r' | sed 's/.*has: //; s/none//')
+  python3 "$here/sysdata_judge.py" "$logdir/$kver-$scenario-n0.pcap" "$port" "$ncport" "$features" |
+    sed "s/^/$kver /" | tee -a "$logdir/sysdata.txt" || { echo "FAIL: $kver $scenario"; exit 1; }
 fi
 if [ "$scenario" = nic-lifecycle ]; then
   # Every record printed before, while the NIC was gone, and after each
