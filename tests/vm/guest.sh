@@ -578,7 +578,18 @@ flood)
   sed -n 's/^pmdcon: target /pmdcon-vm: appliance: /p' /tmp/pmdcon.log
   unload
   ;;
-bench)
+flood-netconsole)
+  # The reference under flood's first run: netconsole, extended, to a live
+  # listener, alone; then time for a printing thread (7.x) to catch up.
+  load_netdevs
+  insmod /lib/modules/netconsole.ko $NETCONSOLE || fail "netconsole did not load"
+  insmod /lib/modules/pmdcon_test.ko || fail "pmdcon_test did not load"
+  echo 3000 >$TESTMOD/flood_ms || fail "flood failed"
+  log "flood-netconsole: $(cat $TESTMOD/flood_count) records printed in 3000 ms"
+  sleep 10
+  rmmod netconsole || fail "rmmod netconsole"
+  ;;
+bench | bench-mttcg)
   # What printk callers pay: N calls with (a) no extra console, (b)
   # netconsole, (c) pmdcon's console alone, (d) pmdcon with the appliance
   # running, in one boot.

@@ -138,7 +138,7 @@ def main():
     # Netconsole against pmdcon, record by record.
     drop = [SYSDATA[f] for f in SYSDATA if f not in features]
     if "userdata" not in features:
-        drop.append(re.escape(USERDATA))
+        drop.append(USERDATA)
     same = differ = 0
     for key, theirs in sorted(nc.items()):
         mine = ours.get(key)
