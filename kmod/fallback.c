@@ -95,7 +95,8 @@ static bool pmdcon_fb_live(const struct pmdcon_tgt *t)
 {
 	enum pmdcon_tgt_state s = READ_ONCE(t->state);
 
-	return s == PMDCON_TGT_ENABLED || s == PMDCON_TGT_DEACTIVATED;
+	return s == PMDCON_TGT_ENABLED || s == PMDCON_TGT_DEACTIVATED ||
+	       s == PMDCON_TGT_WEDGED;
 }
 
 static bool pmdcon_fb_any_live(void)
@@ -190,6 +191,9 @@ static unsigned int pmdcon_fb_drain(struct pmdcon_fb_ctx *x,
 	while (n < max && READ_ONCE(t->state) == PMDCON_TGT_ENABLED) {
 		/* The worker yields to a panic on another CPU that did not stop. */
 		if (!x->panic && READ_ONCE(fb.mode) != PMDCON_FB_TAKEOVER)
+			return n;
+		/* Its position stays: what it cannot send waits in the ring. */
+		if (x->panic && pmdcon_tgt_panic_wedged(t))
 			return n;
 		c = t->cursor;
 		switch (pmdcon_ring_read(&pmdcon.ring, &c, x->rec,

@@ -67,6 +67,9 @@ enum pmdcon_tgt_state {
 	PMDCON_TGT_ENABLED,	/* holds its device and sends */
 	PMDCON_TGT_DEACTIVATED, /* its device went away: waits for it to come
 				 * back; its records wait in the ring */
+	PMDCON_TGT_WEDGED,	/* panic: a CPU the panic stopped holds its
+				 * NIC's transmit lock; sends nothing more, its
+				 * records wait in the ring (warm reboot) */
 };
 
 struct pmdcon_tgt {
@@ -98,6 +101,7 @@ bool pmdcon_tgt_tx_lock(bool panic, unsigned long *flags);
 void pmdcon_tgt_tx_unlock(bool locked, unsigned long flags);
 void pmdcon_tgt_xmit(struct pmdcon_tgt *t, struct sk_buff *skb,
 		     const char *payload, u32 len, bool panic);
+bool pmdcon_tgt_panic_wedged(struct pmdcon_tgt *t);
 u64 pmdcon_tgt_transmit_errors(void);
 
 /* fallback.c, for targets made at run time. */

@@ -226,6 +226,39 @@ static void pmdcon_tgt_wait_room(struct pmdcon_tgt *t)
 }
 
 /*
+ * In a panic the other CPUs are stopped, and one stopped while it held a
+ * transmit queue's lock (the appliance sending through af_packet on this
+ * NIC, netconsole's printing thread) holds it for good. netpoll would spin
+ * on it: its NAPI poll takes that lock (virtio_net's TX poll does), and the
+ * panic would never reach its reboot. Such a target is WEDGED: it sends
+ * nothing more in this panic, and its records, from its position on, wait
+ * in the ring for the appliance after a warm reboot. Panic path only.
+ */
+bool pmdcon_tgt_panic_wedged(struct pmdcon_tgt *t)
+{
+	struct net_device *dev;
+	int cpu = smp_processor_id(), owner = -1;
+	unsigned int q;
+
+	if (READ_ONCE(t->state) == PMDCON_TGT_WEDGED)
+		return true;
+	if (READ_ONCE(t->state) != PMDCON_TGT_ENABLED)
+		return false;
+	dev = t->np.dev;
+	for (q = 0; q < dev->num_tx_queues && owner == -1; q++) {
+		owner = READ_ONCE(netdev_get_tx_queue(dev, q)->xmit_lock_owner);
+		if (owner == cpu)
+			owner = -1;
+	}
+	if (owner == -1)
+		return false;
+	WRITE_ONCE(t->state, PMDCON_TGT_WEDGED);
+	pr_emerg("target %s: CPU %d stopped holding %s's transmit lock: nothing more is sent there; its records stay in the ring\n",
+		 t->name, owner, dev->name);
+	return true;
+}
+
+/*
  * A sender encodes and sends a whole record under pmdcon_tgt_lock, so a
  * configfs change to the target's format or a release of its device lands
  * between records. The panic path only tries the lock: the CPU that held it

@@ -2,7 +2,7 @@
 """panic_judge.py SCENARIO RX_TXT N0_FIELDS PORT NCPORT: judges a panic scenario.
 
 RX_TXT is pmdcon-rx's text output (the appliance and the module's fallback,
-one stream); N0_FIELDS is `tshark -T fields -e frame.time_epoch -e
+one stream, then what the panic left in the ring, sent after a warm reboot); N0_FIELDS is `tshark -T fields -e frame.time_epoch -e
 udp.dstport -e udp.payload` of the first NIC, where Debian's netconsole (the
 reference, to a live listener on NCPORT) and the module's fallback (PORT) send. Passes if pmdcon
 delivered every record netconsole delivered from the guest's "panicking"
@@ -28,16 +28,31 @@ LANDMARKS = {
                     "Rebooting in"],
 }
 LANDMARKS["panic-2nic"] = LANDMARKS["panic"]
+# The fallback's NIC is wedged: the target's records arrive after the warm
+# reboot, and the panic must have reached its reboot.
+LANDMARKS["panic-txlock"] = LANDMARKS["panic"] + [
+    "stopped holding eth0's transmit lock"]
 
 
 def main():
     scenario, rx_txt, n0 = sys.argv[1:4]
     port, ncport = int(sys.argv[4]), int(sys.argv[5])
-    pm = {}
+    # The panicking boot's records, then (after the warm reboot) what it
+    # left unsent, marked previous boot; the second boot's own records
+    # (seq restarts) are not the panic's.
+    pm, boot2, last = {}, False, -1
     for line in open(rx_txt, errors="replace"):
-        m = re.search(r" #(\d+) <\d+> (.*)$", line)
-        if m:
-            pm.setdefault(int(m.group(1)), m.group(2))
+        m = re.search(r" #(\d+) <\d+>( \(previous boot\))? (.*)$", line)
+        if not m:
+            continue
+        seq = int(m.group(1))
+        if m.group(2):
+            boot2 = True
+        elif boot2 or seq < last - 100:
+            boot2 = True
+            continue
+        last = max(last, seq)
+        pm.setdefault(seq, m.group(3))
     nc, first_seen = {}, {}
     for line in open(n0):
         parts = line.split("\t")

@@ -2,6 +2,7 @@
 # run.sh KVER SCENARIO INITRD [LOGDIR]: boots Debian's kernel KVER under QEMU
 # TCG with INITRD (initramfs.sh), runs SCENARIO in the guest and passes only
 # if the guest reports PASS and the serial log has no Oops, BUG or WARNING.
+# PMDCON_QEMU_ARGS: more QEMU arguments, for debugging (e.g. a -monitor).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kver=$1 scenario=$2 initrd=$3 logdir=${4:-$(mktemp -d)}
@@ -24,10 +25,10 @@ accel=tcg,thread=single
 [ "$scenario" = bench-mttcg ] && accel=tcg,thread=multi
 case "$kver" in 6.1.*) ;; *) append+=" reserve_mem=16M:4096:pmdcon" ;; esac
 
-# reboot-* scenarios reboot the guest once (QEMU keeps its RAM across the
-# reset, as a warm reboot does); the second boot powers off.
+# reboot-* and panic scenarios reboot the guest once (QEMU keeps its RAM
+# across the reset, as a warm reboot does); the second boot powers off.
 noreboot=(-no-reboot)
-case "$scenario" in reboot-*) noreboot=() ;; esac
+case "$scenario" in reboot-* | panic | panic-2nic | panic-kthread | panic-timer | panic-txlock) noreboot=() ;; esac
 
 # e2e: pmdcon in the guest sends on a second NIC, whose slirp gateway
 # forwards to pmdcon-rx here on 127.0.0.1.
@@ -72,7 +73,7 @@ fi
 # would charge netconsole for the harness.
 nc_pid=
 case "$scenario" in
-e2e | fallback-idle | bench* | flood-netconsole | panic | panic-2nic | panic-kthread | panic-timer | sysdata)
+e2e | fallback-idle | bench* | flood-netconsole | panic | panic-2nic | panic-kthread | panic-timer | panic-txlock | sysdata)
   ncport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   append+=" pmdcon.ncport=$ncport"
   socat -u "UDP4-RECV:$ncport,bind=127.0.0.1,rcvbuf=8388608" \
@@ -85,7 +86,7 @@ trap 'kill $rx_pid $nc_pid 2>/dev/null || true' EXIT
 start=$(date +%s.%N)
 timeout 180 qemu-system-x86_64 -accel $accel -cpu max -m 2G -smp 2 \
   -nographic "${quiet[@]}" "${noreboot[@]}" -kernel "${VMLINUZ:-/boot/vmlinuz-$kver}" -initrd "$initrd" \
-  -append "$append" "${netdevs[@]}" \
+  -append "$append" "${netdevs[@]}" ${PMDCON_QEMU_ARGS:-} \
   </dev/null >"$log" 2>&1 || true
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 
@@ -249,6 +250,7 @@ if [ "$scenario" = panic-flood ]; then
 elif [ -n "$panics" ]; then
   tshark -r "$logdir/$kver-$scenario-n0.pcap" -Y 'udp' -T fields \
     -e frame.time_epoch -e udp.dstport -e udp.payload 2>/dev/null >"$logdir/$kver-$scenario-n0.txt"
+  grep -a 'stopped holding' "$log" | tr -d '\r' | sed "s/^/$kver $scenario: wedged: /" | tee -a "$logdir/panic.txt" || true
   python3 "$here/panic_judge.py" "$scenario" "$rx_txt" "$logdir/$kver-$scenario-n0.txt" "$port" "$ncport" \
     | sed "s/^/$kver $scenario: /" | tee -a "$logdir/panic.txt" ||
     { echo "FAIL: $kver $scenario: panic output"; exit 1; }

@@ -10,6 +10,10 @@
  *   bench=N         time N printk calls; bench_ns holds the total.
  *   oops_kthread=1  a kthread dereferences NULL (with panic_on_oops: panic).
  *   panic_timer=1   a timer callback panics (softirq context).
+ *   hold_txlock=DEV a kthread on another CPU takes DEV's first transmit
+ *                   queue lock and spins holding it, as a CPU in the middle
+ *                   of a send does; returns once it holds it. For a panic
+ *                   that stops that CPU with the lock held.
  */
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -17,6 +21,7 @@
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/netdevice.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/timer.h>
@@ -132,6 +137,56 @@ static const struct kernel_param_ops panic_timer_ops = {
 };
 module_param_cb(panic_timer, &panic_timer_ops, NULL, 0200);
 MODULE_PARM_DESC(panic_timer, "write: panic from a timer callback");
+
+static struct net_device *txlock_dev;
+static atomic_t txlock_held;
+
+static int txlock_fn(void *unused)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(txlock_dev, 0);
+
+	local_bh_disable();
+	__netif_tx_lock(txq, smp_processor_id());
+	atomic_set(&txlock_held, 1);
+	while (!kthread_should_stop())
+		cpu_relax();
+	__netif_tx_unlock(txq);
+	local_bh_enable();
+	return 0;
+}
+
+static int hold_txlock_set(const char *val, const struct kernel_param *kp)
+{
+	char name[IFNAMSIZ];
+	struct task_struct *t;
+	int cpu;
+
+	if (txlock_dev)
+		return -EBUSY;
+	strscpy(name, val, sizeof(name));
+	strim(name);
+	txlock_dev = dev_get_by_name(&init_net, name);
+	if (!txlock_dev)
+		return -ENODEV;
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	if (cpu >= nr_cpu_ids)
+		return -EINVAL;
+	t = kthread_create(txlock_fn, NULL, "pmdcon-txlock");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	while (!atomic_read(&txlock_held))
+		cond_resched();
+	pr_info("pmdcon_test: CPU %d holds %s's transmit lock\n", cpu, name);
+	return 0;
+}
+
+static const struct kernel_param_ops hold_txlock_ops = {
+	.set = hold_txlock_set
+};
+module_param_cb(hold_txlock, &hold_txlock_ops, NULL, 0200);
+MODULE_PARM_DESC(hold_txlock, "write DEV: another CPU holds DEV's transmit lock");
 
 static void __exit pmdcon_test_exit(void)
 {
