@@ -145,7 +145,7 @@ static ssize_t pmdcon_cfs_enabled_store(struct config_item *item,
 		memset(t->cfg.src_ip, 0, sizeof(t->cfg.src_ip));
 	pmdcon_fb_format(t);
 	pmdcon_fallback_join(t);
-	err = pmdcon_tgt_enable(t);
+	err = pmdcon_tgt_enable(t, t->state); /* DISABLED or DEACTIVATED */
 	if (err) {
 		pr_err("target %s: not enabled: netpoll on %s failed (%d)\n",
 		       t->name, t->cfg.dev, err);

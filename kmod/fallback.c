@@ -466,7 +466,7 @@ static int pmdcon_fb_param_targets(void)
 		snprintf(name, sizeof(name), "fallback%u", n + 1);
 		tg = pmdcon_tgt_claim(name, &t); /* n < PMDCON_TARGETS: a slot */
 		pmdcon_fb_format(tg);
-		err = pmdcon_tgt_enable(tg);
+		err = pmdcon_tgt_enable(tg, PMDCON_TGT_DISABLED);
 		if (err) {
 			pr_err("fallback target %u \"%.*s\": netpoll on %s failed (%d)\n",
 			       n + 1, (int)len, item,

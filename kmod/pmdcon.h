@@ -95,7 +95,7 @@ int pmdcon_tgt_init(void);
 void pmdcon_tgt_exit(void);
 struct pmdcon_tgt *pmdcon_tgt_claim(const char *name,
 				    const struct pmdcon_nc_target *cfg);
-int pmdcon_tgt_enable(struct pmdcon_tgt *t);
+int pmdcon_tgt_enable(struct pmdcon_tgt *t, enum pmdcon_tgt_state from);
 void pmdcon_tgt_release(struct pmdcon_tgt *t, enum pmdcon_tgt_state s);
 bool pmdcon_tgt_tx_lock(bool panic, unsigned long *flags);
 void pmdcon_tgt_tx_unlock(bool locked, unsigned long flags);

@@ -122,15 +122,21 @@ static void pmdcon_tgt_set_state(struct pmdcon_tgt *t,
 /*
  * What netpoll_setup did before 7.x removed it: find the device, bring it
  * up and wait (bounded) for its carrier, pick the source address, then
- * __netpoll_setup. The target becomes ENABLED. Process context; takes rtnl.
+ * __netpoll_setup. The target becomes ENABLED if it still is in state from
+ * (configfs and the resume work race; -EAGAIN if it moved, 0 if it is
+ * already enabled). Process context; takes rtnl.
  */
-int pmdcon_tgt_enable(struct pmdcon_tgt *t)
+int pmdcon_tgt_enable(struct pmdcon_tgt *t, enum pmdcon_tgt_state from)
 {
 	struct net_device *dev;
 	unsigned long until;
 	int err;
 
 	rtnl_lock();
+	if (t->state != from) {
+		err = t->state == PMDCON_TGT_ENABLED ? 0 : -EAGAIN;
+		goto unlock;
+	}
 	dev = pmdcon_tgt_find(t);
 	if (!dev) {
 		err = -ENODEV;
@@ -150,6 +156,10 @@ int pmdcon_tgt_enable(struct pmdcon_tgt *t)
 		while (!netif_carrier_ok(dev) && time_before(jiffies, until))
 			msleep(10);
 		rtnl_lock();
+		if (t->state != from) { /* enabled or released meanwhile */
+			err = t->state == PMDCON_TGT_ENABLED ? 0 : -EAGAIN;
+			goto put;
+		}
 		if (dev->reg_state != NETREG_REGISTERED) {
 			err = -ENODEV;
 			goto put;
@@ -373,7 +383,9 @@ static void pmdcon_tgt_resume_work(struct work_struct *w)
 		if (!xchg(&t->resume, false) ||
 		    READ_ONCE(t->state) != PMDCON_TGT_DEACTIVATED)
 			continue;
-		err = pmdcon_tgt_enable(t);
+		err = pmdcon_tgt_enable(t, PMDCON_TGT_DEACTIVATED);
+		if (err == -EAGAIN)
+			continue; /* disabled or removed meanwhile */
 		if (err)
 			pr_warn("target %s: resume on its device failed (%d); it waits for the device\n",
 				t->name, err);
