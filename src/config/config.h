@@ -27,6 +27,8 @@ struct Eal {
   std::vector<std::string> vdevs;
   std::vector<std::string> pci_allow;  // empty: --no-pci
   std::vector<std::string> extra_args;
+
+  bool operator==(const Eal&) const = default;
 };
 
 struct Port {
@@ -37,6 +39,8 @@ struct Port {
   std::optional<packet::Mac> src_mac;  // default: the port's own
   std::optional<packet::IpAddr> src_ipv4;
   std::optional<packet::IpAddr> src_ipv6;
+
+  bool operator==(const Port&) const = default;
 };
 
 enum class SourceType { kDevice, kFile, kKmsg };
@@ -46,11 +50,15 @@ struct Source {
   SourceType type = SourceType::kDevice;
   std::string path = "/dev/pmdcon";  // default follows the type
   StartAt start = StartAt::kTransmitted;
+
+  bool operator==(const Source&) const = default;
 };
 
 struct RateLimit {
   uint32_t records_per_s = 0;  // 0: no limit
   uint32_t burst = 0;
+
+  bool operator==(const RateLimit&) const = default;
 };
 
 struct Target {
@@ -64,11 +72,15 @@ struct Target {
   wire::Format format;     // extended, release, time prefix, sysdata, userdata
   uint32_t max_level = 7;  // send records of this level or more severe
   RateLimit rate_limit;
+
+  bool operator==(const Target&) const = default;
 };
 
 struct Stats {
   uint32_t interval_s = 10;  // 0: no periodic log line
   bool telemetry = true;
+
+  bool operator==(const Stats&) const = default;
 };
 
 struct Config {

@@ -238,6 +238,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     if (!reader.ok()) return reader.status();
     t->reader = std::move(*reader);
     t->queued_next = t->sent_next = t->reader->cursor();
+    for (size_t k = 0; k < std::size(TargetStats::kCounters); ++k) {
+      (t->stats.*TargetStats::kCounters[k].second)
+          .store(t->spec.counters[k], std::memory_order_relaxed);
+    }
+    t->encoder.set_msgid(t->spec.msgid);
     t->tokens = t->spec.burst;
     t->last_tsc = rte_rdtsc();
     t->state = !t->spec.enabled     ? TargetState::kDisabled
@@ -293,6 +298,16 @@ void Engine::SetMac(size_t i, const packet::Mac& mac) {
   t.state.store(TargetState::kActive, std::memory_order_release);
 }
 const TargetStats& Engine::stats(size_t i) const { return targets_[i]->stats; }
+
+uint32_t Engine::msgid(size_t i) const { return targets_[i]->encoder.msgid(); }
+
+TargetStats::Values TargetStats::Snapshot() const {
+  Values v;
+  for (size_t k = 0; k < v.size(); ++k) {
+    v[k] = (this->*kCounters[k].second).load(std::memory_order_relaxed);
+  }
+  return v;
+}
 uint64_t Engine::heartbeat() const {
   return PMDCON_LOAD(&publisher_->raw().cons->heartbeat);
 }

@@ -12,6 +12,7 @@
 
 #include <rte_ring.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -36,17 +37,6 @@ enum class TargetState : uint8_t {
 };
 std::string_view TargetStateName(TargetState s);
 
-struct TargetSpec {
-  std::string name;
-  bool enabled = true;
-  wire::Format format;  // release_str filled in
-  packet::Endpoints endpoints;
-  bool static_mac = false;  // endpoints.dst_mac is configured, not resolved
-  uint32_t max_level = 7;
-  uint32_t rate_per_s = 0;  // 0: unlimited
-  uint32_t burst = 0;
-};
-
 // Counters of one target: written by the TX lcore only, read by anyone. On
 // cache lines of their own, apart from the state the control loop polls.
 struct alignas(64) TargetStats {
@@ -60,6 +50,38 @@ struct alignas(64) TargetStats {
   std::atomic<uint64_t> notices{0};     // loss notices sent
   std::atomic<uint64_t> tx_retries{0};  // partial tx_burst: backpressure
   std::atomic<uint64_t> mbuf_waits{0};  // no mbufs: the record waited
+
+  // Every counter with its name, in one order: telemetry, logs, snapshots.
+  using Counter = std::atomic<uint64_t> TargetStats::*;
+  static constexpr std::pair<const char*, Counter> kCounters[] = {
+      {"records", &TargetStats::records},
+      {"packets", &TargetStats::packets},
+      {"bytes", &TargetStats::bytes},
+      {"fragmented", &TargetStats::fragmented},
+      {"filtered", &TargetStats::filtered},
+      {"rate_limited", &TargetStats::rate_limited},
+      {"lost", &TargetStats::lost},
+      {"notices", &TargetStats::notices},
+      {"tx_retries", &TargetStats::tx_retries},
+      {"mbuf_waits", &TargetStats::mbuf_waits}};
+  // The counters as plain values, in kCounters' order.
+  using Values = std::array<uint64_t, std::size(kCounters)>;
+  Values Snapshot() const;
+};
+
+struct TargetSpec {
+  std::string name;
+  bool enabled = true;
+  wire::Format format;  // release_str filled in
+  packet::Endpoints endpoints;
+  bool static_mac = false;  // endpoints.dst_mac is configured, not resolved
+  uint32_t max_level = 7;
+  uint32_t rate_per_s = 0;  // 0: unlimited
+  uint32_t burst = 0;
+  // Where the counters and the sysdata msgid start: a reload hands a
+  // target's own on to its successor of the same name.
+  TargetStats::Values counters{};
+  uint32_t msgid = 0;
 };
 
 class Engine {
@@ -89,6 +111,8 @@ class Engine {
   void SetState(size_t i, TargetState s);
   void SetMac(size_t i, const packet::Mac& mac);  // then kActive
   const TargetStats& stats(size_t i) const;
+  // The last msgid target i used; read after Run returned.
+  uint32_t msgid(size_t i) const;
   // Benchmarks: records carry rte_rdtsc() in ts_usec; after each burst the
   // NIC took, the TX lcore writes now - ts (TSC cycles) per record into
   // samples[0..cap). Call before Run; read samples_taken() after it returns.

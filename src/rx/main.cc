@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/strings.h"
+#include "io/system.h"
 #include "rx/output.h"
 #include "rx/pcap.h"
 #include "rx/udp.h"
@@ -60,13 +61,6 @@ namespace {
 constexpr std::string_view kTool = "pmdcon-rx";
 volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_summary = 0;
-
-uint64_t NowUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000 +
-         static_cast<uint64_t>(ts.tv_nsec) / 1000;
-}
 
 struct Range {
   uint64_t first, last;
@@ -194,7 +188,7 @@ int main(int argc, char** argv) {
   Printer printer(out, fmt == "json" ? rx::Format::kJson : rx::Format::kText,
                   absl::GetFlag(FLAGS_quiet));
   const uint64_t count = absl::GetFlag(FLAGS_count);
-  const uint64_t start = NowUs();
+  const uint64_t start = io::MonotonicUsec();
   const double duration = absl::GetFlag(FLAGS_duration);
   const double idle = absl::GetFlag(FLAGS_idle);
   const uint64_t end =
@@ -234,7 +228,7 @@ int main(int argc, char** argv) {
             : static_cast<int>(std::min<uint64_t>(
                   200, wake > now ? (wake - now + 999) / 1000 : 0));
     const int n = receiver->Poll(timeout, feed);
-    now = NowUs();
+    now = io::MonotonicUsec();
     if (n < 0) {
       tools::Die(kTool, absl::ErrnoToStatus(errno, "receive"));
     }
@@ -255,8 +249,9 @@ int main(int argc, char** argv) {
   // Stopped by a signal: what the kernel already queued for us was sent, so
   // read it (for at most a second, should the senders never pause).
   if (g_stop && pcap.empty()) {
-    const uint64_t drain_end = NowUs() + 1'000'000;
-    while (receiver->Poll(0, feed) > 0 && (now = NowUs()) < drain_end) {
+    const uint64_t drain_end = io::MonotonicUsec() + 1'000'000;
+    while (receiver->Poll(0, feed) > 0 &&
+           (now = io::MonotonicUsec()) < drain_end) {
     }
   }
   std::fflush(out);

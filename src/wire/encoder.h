@@ -22,6 +22,8 @@ namespace pmdcon::wire {
 struct Userdatum {
   std::string key;
   std::string value;
+
+  bool operator==(const Userdatum&) const = default;
 };
 
 // How one target formats records (netconsole's per-target settings).
@@ -33,6 +35,8 @@ struct Format {
   std::string release_str;  // utsname release, used by release and sysdata
   std::vector<Userdatum> userdata;     // in order; extended only
   uint32_t chunk = PMDCON_WIRE_CHUNK;  // largest payload (upstream: 1000)
+
+  bool operator==(const Format&) const = default;
 };
 
 // Checks a Format against upstream's rules; errors name the offending field
@@ -72,6 +76,8 @@ class Encoder {
 
   bool fragmented() const { return enc_.fragmented != 0; }
   uint32_t msgid() const { return msgid_; }
+  // Continues another encoder's numbering (a reloaded target).
+  void set_msgid(uint32_t m) { msgid_ = m; }
   const Format& format() const { return format_; }
 
  private:

@@ -4,16 +4,7 @@
 # the capture (every IPv4/UDP checksum verified, records reassembled).
 set -euo pipefail
 pmdcon=$1 rx=$2 gen=$3
-dir=$(mktemp -d)
-# Every pmdcon started here is killed on any exit, failures included: a
-# leftover would busy-poll a CPU and skew everything that runs after it.
-cleanup() {
-  for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/../scratch.sh"
 
 # run NAME RING START [DST_IP]: pmdcon until the ring is sent, then SIGTERM
 # (which drains). The capture lands in $dir/NAME.pcap.

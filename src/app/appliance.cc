@@ -1,0 +1,423 @@
+#include "app/appliance.h"
+
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_telemetry.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "control/reload.h"
+#include "engine/engine.h"
+#include "engine/tx_watch.h"
+#include "io/kmsg.h"
+#include "io/mapped_file.h"
+#include "io/system.h"
+#include "port/port.h"
+#include "target/resolver.h"
+
+namespace pmdcon::app {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload = 0;
+
+// Telemetry callbacks run on DPDK's telemetry thread: they only read the
+// engine's single-writer counters and state.
+std::mutex g_engine_mu;  // the engine can be replaced on SIGHUP
+const engine::Engine* g_engine = nullptr;
+
+void AddTarget(rte_tel_data* d, size_t i) {
+  const engine::TargetStats& s = g_engine->stats(i);
+  rte_tel_data_add_dict_string(
+      d, "state",
+      std::string(engine::TargetStateName(g_engine->state(i))).c_str());
+  for (const auto& [name, counter] : engine::TargetStats::kCounters) {
+    rte_tel_data_add_dict_u64(d, name,
+                              (s.*counter).load(std::memory_order_relaxed));
+  }
+}
+
+int TelemetryStats(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> lock(g_engine_mu);
+  if (!g_engine) return -1;
+  rte_tel_data_start_dict(d);
+  rte_tel_data_add_dict_u64(d, "transmitted_id", g_engine->transmitted_id());
+  for (size_t i = 0; i < g_engine->targets(); ++i) {
+    rte_tel_data* t = rte_tel_data_alloc();
+    if (!t) return -ENOMEM;
+    rte_tel_data_start_dict(t);
+    AddTarget(t, i);
+    rte_tel_data_add_dict_container(d, g_engine->spec(i).name.c_str(), t, 0);
+  }
+  return 0;
+}
+
+int TelemetryTargets(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> lock(g_engine_mu);
+  if (!g_engine) return -1;
+  rte_tel_data_start_dict(d);
+  for (size_t i = 0; i < g_engine->targets(); ++i) {
+    rte_tel_data_add_dict_string(
+        d, g_engine->spec(i).name.c_str(),
+        std::string(engine::TargetStateName(g_engine->state(i))).c_str());
+  }
+  return 0;
+}
+
+int RunTx(void* arg) {
+  static_cast<engine::Engine*>(arg)->Run();
+  return 0;
+}
+
+void LogStats(const engine::Engine& e) {
+  for (size_t i = 0; i < e.targets(); ++i) {
+    const engine::TargetStats& s = e.stats(i);
+    std::fprintf(stderr,
+                 "pmdcon: target %s: %s, records %llu, packets %llu, bytes "
+                 "%llu, filtered %llu, rate-limited %llu, lost %llu, notices "
+                 "%llu, tx retries %llu, mbuf waits %llu\n",
+                 e.spec(i).name.c_str(),
+                 std::string(engine::TargetStateName(e.state(i))).c_str(),
+                 static_cast<unsigned long long>(s.records.load()),
+                 static_cast<unsigned long long>(s.packets.load()),
+                 static_cast<unsigned long long>(s.bytes.load()),
+                 static_cast<unsigned long long>(s.filtered.load()),
+                 static_cast<unsigned long long>(s.rate_limited.load()),
+                 static_cast<unsigned long long>(s.lost.load()),
+                 static_cast<unsigned long long>(s.notices.load()),
+                 static_cast<unsigned long long>(s.tx_retries.load()),
+                 static_cast<unsigned long long>(s.mbuf_waits.load()));
+  }
+}
+
+// Logs when the TX lcore stops making progress, and when it resumes
+// (engine/tx_watch.h). Looks every 100 ms: the counters are the TX lcore's.
+void WatchTx(const engine::Engine& e, engine::TxWatch& w, uint64_t now_us) {
+  uint64_t packets = 0, retries = 0;
+  for (size_t i = 0; i < e.targets(); ++i) {
+    packets += e.stats(i).packets.load(std::memory_order_relaxed);
+    retries += e.stats(i).tx_retries.load(std::memory_order_relaxed);
+  }
+  switch (w.Update(e.heartbeat(), packets, retries, now_us)) {
+    case engine::TxWatch::Event::kStalled:
+      std::fprintf(
+          stderr,
+          "pmdcon: TX stalled for %llu ms: %s; records wait "
+          "in the ring\n",
+          static_cast<unsigned long long>((now_us - w.last_progress()) / 1000),
+          w.state() == engine::TxWatch::State::kPortRefuses
+              ? "the port takes no frames (tx retries rising)"
+              : "the TX lcore has not come back from the driver");
+      break;
+    case engine::TxWatch::Event::kResumed:
+      std::fprintf(stderr, "pmdcon: TX resumed\n");
+      break;
+    case engine::TxWatch::Event::kNone:
+      break;
+  }
+}
+
+// What the control loop keeps for one engine: a refused SIGHUP returns to it
+// with its resolvers and link state as they were.
+struct ControlState {
+  std::vector<std::unique_ptr<target::Resolver>> resolvers;  // per target
+  uint64_t next_stats = 0;
+  bool link_up = false;
+  engine::TxWatch watch;
+  uint64_t next_watch = 0;
+};
+
+ControlState NewControlState(const config::Config& c,
+                             const packet::Mac& src_mac, port::Port& port,
+                             const engine::Engine& e) {
+  ControlState st;
+  // One resolver per target that needs one (the next hop: gateway or dst).
+  st.resolvers.resize(c.targets.size());
+  for (size_t i = 0; i < c.targets.size(); ++i) {
+    const config::Target& t = c.targets[i];
+    if (t.dst_mac || !t.enabled) continue;
+    st.resolvers[i] = std::make_unique<target::Resolver>(
+        src_mac, e.spec(i).endpoints.src_ip, t.gateway.value_or(t.dst_ip),
+        target::Resolver::Options{});
+  }
+  st.next_stats = io::MonotonicUsec() + uint64_t{c.stats.interval_s} * 1000000;
+  st.link_up = port.LinkUp();
+  return st;
+}
+
+// The control loop on the main lcore, until SIGINT/SIGTERM or SIGHUP:
+// next-hop resolution, link state, TX progress, periodic stats.
+void Control(const config::Config& c, port::Port& port, engine::Engine& e,
+             ControlState& st) {
+  auto& [resolvers, next_stats, link_up, watch, next_watch] = st;
+  rte_mbuf* rx[32];
+  while (!g_stop && !g_reload) {
+    const uint64_t now = io::MonotonicUsec();
+    if (now >= next_watch) {
+      WatchTx(e, watch, now);
+      next_watch = now + 100000;
+    }
+    for (const auto& r : resolvers) {
+      if (!r) continue;
+      rte_mbuf* m = rte_pktmbuf_alloc(port.pool());
+      if (!m) continue;
+      const size_t n = r->Poll(now, rte_pktmbuf_mtod(m, uint8_t*),
+                               target::Resolver::kMaxFrame);
+      if (n) {
+        m->data_len = static_cast<uint16_t>(n);
+        m->pkt_len = static_cast<uint32_t>(n);
+        e.SendControl(m);  // the TX queue is the engine's
+      } else {
+        rte_pktmbuf_free(m);
+      }
+    }
+    const uint16_t n = port.RxBurst(rx, 32);
+    for (uint16_t k = 0; k < n; ++k) {
+      const auto* f = rte_pktmbuf_mtod(rx[k], const uint8_t*);
+      for (size_t i = 0; i < resolvers.size(); ++i) {
+        target::Resolver* r = resolvers[i].get();
+        if (r && r->OnFrame(f, rx[k]->data_len, now) && link_up) {
+          e.SetMac(i, r->mac());
+        }
+      }
+      rte_pktmbuf_free(rx[k]);
+    }
+    for (size_t i = 0; i < resolvers.size(); ++i) {
+      if (resolvers[i] && !resolvers[i]->usable() &&
+          e.state(i) == engine::TargetState::kActive) {
+        e.SetState(i, engine::TargetState::kResolving);  // neighbor gone
+      }
+    }
+    if (const bool up = port.LinkUp(); up != link_up) {
+      link_up = up;
+      std::fprintf(stderr, "pmdcon: port %u link %s\n", port.id(),
+                   up ? "up" : "down");
+      for (size_t i = 0; i < e.targets(); ++i) {
+        if (e.state(i) == engine::TargetState::kDisabled) continue;
+        const bool ready = !resolvers[i] || resolvers[i]->usable();
+        e.SetState(i, !up     ? engine::TargetState::kDeactivated
+                      : ready ? engine::TargetState::kActive
+                              : engine::TargetState::kResolving);
+      }
+    }
+    if (c.stats.interval_s && now >= next_stats) {
+      LogStats(e);
+      next_stats = now + uint64_t{c.stats.interval_s} * 1000000;
+    }
+    const timespec ms{0, 1000000};
+    nanosleep(&ms, nullptr);
+  }
+}
+
+// What the engine needs per target, from the configuration.
+std::vector<engine::TargetSpec> Specs(const config::Config& c,
+                                      const packet::Mac& src_mac) {
+  utsname u{};
+  uname(&u);
+  std::vector<engine::TargetSpec> specs;
+  for (const config::Target& t : c.targets) {
+    engine::TargetSpec s;
+    s.name = t.name;
+    s.enabled = t.enabled;
+    s.format = t.format;
+    s.format.release_str = u.release;
+    s.endpoints.src_mac = src_mac;
+    s.endpoints.src_ip =
+        t.dst_ip.family == 6 ? *c.port.src_ipv6 : *c.port.src_ipv4;
+    s.endpoints.dst_ip = t.dst_ip;
+    s.endpoints.src_port = t.src_port;
+    s.endpoints.dst_port = t.dst_port;
+    if (t.dst_mac) s.endpoints.dst_mac = *t.dst_mac;
+    s.static_mac = t.dst_mac.has_value();
+    s.max_level = t.max_level;
+    s.rate_per_s = t.rate_limit.records_per_s;
+    s.burst = t.rate_limit.burst;
+    specs.push_back(std::move(s));
+  }
+  return specs;
+}
+
+}  // namespace
+
+absl::StatusOr<config::Config> Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return config::Parse(ss.str(), path);
+}
+
+namespace {
+
+int RunEngine(const config::Config& initial, const std::string& path) {
+  config::Config c = initial;  // its targets change on SIGHUP
+  port::EalOptions eo{c.eal.lcores,    c.eal.main_lcore,  c.eal.memory_mb,
+                      c.eal.hugepages, c.stats.telemetry, c.eal.vdevs,
+                      c.eal.pci_allow, c.eal.extra_args};
+  if (absl::Status s = port::InitEal("pmdcon", eo); !s.ok()) {
+    std::fprintf(stderr, "pmdcon: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  auto port = port::Port::Open({c.port.id, c.port.rx_queue_size,
+                                c.port.tx_queue_size, c.port.mtu, 8191});
+  if (!port.ok()) {
+    std::fprintf(stderr, "pmdcon: %s\n",
+                 std::string(port.status().message()).c_str());
+    return 1;
+  }
+  // The ring: the module's device or a file, mapped; or for kmsg a private
+  // ring in memory that a reader thread fills from /dev/kmsg.
+  const bool kmsg = c.source.type == config::SourceType::kKmsg;
+  auto file = kmsg ? io::MappedFile::Anonymous(16u << 20)
+                   : io::MappedFile::Open(c.source.path, true);
+  auto boot = io::ReadBootId();
+  auto salt = io::RandomU64();
+  if (!file.ok() || !boot.ok() || !salt.ok()) {
+    const absl::Status& st = !file.ok()   ? file.status()
+                             : !boot.ok() ? boot.status()
+                                          : salt.status();
+    std::fprintf(stderr, "pmdcon: %s\n", std::string(st.message()).c_str());
+    return 1;
+  }
+  pmdcon_ring kmsg_ring;
+  std::unique_ptr<io::KmsgReader> kmsg_reader;
+  if (kmsg) {
+    pmdcon_ring_format(&kmsg_ring, file->bytes().data(), file->bytes().size(),
+                       boot->data(), *salt);
+    // /dev/kmsg keeps no position of ours: "transmitted" means from now on.
+    auto r = io::KmsgReader::Open(
+        c.source.path, c.source.start != config::StartAt::kOldest, &kmsg_ring);
+    if (!r.ok()) {
+      std::fprintf(stderr, "pmdcon: %s\n",
+                   std::string(r.status().message()).c_str());
+      return 1;
+    }
+    kmsg_reader = std::move(*r);
+  }
+  const packet::Mac src_mac = c.port.src_mac.value_or(port->mac());
+  const ring::StartAt start = kmsg ? ring::StartAt::kOldest
+                              : c.source.start == config::StartAt::kOldest
+                                  ? ring::StartAt::kOldest
+                              : c.source.start == config::StartAt::kNewest
+                                  ? ring::StartAt::kNewest
+                                  : ring::StartAt::kTransmitted;
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  std::signal(SIGHUP, [](int) { g_reload = 1; });
+  if (c.stats.telemetry) {
+    rte_telemetry_register_cmd("/pmdcon/stats", TelemetryStats,
+                               "Per-target counters and state. No parameters");
+    rte_telemetry_register_cmd("/pmdcon/targets", TelemetryTargets,
+                               "Target names and states. No parameters");
+  }
+  if (kmsg_reader) kmsg_reader->Start();
+  ring::StartAt at = start;
+  std::vector<engine::TargetSpec> specs = Specs(c, src_mac);
+  for (;;) {
+    auto eng = engine::Engine::Create(file->bytes(), *boot, at, &*port, specs);
+    if (!eng.ok()) {
+      std::fprintf(stderr, "pmdcon: %s\n",
+                   std::string(eng.status().message()).c_str());
+      return 1;
+    }
+    engine::Engine& e = **eng;
+    std::fprintf(stderr,
+                 "pmdcon: port %u (%s), %zu targets, ring %s, TX on lcore %u\n",
+                 port->id(), packet::FormatMac(port->mac()).c_str(),
+                 c.targets.size(), c.source.path.c_str(), c.eal.tx_lcore);
+    {
+      std::lock_guard<std::mutex> lock(g_engine_mu);
+      g_engine = &e;
+    }
+    if (rte_eal_remote_launch(RunTx, &e, c.eal.tx_lcore) != 0) {
+      std::fprintf(stderr, "pmdcon: cannot launch TX on lcore %u\n",
+                   c.eal.tx_lcore);
+      return 1;
+    }
+    // SIGHUP: a file that changes only the targets replaces them; anything
+    // else is refused and the engine runs on, undisturbed.
+    ControlState st = NewControlState(c, src_mac, *port, e);
+    std::optional<control::Reload> reload;
+    while (!g_stop && !reload) {
+      Control(c, *port, e, st);
+      if (g_stop) break;
+      g_reload = 0;
+      auto file_config = Load(path);
+      auto plan = file_config.ok()
+                      ? control::PlanReload(c, *file_config)
+                      : absl::StatusOr<control::Reload>(file_config.status());
+      if (!plan.ok()) {
+        std::fprintf(stderr,
+                     "pmdcon: SIGHUP: %s; keeping the running configuration\n",
+                     std::string(plan.status().message()).c_str());
+        continue;
+      }
+      reload = std::move(*plan);
+    }
+    if (g_stop && kmsg_reader) kmsg_reader->Stop();  // the engine drains it
+    e.Stop();
+    rte_eal_wait_lcore(c.eal.tx_lcore);
+    LogStats(e);
+    if (kmsg_reader) {
+      std::fprintf(stderr,
+                   "pmdcon: kmsg: records %llu, overrun %llu (overwritten in "
+                   "the kernel before read), malformed %llu\n",
+                   static_cast<unsigned long long>(kmsg_reader->records()),
+                   static_cast<unsigned long long>(kmsg_reader->missed()),
+                   static_cast<unsigned long long>(kmsg_reader->malformed()));
+    }
+    {
+      std::lock_guard<std::mutex> lock(g_engine_mu);
+      g_engine = nullptr;
+    }
+    if (g_stop) {
+      std::fprintf(stderr, "pmdcon: stopped; transmitted up to id 0x%016llx\n",
+                   static_cast<unsigned long long>(e.transmitted_id()));
+      return 0;
+    }
+    // The new targets resume where the old ones confirmed; a target of the
+    // same name continues its counters and msgid.
+    c = reload->running;
+    specs = Specs(c, src_mac);
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (const int j = reload->carried[i]; j >= 0) {
+        specs[i].counters = e.stats(static_cast<size_t>(j)).Snapshot();
+        specs[i].msgid = e.msgid(static_cast<size_t>(j));
+      }
+    }
+    std::fprintf(stderr, "pmdcon: SIGHUP: %s from %s\n",
+                 control::Describe(*reload).c_str(), path.c_str());
+    at = ring::StartAt::kTransmitted;
+  }
+}
+
+}  // namespace
+
+int Run(const config::Config& c, const std::string& path) {
+  const int rc = RunEngine(c, path);
+  // The port is stopped and the engine gone. EAL's cleanup keeps the
+  // runtime directory; pmdcon removes its own (named pmdcon-<pid>).
+  const std::filesystem::path dir = rte_eal_get_runtime_dir();
+  rte_eal_cleanup();
+  if (dir.filename() == "pmdcon-" + std::to_string(getpid())) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+  return rc;
+}
+
+}  // namespace pmdcon::app

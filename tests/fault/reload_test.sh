@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Faults at reload (issue 12, items 1 and 4), on a real DPDK port (net_pcap):
+#  1. A SIGHUP whose file adds port.src_ipv6 and an IPv6 target is refused,
+#     naming the key; no frame with an unset source address leaves.
+#  4. A refused SIGHUP leaves the engine running (its counters intact); an
+#     accepted one keeps a same-named target's counters and msgid going.
+set -euo pipefail
+pmdcon=$1 rx=$2 gen=$3
+source "$(dirname "$0")/../scratch.sh"
+
+conf() { # conf PORT TARGETS: the whole file
+  cat >"$dir/c.yaml" <<YAML
+eal: {vdevs: ["net_pcap0,tx_pcap=$dir/out.pcap"], memory_mb: 128}
+port: $1
+source: {type: file, path: $dir/ring, start: oldest}
+targets: $2
+stats: {interval_s: 0, telemetry: false}
+YAML
+}
+v4='{src_ipv4: 10.99.0.1, src_mac: "02:00:00:00:00:01"}'
+a='{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02", sysdata: [msgid]}'
+b='{name: b, dst_ip: 10.99.0.3, dst_port: 6667, dst_mac: "02:00:00:00:00:03", sysdata: [msgid]}'
+"$gen" --ring="$dir/ring" --size=4M --count=100 >/dev/null 2>&1
+conf "$v4" "[$a]"
+"$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q 'TX on lcore' "$dir/log" && break; sleep 0.1; done
+sleep 0.5
+
+# 1: the port changes: refused by name, the running targets go on.
+conf '{src_ipv4: 10.99.0.1, src_ipv6: "fd00:99::1", src_mac: "02:00:00:00:00:01"}' \
+  "[$a, {name: six, dst_ip: \"fd00:99::2\", dst_mac: \"02:00:00:00:00:06\"}]"
+kill -HUP "$pid"
+for _ in $(seq 50); do grep -q 'SIGHUP:' "$dir/log" && break; sleep 0.1; done
+grep -q 'SIGHUP: port.src_ipv6 differs from the running configuration; it takes effect only when pmdcon restarts; keeping the running configuration' "$dir/log" ||
+  fail "item 1: the port change was not refused by name: $(grep SIGHUP "$dir/log")"
+grep -q "pmdcon: target a: .*records 100," "$dir/log" &&
+  fail "item 4: a refused SIGHUP stopped the engine: $(grep 'target a' "$dir/log")"
+
+# 4: an accepted reload (adds b; a unchanged) keeps a's counters and msgid.
+conf "$v4" "[$a, $b]"
+kill -HUP "$pid"
+for _ in $(seq 50); do grep -q 'SIGHUP: 2 targets' "$dir/log" && break; sleep 0.1; done
+grep -q 'SIGHUP: 2 targets: added b; unchanged a from' "$dir/log" ||
+  fail "item 4: reload not applied: $(grep SIGHUP "$dir/log")"
+"$gen" --ring="$dir/ring" --count=50 --seq_start=100 >/dev/null 2>&1
+sleep 1
+kill -TERM "$pid"
+wait "$pid" || fail "pmdcon: $(tail -3 "$dir/log")"
+grep -q 'pmdcon: target a: active, records 150,' "$dir/log" ||
+  fail "item 4: a's counters after the reload: $(grep 'target a' "$dir/log" | tail -1)"
+grep -q 'pmdcon: target b: active, records 50,' "$dir/log" ||
+  fail "item 4: b's counters: $(grep 'target b' "$dir/log" | tail -1)"
+
+# On the wire: no IPv6 frame (the refused target never ran), a's msgid 1-150
+# and b's 1-50, each once.
+python3 - "$dir/out.pcap" <<'PY' || fail "the capture: see above"
+import re, struct, sys
+data = open(sys.argv[1], "rb").read()
+off, v6, ids = 24, 0, {6666: [], 6667: []}
+while off + 16 <= len(data):
+    n = struct.unpack("<I", data[off + 8:off + 12])[0]
+    f = data[off + 16:off + 16 + n]
+    off += 16 + n
+    if f[12:14] == b"\x86\xdd":
+        v6 += 1
+        continue
+    if f[12:14] != b"\x08\x00" or f[23] != 17:
+        continue
+    udp = 14 + (f[14] & 15) * 4
+    dport = struct.unpack("!H", f[udp + 2:udp + 4])[0]
+    m = re.search(rb" msgid=(\d+)\n", f[udp + 8:])
+    if m and dport in ids:
+        ids[dport].append(int(m.group(1)))
+ok = v6 == 0 and sorted(ids[6666]) == list(range(1, 151)) and \
+    sorted(ids[6667]) == list(range(1, 51))
+print(f"IPv6 frames {v6}; a: {len(ids[6666])} msgids "
+      f"{min(ids[6666], default=0)}-{max(ids[6666], default=0)}; "
+      f"b: {len(ids[6667])} msgids {min(ids[6667], default=0)}-"
+      f"{max(ids[6667], default=0)}")
+sys.exit(0 if ok else 1)
+PY
+"$rx" --pcap="$dir/out.pcap" --listen=:6666 --quiet --expect=0-149 \
+  --fail_on_gap 2>"$dir/rx" || fail "target a's stream: $(cat "$dir/rx")"
+echo "reload faults: the port change refused by name; a: 150 records, msgid 1-150 across the reload; b: 50"
