@@ -124,7 +124,9 @@ struct Engine::Target {
   bool Notice(uint64_t n, bool seq_known, uint64_t first, uint64_t last,
               const char* cause) {
     encoder.BeginLoss(n, seq_known, first, last, last_ts, cause);
-    if (!EmitEncoded(1)) {
+    // Every fragment: with long userdata a notice spans several payloads.
+    if (!EmitEncoded(Bound(sizeof(pmdcon_wire_notice::text),
+                           sizeof(pmdcon_wire_notice::dict)))) {
       encoder.UndoMsgid();
       return false;
     }
@@ -138,6 +140,30 @@ struct Engine::Target {
     }
     owed.records = 0;
     return true;
+  }
+
+  void Refill() {
+    const uint64_t now = rte_rdtsc();
+    tokens = std::min<double>(spec.burst,
+                              tokens + static_cast<double>(now - last_tsc) *
+                                           spec.rate_per_s / rte_get_tsc_hz());
+    last_tsc = now;
+  }
+
+  // Records the rate limit dropped are announced as soon as it allows one
+  // more packet, whether or not a record follows them; `now`: at once (the
+  // engine is stopping).
+  void PayLimited(bool now) {
+    if (limited == 0) return;
+    if (!now) {
+      Refill();
+      if (tokens < 1) return;
+    }
+    if (Notice(limited, true, limited_first, limited_last,
+               "dropped by the rate limit")) {
+      tokens = std::max(0.0, tokens - 1);
+      limited = 0;
+    }
   }
 
   // No room now: the record waits in the ring and comes again next poll.
@@ -156,11 +182,7 @@ struct Engine::Target {
       return;
     }
     if (spec.rate_per_s) {
-      const uint64_t now = rte_rdtsc();
-      tokens = std::min<double>(
-          spec.burst, tokens + static_cast<double>(now - last_tsc) *
-                                   spec.rate_per_s / rte_get_tsc_hz());
-      last_tsc = now;
+      Refill();
       if (tokens < 1) {
         if (limited++ == 0) limited_first = r.seq;
         limited_last = r.seq;
@@ -324,7 +346,9 @@ bool Engine::PollTarget(Target& t) {
     t.frame.set_dst_mac(mac);
     t.mac_applied = v;
   }
-  return t.reader->Poll(t, kBurst) > 0;
+  const bool work = t.reader->Poll(t, kBurst) > 0;
+  t.PayLimited(false);
+  return work;
 }
 
 bool Engine::Flush() {
@@ -443,6 +467,7 @@ void Engine::Run() {
     }
     t->reader->FlushLoss(*t);
     if (t->owed.records) t->PayOwed();
+    t->PayLimited(true);
   }
   const uint64_t flush_end = rte_get_tsc_cycles() + rte_get_tsc_hz() / 10;
   while (!Flush() && rte_get_tsc_cycles() < flush_end) {
