@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -28,6 +29,7 @@
 #include "io/system.h"
 #include "port/port.h"
 #include "target/resolver.h"
+#include "target/responder.h"
 
 namespace pmdcon::app {
 namespace {
@@ -135,6 +137,7 @@ void WatchTx(const engine::Engine& e, engine::TxWatch& w, uint64_t now_us) {
 // with its resolvers and link state as they were.
 struct ControlState {
   std::vector<std::unique_ptr<target::Resolver>> resolvers;  // per target
+  std::unique_ptr<target::Responder> responder;  // ARP/NDP for our addresses
   uint64_t next_stats = 0;
   bool link_up = false;
   engine::TxWatch watch;
@@ -150,10 +153,13 @@ ControlState NewControlState(const config::Config& c,
   for (size_t i = 0; i < c.targets.size(); ++i) {
     const config::Target& t = c.targets[i];
     if (t.dst_mac || !t.enabled) continue;
+    target::Resolver::Options o;
+    o.reachable_us = uint64_t{c.port.neighbor_reachable_s} * 1000000;
     st.resolvers[i] = std::make_unique<target::Resolver>(
-        src_mac, e.spec(i).endpoints.src_ip, t.gateway.value_or(t.dst_ip),
-        target::Resolver::Options{});
+        src_mac, e.spec(i).endpoints.src_ip, t.gateway.value_or(t.dst_ip), o);
   }
+  st.responder = std::make_unique<target::Responder>(src_mac, c.port.src_ipv4,
+                                                     c.port.src_ipv6);
   st.next_stats = io::MonotonicUsec() + uint64_t{c.stats.interval_s} * 1000000;
   st.link_up = port.LinkUp();
   return st;
@@ -163,7 +169,7 @@ ControlState NewControlState(const config::Config& c,
 // next-hop resolution, link state, TX progress, periodic stats.
 void Control(const config::Config& c, port::Port& port, engine::Engine& e,
              ControlState& st) {
-  auto& [resolvers, next_stats, link_up, watch, next_watch] = st;
+  auto& [resolvers, responder, next_stats, link_up, watch, next_watch] = st;
   rte_mbuf* rx[32];
   while (!g_stop && !g_reload) {
     const uint64_t now = io::MonotonicUsec();
@@ -188,6 +194,16 @@ void Control(const config::Config& c, port::Port& port, engine::Engine& e,
     const uint16_t n = port.RxBurst(rx, 32);
     for (uint16_t k = 0; k < n; ++k) {
       const auto* f = rte_pktmbuf_mtod(rx[k], const uint8_t*);
+      uint8_t reply[target::Responder::kMaxFrame];
+      if (const size_t len =
+              responder->OnFrame(f, rx[k]->data_len, reply, sizeof(reply))) {
+        if (rte_mbuf* m = rte_pktmbuf_alloc(port.pool())) {
+          std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), reply, len);
+          m->data_len = static_cast<uint16_t>(len);
+          m->pkt_len = static_cast<uint32_t>(len);
+          e.SendControl(m);
+        }
+      }
       for (size_t i = 0; i < resolvers.size(); ++i) {
         target::Resolver* r = resolvers[i].get();
         if (r && r->OnFrame(f, rx[k]->data_len, now) && link_up) {

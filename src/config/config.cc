@@ -218,7 +218,7 @@ absl::Status ParseEal(const Walker& w, const YAML::Node& n, Eal* eal) {
 absl::Status ParsePort(const Walker& w, const YAML::Node& n, Port* port) {
   PMDCON_TRY(w.Map(n, "port",
                    {"id", "rx_queue_size", "tx_queue_size", "mtu", "src_mac",
-                    "src_ipv4", "src_ipv6"}));
+                    "src_ipv4", "src_ipv6", "neighbor_reachable_s"}));
   if (n["id"]) PMDCON_TRY(w.Uint(n["id"], "port.id", 0, 1023, &port->id));
   if (n["rx_queue_size"])
     PMDCON_TRY(w.Uint(n["rx_queue_size"], "port.rx_queue_size", 64, 16384,
@@ -228,6 +228,9 @@ absl::Status ParsePort(const Walker& w, const YAML::Node& n, Port* port) {
                       &port->tx_queue_size));
   if (n["mtu"])
     PMDCON_TRY(w.Uint(n["mtu"], "port.mtu", 1280, 9000, &port->mtu));
+  if (n["neighbor_reachable_s"])
+    PMDCON_TRY(w.Uint(n["neighbor_reachable_s"], "port.neighbor_reachable_s", 1,
+                      3600, &port->neighbor_reachable_s));
   if (n["src_mac"]) {
     packet::Mac mac;
     PMDCON_TRY(w.Mac(n["src_mac"], "port.src_mac", &mac));

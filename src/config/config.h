@@ -39,6 +39,10 @@ struct Port {
   std::optional<packet::Mac> src_mac;  // default: the port's own
   std::optional<packet::IpAddr> src_ipv4;
   std::optional<packet::IpAddr> src_ipv6;
+  // How long a next hop's MAC is trusted before it is confirmed again. A
+  // collector whose MAC changes without announcing it is unreachable for up
+  // to this long plus 3 s of unanswered probes.
+  uint32_t neighbor_reachable_s = 15;
 
   bool operator==(const Port&) const = default;
 };

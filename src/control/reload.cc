@@ -26,6 +26,8 @@ std::string FirstRestartKey(const config::Config& a, const config::Config& b) {
       {"port.src_mac", a.port.src_mac != b.port.src_mac},
       {"port.src_ipv4", a.port.src_ipv4 != b.port.src_ipv4},
       {"port.src_ipv6", a.port.src_ipv6 != b.port.src_ipv6},
+      {"port.neighbor_reachable_s",
+       a.port.neighbor_reachable_s != b.port.neighbor_reachable_s},
       {"source.type", a.source.type != b.source.type},
       {"source.path", a.source.path != b.source.path},
       {"source.start", a.source.start != b.source.start},

@@ -4,31 +4,9 @@
 #include <cstring>
 
 #include "packet/checksum.h"
+#include "target/neighbor.h"
 
 namespace pmdcon::target {
-namespace {
-
-constexpr uint16_t kEthArp = 0x0806, kEthIpv6 = 0x86dd;
-constexpr uint8_t kIcmpv6 = 58, kNs = 135, kNa = 136;
-constexpr size_t kMinFrame = 60;  // Ethernet minimum without FCS
-
-uint16_t Get16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-void Put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-
-// The ICMPv6 checksum: pseudo-header (addresses, 32-bit length, next header)
-// plus the message with its checksum field zero.
-uint16_t Icmpv6Checksum(const uint8_t* ip6, const uint8_t* msg, size_t len) {
-  uint64_t sum = packet::SumBytes(ip6 + 8, 32) + len + kIcmpv6;
-  return packet::Fold(packet::SumBytes(msg, len, sum));
-}
-
-}  // namespace
-
 std::string_view StateName(Resolver::State s) {
   switch (s) {
     case Resolver::State::kResolving:
@@ -154,27 +132,28 @@ bool Resolver::OnArp(const uint8_t* a, size_t len) {
 }
 
 bool Resolver::OnNdp(const uint8_t* frame, size_t len) {
-  // An IPv6 neighbor advertisement for next_hop, hop limit 255, valid
-  // checksum; the MAC from its target link-layer option, else the sender.
-  if (len < 14 + 40 + 24) return false;
+  // A neighbor advertisement for next_hop (its MAC from the target
+  // link-layer option, else the sender), or a solicitation from next_hop
+  // (from its source link-layer option), as the kernel's neighbor table
+  // learns from both.
+  size_t plen;
+  const uint8_t* icmp = NdpMessage(frame, len, 24, &plen);
+  if (!icmp || icmp[1] != 0) return false;
   const uint8_t* ip = frame + 14;
-  const size_t plen = Get16(ip + 4);
-  if ((ip[0] >> 4) != 6 || ip[6] != kIcmpv6 || ip[7] != 255 || plen < 24 ||
-      14 + 40 + plen > len) {
-    return false;
-  }
-  const uint8_t* icmp = ip + 40;
-  if (icmp[0] != kNa || icmp[1] != 0 ||
-      std::memcmp(icmp + 8, next_hop_.bytes.data(), 16) ||
-      packet::Checksum(icmp, plen,
-                       packet::SumBytes(ip + 8, 32) + plen + kIcmpv6) != 0) {
+  uint8_t option;
+  if (icmp[0] == kNa && !std::memcmp(icmp + 8, next_hop_.bytes.data(), 16)) {
+    option = 2;  // target link-layer address
+  } else if (icmp[0] == kNs &&
+             !std::memcmp(ip + 8, next_hop_.bytes.data(), 16)) {
+    option = 1;  // source link-layer address
+  } else {
     return false;
   }
   packet::Mac mac;
   std::memcpy(mac.data(), frame + 6, 6);
   for (size_t off = 24; off + 8 <= plen && icmp[off + 1] != 0;
        off += 8u * icmp[off + 1]) {
-    if (icmp[off] == 2 && icmp[off + 1] == 1) {  // target link-layer address
+    if (icmp[off] == option && icmp[off + 1] == 1) {
       std::memcpy(mac.data(), icmp + off + 2, 6);
       break;
     }

@@ -198,5 +198,23 @@ TEST(Hostile, RandomAndTruncatedFramesAreIgnoredSafely) {
   EXPECT_FALSE(fresh.OnFrame(arp.data(), 14 + 27, 0));
 }
 
+// A solicitation from the next hop tells its MAC (from its source
+// link-layer option), as the kernel's neighbor table learns it: a collector
+// that moved to a new MAC and asks for us is found at once.
+TEST(Ndp, LearnsFromTheNextHopsSolicitation) {
+  const IpAddr self = *ParseIp("fd00:99::1"), peer = *ParseIp("fd00:99::2");
+  Resolver peer_side(kPeer, peer, self, {});
+  uint8_t ns[Resolver::kMaxFrame];
+  const size_t n = peer_side.Poll(0, ns, sizeof(ns));
+  ASSERT_GT(n, 0u);
+  Resolver r(kSelf, self, peer, {});
+  ASSERT_TRUE(r.OnFrame(ns, n, 7));
+  EXPECT_EQ(r.mac(), kPeer);
+  EXPECT_EQ(r.state(), Resolver::State::kResolved);
+  // From anyone else it teaches nothing.
+  Resolver other(kSelf, self, *ParseIp("fd00:99::3"), {});
+  EXPECT_FALSE(other.OnFrame(ns, n, 7));
+}
+
 }  // namespace
 }  // namespace pmdcon::target
