@@ -299,7 +299,8 @@ int RunEngine(const config::Config& initial, const std::string& path) {
   // ring in memory that a reader thread fills from /dev/kmsg.
   const bool kmsg = c.source.type == config::SourceType::kKmsg;
   auto file = kmsg ? io::MappedFile::Anonymous(16u << 20)
-                   : io::MappedFile::Open(c.source.path, true);
+                   : io::MappedFile::Open(c.source.path,
+                                          io::MappedFile::Access::kConsumer);
   auto boot = io::ReadBootId();
   auto salt = io::RandomU64();
   if (!file.ok() || !boot.ok() || !salt.ok()) {

@@ -2,6 +2,7 @@
 
 #include <rte_cycles.h>
 #include <rte_pause.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -248,6 +249,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   auto pub = ring::Consumer::Attach(region, boot, start, ring::Role::kConsumer);
   if (!pub.ok()) return pub.status();
   e->publisher_ = std::move(*pub);
+  e->publisher_->PublishPid(static_cast<uint32_t>(getpid()));
   for (TargetSpec& s : specs) {
     auto enc = wire::Encoder::Create(s.format);
     if (!enc.ok()) {
@@ -378,8 +380,9 @@ bool Engine::Flush() {
 void Engine::Publish(bool final) {
   // The oldest position among targets that will send: the kernel's panic
   // path resends from here (duplicates possible, gaps never).
+  // The furthest any of them has read: the consumer page's read_id.
   bool any = false;
-  uint64_t tx = 0;
+  uint64_t tx = 0, read = 0;
   for (auto& t : targets_) {
     if (t->state.load(std::memory_order_relaxed) == TargetState::kDisabled) {
       continue;
@@ -388,9 +391,14 @@ void Engine::Publish(bool final) {
         pmdcon_pos_diff(pmdcon_id_pos(t->sent_next), pmdcon_id_pos(tx)) < 0) {
       tx = t->sent_next;
     }
+    if (!any || pmdcon_pos_diff(pmdcon_id_pos(t->queued_next),
+                                pmdcon_id_pos(read)) > 0) {
+      read = t->queued_next;
+    }
     any = true;
   }
   if (any) {
+    publisher_->PublishRead(read);
     // af_packet's "sent" means in the kernel's socket ring, not yet in the
     // NIC: a panic in between would lose what the fallback takes as sent
     // (confirm_delay.h). After the final kicks, and at a hand-back,

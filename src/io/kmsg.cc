@@ -18,9 +18,7 @@ absl::StatusOr<std::unique_ptr<KmsgReader>> KmsgReader::Open(
   std::unique_ptr<KmsgReader> r(new KmsgReader());
   r->fd_ = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (r->fd_ < 0) {
-    const int err = errno;
-    return absl::ErrnoToStatus(
-        err, absl::StrCat("cannot open ", path, ": ", std::strerror(err)));
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
   }
   if (from_newest) lseek(r->fd_, 0, SEEK_END);
   r->ring_ = ring;

@@ -1,6 +1,7 @@
 #include "io/mapped_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -18,10 +19,9 @@
 namespace pmdcon::io {
 namespace {
 
+// "what path: strerror" (ErrnoToStatus appends the error's text).
 absl::Status Errno(absl::string_view what, const std::string& path) {
-  int err = errno;
-  return absl::ErrnoToStatus(
-      err, absl::StrCat(what, " ", path, ": ", std::strerror(err)));
+  return absl::ErrnoToStatus(errno, absl::StrCat(what, " ", path));
 }
 
 // Closes the descriptor when the mapping is made (the mapping keeps the file).
@@ -101,7 +101,8 @@ absl::StatusOr<MappedFile> MappedFile::Anonymous(size_t size) {
 }
 
 absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
-                                            bool writable) {
+                                            Access access) {
+  const bool writable = access != Access::kRead;
   Fd f{open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC)};
   if (f.fd < 0) return Errno("cannot open", path);
   struct stat st;
@@ -112,30 +113,50 @@ absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
     if (!size.ok()) return size.status();
     return MappedFile(path, data, *size);
   }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is neither a ring file nor the module's device"));
+  }
   if (st.st_size <= 0)
     return absl::FailedPreconditionError(absl::StrCat(path, " is empty"));
+  if (access == Access::kConsumer && flock(f.fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " is in use: another consumer (pmdcon) holds its lock"));
+    }
+    return Errno("cannot lock", path);
+  }
   auto p = Map(f.fd, static_cast<size_t>(st.st_size), writable, path);
   if (!p.ok()) return p.status();
-  return MappedFile(path, *p, static_cast<size_t>(st.st_size));
+  const int lock_fd =
+      access == Access::kConsumer ? std::exchange(f.fd, -1) : -1;
+  return MappedFile(path, *p, static_cast<size_t>(st.st_size), lock_fd);
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
     : path_(std::move(other.path_)),
       data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0)) {}
+      size_(std::exchange(other.size_, 0)),
+      lock_fd_(std::exchange(other.lock_fd_, -1)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
-    if (data_) munmap(data_, size_);
+    Release();
     path_ = std::move(other.path_);
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
+    lock_fd_ = std::exchange(other.lock_fd_, -1);
   }
   return *this;
 }
 
-MappedFile::~MappedFile() {
+MappedFile::~MappedFile() { Release(); }
+
+void MappedFile::Release() {
   if (data_) munmap(data_, size_);
+  if (lock_fd_ >= 0) close(lock_fd_);  // drops the lock
+  data_ = nullptr;
+  lock_fd_ = -1;
 }
 
 }  // namespace pmdcon::io

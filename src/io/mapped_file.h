@@ -18,11 +18,15 @@ class MappedFile {
                                            size_t size);
   // Private zeroed memory of `size` bytes (a ring nobody else maps).
   static absl::StatusOr<MappedFile> Anonymous(size_t size);
-  // Maps an existing file whole. A character device is taken to be the
-  // module's /dev/pmdcon: mapped read-only but for the consumer page, which
-  // is writable when `writable` is set.
+  // Who maps a ring file: a consumer holds an exclusive lock on it (flock)
+  // for as long as it is mapped, so a second consumer is refused, as the
+  // module's device refuses a second open (EBUSY).
+  enum class Access { kRead, kWrite, kConsumer };
+  // Maps an existing file whole (writable unless kRead). A character device
+  // is taken to be the module's /dev/pmdcon: mapped read-only but for the
+  // consumer page, which is writable unless kRead.
   static absl::StatusOr<MappedFile> Open(const std::string& path,
-                                         bool writable);
+                                         Access access);
 
   MappedFile(MappedFile&& other) noexcept;
   MappedFile& operator=(MappedFile&& other) noexcept;
@@ -34,12 +38,14 @@ class MappedFile {
   const std::string& path() const { return path_; }
 
  private:
-  MappedFile(std::string path, std::byte* data, size_t size)
-      : path_(std::move(path)), data_(data), size_(size) {}
+  MappedFile(std::string path, std::byte* data, size_t size, int lock_fd = -1)
+      : path_(std::move(path)), data_(data), size_(size), lock_fd_(lock_fd) {}
+  void Release();
 
   std::string path_;
   std::byte* data_ = nullptr;
   size_t size_ = 0;
+  int lock_fd_ = -1;  // holds the consumer's flock while mapped
 };
 
 }  // namespace pmdcon::io

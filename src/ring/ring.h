@@ -152,6 +152,14 @@ class alignas(64) Consumer {
   void PublishTransmitted(uint64_t next_id) {
     if (role_ == Role::kConsumer) PMDCON_STORE_REL(&ring_.cons->tx_id, next_id);
   }
+  // Publishes how far this side has read (the module's statistics) and
+  // which process reads (informational).
+  void PublishRead(uint64_t next_id) {
+    if (role_ == Role::kConsumer) PMDCON_STORE(&ring_.cons->read_id, next_id);
+  }
+  void PublishPid(uint32_t pid) {
+    if (role_ == Role::kConsumer) PMDCON_STORE(&ring_.cons->consumer_pid, pid);
+  }
   void Heartbeat() {
     if (role_ == Role::kConsumer)
       PMDCON_STORE(&ring_.cons->heartbeat, ++heartbeat_);

@@ -21,10 +21,9 @@ namespace {
 constexpr int kBatch = 64;
 constexpr size_t kBufSize = 2048;  // > 1000: larger datagrams are malformed
 
+// "what: strerror" (ErrnoToStatus appends the error's text).
 absl::Status Errno(std::string_view what) {
-  const int err = errno;
-  return absl::ErrnoToStatus(
-      err, absl::StrCat(AsAbsl(what), ": ", std::strerror(err)));
+  return absl::ErrnoToStatus(errno, AsAbsl(what));
 }
 
 wire::SourceKey KeyOf(const sockaddr_storage& ss) {

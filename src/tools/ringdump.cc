@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
             "--from: \"", from, "\" is not oldest, transmitted or newest")),
         2);
   }
-  auto file = io::MappedFile::Open(absl::GetFlag(FLAGS_ring), false);
+  auto file = io::MappedFile::Open(absl::GetFlag(FLAGS_ring),
+                                   io::MappedFile::Access::kRead);
   if (!file.ok()) tools::Die(kTool, file.status());
   auto boot = io::ReadBootId();
   if (!boot.ok()) tools::Die(kTool, boot.status());

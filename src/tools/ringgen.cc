@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   const std::string path = absl::GetFlag(FLAGS_ring);
   struct stat st;
   auto file = stat(path.c_str(), &st) == 0
-                  ? io::MappedFile::Open(path, true)
+                  ? io::MappedFile::Open(path, io::MappedFile::Access::kWrite)
                   : io::MappedFile::Create(path, *size);
   if (!file.ok()) tools::Die(kTool, file.status());
   auto boot = io::ReadBootId();
