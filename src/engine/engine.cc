@@ -349,6 +349,9 @@ bool Engine::PollTarget(Target& t) {
     t.mac_applied = v;
   }
   const bool work = t.reader->Poll(t, kBurst) > 0;
+  // A record left uncommitted for a second (its writer died mid-record)
+  // would hold every later one back: skipped, and announced.
+  if (!work) t.reader->SkipStuck(rte_rdtsc(), rte_get_tsc_hz());
   t.PayLimited(false);
   return work;
 }

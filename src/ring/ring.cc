@@ -123,6 +123,28 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Attach(
   return c;
 }
 
+bool Consumer::SkipStuck(uint64_t now, uint64_t limit) {
+  if (!stopped_pending_) {
+    stuck_at_ = ~0ull;
+    return false;
+  }
+  if (stuck_at_ != cursor_) {
+    stuck_at_ = cursor_;
+    stuck_since_ = now;
+    return false;
+  }
+  if (now - stuck_since_ < limit) return false;
+  // Its span is readable only if its writer got that far; if not, it stays
+  // (the producer writes the header first: it then never got a record out).
+  if (!pmdcon_ring_skip_pending(&ring_, &cursor_)) return false;
+  head_hint_ = cursor_;
+  AddPending(LossCause::kCorrupt, 1);
+  ++stats_.lost_corrupt;
+  stopped_pending_ = false;
+  stuck_at_ = ~0ull;
+  return true;
+}
+
 void Consumer::Resync() {
   const uint64_t head = PMDCON_LOAD_ACQ(&ring_.hdr->head);
   const uint64_t tail = PMDCON_LOAD_ACQ(&ring_.hdr->tail);

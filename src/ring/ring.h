@@ -139,6 +139,13 @@ class alignas(64) Consumer {
   template <typename Sink>
   void FlushLoss(Sink& sink);
 
+  // A record reserved but never committed holds back every record after
+  // it. A writer that died mid-record never commits it: once the last Poll
+  // has stopped at the same pending record since at least `limit` ago (any
+  // monotonic clock; `now` in the same unit), the record is skipped and
+  // announced by the next Poll as skipped. Returns whether it skipped.
+  bool SkipStuck(uint64_t now, uint64_t limit);
+
   // From inside OnRecord: the sink cannot take `r` now (e.g. no buffers).
   // The cursor goes back to r, the rest of this Poll's records are not
   // delivered, and the next Poll starts with r again.
@@ -209,6 +216,9 @@ class alignas(64) Consumer {
   uint64_t pending_[3] = {};  // lost records by LossCause, not yet emitted
   uint64_t pending_total_ = 0;
   bool unread_ = false;
+  bool stopped_pending_ = false;  // the last Poll stopped at a pending record
+  uint64_t stuck_at_ = ~0ull;     // ... at this cursor
+  uint64_t stuck_since_ = 0;      // first seen there (SkipStuck's clock)
   bool has_prev_ = false;
   uint64_t prev_seq_ = 0;
   ConsumerStats stats_;
@@ -227,6 +237,7 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
     dropped_seen_ = dropped;
   }
   size_t total = 0;
+  stopped_pending_ = false;
   while (total < max) {
     const uint32_t want =
         static_cast<uint32_t>(max - total < kBurst ? max - total : kBurst);
@@ -263,6 +274,7 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
       Resync();
     } else if (stop != PMDCON_READ_OK) {
       stats_.pending_polls += stop == PMDCON_READ_PENDING;
+      stopped_pending_ = stop == PMDCON_READ_PENDING;
       break;
     } else if (n == 0 && lost == 0) {
       break;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -33,6 +34,9 @@ ABSL_FLAG(
     std::string, dict, "",
     "dictionary, entries separated by ',' (e.g. SUBSYSTEM=net,DEVICE=n2)");
 ABSL_FLAG(uint64_t, random_seed, 1, "seed for --text_size_max sizes");
+ABSL_FLAG(int64_t, abandon_at, -1,
+          "reserve the record of this index but never commit it, as a writer "
+          "that died mid-record leaves it (fault tests; -1: none)");
 
 namespace {
 
@@ -129,6 +133,12 @@ int main(int argc, char** argv) {
       next.tv_nsec %= 1000000000;
     }
     const uint32_t len = text_len(rng);
+    if (static_cast<int64_t>(i) == absl::GetFlag(FLAGS_abandon_at)) {
+      if (pmdcon_rec* r = pmdcon_ring_reserve(&ring, len, 0, seq)) {
+        std::memset(pmdcon_rec_text(r), '?', len);  // garbage, uncommitted
+      }
+      continue;
+    }
     const std::string head = absl::StrFormat("ringgen seq=%d ", seq);
     std::copy_n(head.data(), std::min<size_t>(head.size(), len), text.data());
     meta.seq = seq;

@@ -216,6 +216,52 @@ TEST_F(RingTest, PendingRecordOfADeadWriterCanBeSkipped) {
   EXPECT_EQ(pmdcon_ring_skip_pending(&ring_, &nowhere), 0);
 }
 
+// Issue 12.8: the consumer skips a record its writer never commits, after
+// it has waited `limit`, and announces it; a record that commits in time is
+// delivered. The clock is the caller's.
+TEST_F(RingTest, ConsumerSkipsARecordStuckPendingAndAnnouncesIt) {
+  Format(kSmall);
+  auto c = Attach();
+  ASSERT_EQ(WriteText(&ring_, 1, "before"), 1);
+  ASSERT_NE(pmdcon_ring_reserve(&ring_, 40, 0, 2), nullptr);  // never commits
+  ASSERT_EQ(WriteText(&ring_, 3, "after"), 1);
+  Collector out;
+  EXPECT_EQ(c->Poll(out, 10), 1u);
+  EXPECT_FALSE(c->SkipStuck(1000, 500));  // first seen stuck at 1000
+  EXPECT_EQ(c->Poll(out, 10), 0u);
+  EXPECT_FALSE(c->SkipStuck(1400, 500));  // waited 400 < 500
+  EXPECT_EQ(c->Poll(out, 10), 0u);
+  EXPECT_TRUE(c->SkipStuck(1500, 500));
+  EXPECT_EQ(c->Poll(out, 10), 1u);
+  ASSERT_EQ(out.records.size(), 2u);
+  EXPECT_EQ(out.records[1].text, "after");
+  ASSERT_EQ(out.losses.size(), 1u);
+  EXPECT_EQ(out.losses[0].cause, LossCause::kCorrupt);
+  EXPECT_EQ(out.losses[0].records, 1u);
+  EXPECT_EQ(c->stats().lost_corrupt, 1u);
+  // Nothing pending: nothing to skip.
+  EXPECT_FALSE(c->SkipStuck(9000, 0));
+}
+
+TEST_F(RingTest, APendingRecordThatCommitsInTimeIsDelivered) {
+  Format(kSmall);
+  auto c = Attach();
+  pmdcon_rec* a = pmdcon_ring_reserve(&ring_, 3, 0, 1);
+  ASSERT_NE(a, nullptr);
+  std::memcpy(pmdcon_rec_text(a), "one", 3);
+  Collector out;
+  EXPECT_EQ(c->Poll(out, 10), 0u);
+  EXPECT_FALSE(c->SkipStuck(0, 100));
+  EXPECT_EQ(c->Poll(out, 10), 0u);
+  EXPECT_FALSE(c->SkipStuck(99, 100));
+  pmdcon_ring_commit(&ring_, a);
+  EXPECT_EQ(c->Poll(out, 10), 1u);
+  EXPECT_FALSE(c->SkipStuck(1000, 100));  // the last Poll was not stuck
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].text, "one");
+  EXPECT_TRUE(out.losses.empty());
+}
+
 // A hand-back position (the module's kernel_tx_id): forward skips what the
 // module sent; one already overwritten is reported as a loss by the next
 // Poll; one ahead of head leaves the cursor alone.
