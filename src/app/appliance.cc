@@ -28,6 +28,7 @@
 #include "io/mapped_file.h"
 #include "io/system.h"
 #include "port/port.h"
+#include "ring/ring.h"
 #include "target/resolver.h"
 #include "target/responder.h"
 
@@ -270,11 +271,37 @@ std::vector<engine::TargetSpec> Specs(const config::Config& c,
 }  // namespace
 
 absl::StatusOr<config::Config> Load(const std::string& path) {
+  // A configuration is a regular file of reasonable size: not a directory,
+  // a device or a pipe that reads forever.
+  constexpr uintmax_t kMaxBytes = 1 << 20;
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec)
+    return absl::NotFoundError(
+        absl::StrCat("cannot read ", path, ": ", ec.message()));
+  if (std::filesystem::is_directory(status)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is a directory, not a configuration file"));
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a regular file"));
+  }
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, " is ", size, " bytes; a configuration is at most 1 MiB"));
+  }
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return config::Parse(ss.str(), path);
+  std::string text(kMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " grew past 1 MiB while it was read"));
+  }
+  return config::Parse(text, path);
 }
 
 namespace {
@@ -309,6 +336,16 @@ int RunEngine(const config::Config& initial, const std::string& path) {
                                           : salt.status();
     std::fprintf(stderr, "pmdcon: %s\n", std::string(st.message()).c_str());
     return 1;
+  }
+  // A ring that is not one is refused here, by its path, before any engine.
+  if (!kmsg) {
+    auto probe = ring::Consumer::Attach(
+        file->bytes(), *boot, ring::StartAt::kOldest, ring::Role::kObserver);
+    if (!probe.ok()) {
+      std::fprintf(stderr, "pmdcon: %s: %s\n", c.source.path.c_str(),
+                   std::string(probe.status().message()).c_str());
+      return 1;
+    }
   }
   pmdcon_ring kmsg_ring;
   std::unique_ptr<io::KmsgReader> kmsg_reader;

@@ -25,11 +25,17 @@ int main(int argc, char** argv) {
   std::string path;
   bool check = false;
   for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if ((a == "--config" || a == "--check-config") && i + 1 < argc) {
+    std::string a = argv[i], value;
+    if (const size_t eq = a.find('='); eq != std::string::npos) {
+      value = a.substr(eq + 1);  // --config=FILE
+      a.resize(eq);
+    } else if ((a == "--config" || a == "--check-config") && i + 1 < argc) {
+      value = argv[++i];
+    }
+    if ((a == "--config" || a == "--check-config") && !value.empty()) {
       if (!path.empty()) Usage("give one configuration file");
       check = a == "--check-config";
-      path = argv[++i];
+      path = value;
     } else if (a == "--help" || a == "-h") {
       Usage("a poll-mode netconsole");
     } else {

@@ -452,7 +452,13 @@ absl::StatusOr<Config> Parse(std::string_view yaml, std::string_view file) {
   Walker w(file);
   Config c;
   try {
-    const YAML::Node root = YAML::Load(std::string(yaml));
+    // One document: a second one ("---") would be ignored silently.
+    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
+    if (docs.size() > 1) {
+      return w.Error(docs[1], "",
+                     "a second YAML document; the configuration is one");
+    }
+    const YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
     if (absl::Status st = ParseAll(w, root, &c); !st.ok()) return st;
   } catch (const YAML::Exception& e) {
     return w.ErrorAt(e.mark.line, e.mark.column, "", e.msg);

@@ -15,7 +15,10 @@ namespace pmdcon::tools {
 // "4096", "64K", "16M", "1G" (powers of 1024).
 absl::StatusOr<uint64_t> ParseSize(std::string_view text);
 
-// Parses absl flags; a stray positional argument is a usage error (exit 2).
+// Parses the tool's flags (--name=value, --name value, --bool, --nobool).
+// --help prints `usage` and the tool's own flags, and exits 0; an unknown
+// flag, a bad value or a stray argument is a usage error: a message that
+// names it, and exit 2.
 void ParseFlags(int argc, char** argv, std::string_view tool,
                 const char* usage);
 

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <random>
 #include <string>
 
@@ -19,7 +20,10 @@
 #include "ring/ring.h"
 #include "tools/cli.h"
 
-ABSL_FLAG(std::string, ring, "/dev/shm/pmdcon.ring", "ring file");
+ABSL_FLAG(std::string, ring, "", "ring file (required)");
+ABSL_FLAG(bool, reformat, false,
+          "format an existing file that holds no pmdcon ring (its contents "
+          "are lost)");
 ABSL_FLAG(std::string, size, "16M",
           "region size when the file is created (K, M, G suffixes)");
 ABSL_FLAG(uint64_t, count, 1000, "records to write (0: until SIGINT/SIGTERM)");
@@ -58,7 +62,7 @@ int main(int argc, char** argv) {
   tools::ParseFlags(
       argc, argv, kTool,
       "Writes printk-like records into a file-backed pmdcon ring.\n"
-      "  pmdcon-ringgen --ring=/dev/shm/pmdcon.ring --count=100000 "
+      "  pmdcon-ringgen --ring=/tmp/test.ring --count=100000 "
       "--rate=50000 --text_size=128");
   const uint32_t level = absl::GetFlag(FLAGS_level);
   const uint32_t facility = absl::GetFlag(FLAGS_facility);
@@ -83,7 +87,25 @@ int main(int argc, char** argv) {
   if (!size.ok()) tools::Die(kTool, size.status(), 2);
 
   const std::string path = absl::GetFlag(FLAGS_ring);
+  if (path.empty()) {
+    tools::Die(kTool, absl::InvalidArgumentError("--ring=FILE is required"), 2);
+  }
   struct stat st;
+  // An existing file is written only if it holds a ring, or on --reformat:
+  // a mistyped path must not destroy some other file.
+  if (stat(path.c_str(), &st) == 0 && !absl::GetFlag(FLAGS_reformat)) {
+    uint64_t magic = 0;
+    std::ifstream in(path, std::ios::binary);
+    in.read(reinterpret_cast<char*>(&magic), sizeof(magic));
+    if (!S_ISREG(st.st_mode) || magic != PMDCON_RING_MAGIC) {
+      tools::Die(kTool,
+                 absl::FailedPreconditionError(absl::StrCat(
+                     path,
+                     " exists and holds no pmdcon ring; --reformat "
+                     "overwrites it")),
+                 2);
+    }
+  }
   auto file = stat(path.c_str(), &st) == 0
                   ? io::MappedFile::Open(path, io::MappedFile::Access::kWrite)
                   : io::MappedFile::Create(path, *size);

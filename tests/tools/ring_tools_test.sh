@@ -75,7 +75,37 @@ expect_eq "$msg2" 'pmdcon-ringgen: bad size "12Q" (expected e.g. 65536, 64K, 16M
 expect_eq "$rc3" 1 "tiny ring exit code"
 grep -q 'too small' <<<"$msg3" || fail "tiny ring: $msg3"
 
-# A garbage file is re-initialised by the producer, which says why.
-out=$("$gen" --ring="$dir/garbage" --count=1 2>&1)
+# The errno text once (issue 12.16: it was doubled).
+expect_eq "$(grep -o 'No such file or directory' <<<"$msg" | wc -l)" 1 "errno text once"
+
+# A file that holds no ring is not overwritten unless asked (issue 12.16: a
+# mistyped path destroyed it); --ring is required (no shared default path).
+sum=$(md5sum <"$dir/garbage")
+set +e
+msg=$("$gen" --ring="$dir/garbage" --count=1 2>&1); rc=$?
+msg2=$("$gen" --count=1 2>&1); rc2=$?
+set -e
+expect_eq "$rc" 2 "existing non-ring file exit code"
+expect_eq "$msg" "pmdcon-ringgen: $dir/garbage exists and holds no pmdcon ring; --reformat overwrites it" "non-ring file"
+expect_eq "$(md5sum <"$dir/garbage")" "$sum" "the non-ring file is untouched"
+expect_eq "$rc2" 2 "no --ring exit code"
+expect_eq "$msg2" "pmdcon-ringgen: --ring=FILE is required" "no --ring"
+
+# With --reformat the producer re-initialises it and says why.
+out=$("$gen" --ring="$dir/garbage" --count=1 --reformat 2>&1)
 grep -q 'formatted ring.*(old contents: bad magic' <<<"$out" || fail "reformat: $out"
+
+# --help lists the tool's own flags (not "No flags matched"), exit 0; an
+# unknown flag or a bad value is a usage error, exit 2 (issue 12.16).
+for tool in "$gen" "$dump"; do
+  help=$("$tool" --help) || fail "$tool --help exit $?"
+  grep -q -- '--ring (default' <<<"$help" || fail "$tool --help: $help"
+  set +e
+  msg=$("$tool" --no_such_flag 2>&1); rc=$?
+  msg2=$("$tool" --limit=x --count=x 2>&1); rc2=$?
+  set -e
+  expect_eq "$rc" 2 "$tool unknown flag exit code"
+  expect_eq "$msg" "$(basename "$tool"): unknown flag --no_such_flag (see --help)" "unknown flag"
+  expect_eq "$rc2" 2 "$tool bad value exit code"
+done
 echo "ring tools: all checks passed"

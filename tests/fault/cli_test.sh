@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The command line a user meets first (issue 12, item 16), for pmdcon: the
+# --flag=FILE form, and configurations that are not one (a device that reads
+# forever, a directory, two YAML documents, a ring that is not a ring), each
+# refused at once with a message that names it.
+set -euo pipefail
+pmdcon=$1 example=$2
+source "$(dirname "$0")/../scratch.sh"
+
+expect() { # expect RC MESSAGE CMD...: exit code and the last line of stderr
+  local rc=0 want_rc=$1 want=$2 out
+  shift 2
+  out=$(timeout 20 "$@" 2>&1 >/dev/null) || rc=$?
+  [ "$rc" = "$want_rc" ] || fail "$*: exit $rc, want $want_rc: $out"
+  [ "$(tail -1 <<<"$out")" = "$want" ] || fail "$*: got '$(tail -1 <<<"$out")', want '$want'"
+}
+
+"$pmdcon" --check-config="$example" >/dev/null || fail "--check-config=FILE refused"
+expect 2 "pmdcon: /dev/zero is not a regular file" "$pmdcon" --check-config /dev/zero
+expect 2 "pmdcon: $dir is a directory, not a configuration file" "$pmdcon" --check-config="$dir"
+printf 'port: {src_ipv4: 10.0.0.1}\ntargets: [{name: a, dst_ip: 10.0.0.2}]\n---\nport: {}\n' >"$dir/two.yaml"
+expect 2 "pmdcon: $dir/two.yaml:4:1: a second YAML document; the configuration is one" \
+  "$pmdcon" --check-config "$dir/two.yaml"
+head -c 2000000 /dev/zero | tr '\0' '#' >"$dir/big.yaml"
+expect 2 "pmdcon: $dir/big.yaml is 2000000 bytes; a configuration is at most 1 MiB" \
+  "$pmdcon" --check-config "$dir/big.yaml"
+expect 2 "pmdcon: cannot read $dir/none.yaml: No such file or directory" \
+  "$pmdcon" --config "$dir/none.yaml"
+
+# A ring file that holds no ring: named by its path.
+head -c 100000 /dev/urandom >"$dir/garbage"
+cat >"$dir/g.yaml" <<YAML
+eal: {vdevs: ["net_null0"], memory_mb: 128}
+port: {src_ipv4: 10.99.0.1}
+source: {type: file, path: $dir/garbage, start: oldest}
+targets: [{name: t, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"}]
+stats: {interval_s: 0, telemetry: false}
+YAML
+expect 1 "pmdcon: $dir/garbage: ring: bad magic (not a pmdcon ring)" "$pmdcon" --config "$dir/g.yaml"
+echo "pmdcon's command line: every bad configuration refused by name"
