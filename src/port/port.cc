@@ -1,16 +1,23 @@
 #include "port/port.h"
 
+#include <net/if.h>
+#include <rte_devargs.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace pmdcon::port {
 namespace {
@@ -82,6 +89,17 @@ absl::StatusOr<Port> Port::Open(const PortOptions& o) {
     return DpdkError("port info", rc);
   }
   p.needs_kick_ = std::string_view(info.driver_name) == "net_af_packet";
+  if (p.needs_kick_) {
+    // Its link status is always up: watch the kernel interface instead.
+    const rte_devargs* da = rte_dev_devargs(info.device);
+    const absl::string_view args = da && da->args ? da->args : "";
+    for (absl::string_view kv : absl::StrSplit(args, ',')) {
+      if (absl::ConsumePrefix(&kv, "iface=")) p.host_iface_ = std::string(kv);
+    }
+    if (!p.host_iface_.empty()) {
+      p.ioctl_fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    }
+  }
   rte_eth_conf conf{};
   // Checksums in hardware where the port offers both; else in software.
   const uint64_t want =
@@ -121,10 +139,13 @@ Port::Port(Port&& o) noexcept
       pool_(std::exchange(o.pool_, nullptr)),
       ipv4_csum_(o.ipv4_csum_),
       udp_csum_(o.udp_csum_),
-      needs_kick_(o.needs_kick_) {}
+      needs_kick_(o.needs_kick_),
+      host_iface_(std::move(o.host_iface_)),
+      ioctl_fd_(std::exchange(o.ioctl_fd_, -1)) {}
 
 Port::~Port() {
   if (id_ != UINT16_MAX) rte_eth_dev_stop(id_);
+  if (ioctl_fd_ >= 0) close(ioctl_fd_);
 }
 
 // af_packet copies a burst into its TPACKET ring and then asks the kernel to
@@ -141,6 +162,13 @@ void Port::Kick() {
 }
 
 bool Port::LinkUp() const {
+  if (ioctl_fd_ >= 0) {
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, host_iface_.data(),
+                std::min(host_iface_.size(), sizeof(ifr.ifr_name) - 1));
+    if (ioctl(ioctl_fd_, SIOCGIFFLAGS, &ifr) != 0) return false;  // gone
+    return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+  }
   rte_eth_link link{};
   return rte_eth_link_get_nowait(id_, &link) == 0 &&
          link.link_status == RTE_ETH_LINK_UP;

@@ -52,6 +52,9 @@ class Port {
   rte_mempool* pool() const { return pool_; }
   bool offload_ipv4_csum() const { return ipv4_csum_; }
   bool offload_udp_csum() const { return udp_csum_; }
+  // The link as the driver reports it; for af_packet (whose driver always
+  // reports up) the kernel interface under it: administratively up and
+  // running (IFF_UP and IFF_RUNNING).
   bool LinkUp() const;
   // True for drivers that may hold accepted frames in software until their
   // next burst (af_packet); the engine then calls Kick() while idle.
@@ -75,6 +78,8 @@ class Port {
   bool ipv4_csum_ = false;
   bool udp_csum_ = false;
   bool needs_kick_ = false;
+  std::string host_iface_;  // af_packet: the kernel interface it sits on
+  int ioctl_fd_ = -1;       // a socket for SIOCGIFFLAGS on host_iface_
 };
 
 }  // namespace pmdcon::port

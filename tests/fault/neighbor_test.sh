@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The collector's side of the neighbor tables (issue 12, item 5), through a
-# veth pair between two namespaces made here, pmdcon on net_af_packet:
+# The link and the collector's side of the neighbor tables (issue 12, items
+# 5 and 6), through a veth pair between two namespaces made here, pmdcon on
+# net_af_packet:
+#  - the port's link going down is seen (af_packet's driver always says up:
+#    the kernel interface is watched) and the targets are deactivated; the
+#    records printed meanwhile arrive once it is up again;
 #  - a collector's kernel resolves pmdcon's source addresses: pmdcon answers
 #    ARP and neighbor solicitations for them;
 #  - a collector whose MAC changes without a gratuitous ARP is found again
@@ -44,6 +48,24 @@ for ip in 10.99.0.1 fd00:99::1; do
     fail "the collector cannot resolve pmdcon's $ip: $(ip -n "$rxns" neigh show "$ip" dev veth1)"
 done
 echo "neighbor: the collector resolved 10.99.0.1 and fd00:99::1 to $mac"
+
+# 6: the link goes down for a second while records are printed.
+rm -f "$dir/ready"
+ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --quiet --ready_file="$dir/ready" \
+  --duration=30 --count=50 --expect=500-549 --fail_on_gap 2>"$dir/link.rx" &
+rxpid=$!
+for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+ip -n "$tx" link set veth0 down
+sleep 0.5
+grep -q 'pmdcon: port 0 link down' "$dir/log" || fail "item 6: link down not seen: $(tail -3 "$dir/log")"
+"$gen" --ring="$dir/ring" --count=50 --seq_start=500 >/dev/null 2>&1
+sleep 0.5
+ip -n "$tx" link set veth0 up
+rc=0
+wait "$rxpid" || rc=$?
+grep -q 'pmdcon: port 0 link up' "$dir/log" || fail "item 6: link up not seen: $(tail -3 "$dir/log")"
+[ "$rc" = 0 ] || fail "item 6: records printed while the link was down: $(cat "$dir/link.rx")"
+echo "link: down and up seen; 50 of 50 records printed while down arrived after"
 
 # The collector's NIC changes its MAC without announcing it. Records printed
 # 19 s later (15 s reachable + 3 probes) must reach it.
