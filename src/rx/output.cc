@@ -12,11 +12,28 @@ namespace pmdcon::rx {
 namespace {
 
 // Length of the valid UTF-8 sequence at s[i], or 0 if it is not one.
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629, table 3-7
+// of Unicode), else 0: no overlong forms, no surrogates (U+D800-DFFF), nothing
+// above U+10FFFF. The lead byte bounds the second byte.
 size_t Utf8Len(std::string_view s, size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
-  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-  if (n == 0 || c >= 0xf5 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;  // overlong below U+0800
+    if (c == 0xed) hi = 0x9f;  // surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;  // overlong below U+10000
+    if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
+  }
+  if (n == 0 || i + n > s.size()) return 0;
+  const auto second = static_cast<unsigned char>(s[i + 1]);
+  if (second < lo || second > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
   }
   return n;

@@ -15,8 +15,9 @@ enum class Format { kText, kJson };
 // "10.99.0.2:6665" or "[fd00::2]:6665".
 std::string SourceName(const wire::SourceKey& key);
 
-// Appends s as a JSON string (quotes included). Valid UTF-8 passes through;
-// control characters and bytes that are not valid UTF-8 become \u00XX.
+// Appends s as a JSON string (quotes included). Well-formed UTF-8 passes
+// through (no overlong forms, surrogates or code points above U+10FFFF);
+// control characters and every other byte become \u00XX.
 void AppendJsonString(std::string* out, std::string_view s);
 
 // Appends one message and a newline.
