@@ -90,9 +90,14 @@ start_appliance() {
 
 # Waits (up to 60 s) until every record was sent, by whoever sends now.
 wait_sent() {
+  # One read per look: the verdict is the value the loop saw.
   t=0
-  while [ "$(cat $SYS/unsent)" != 0 ] && [ $t -lt 120 ]; do sleep 0.5; t=$((t + 1)); done
   unsent=$(cat $SYS/unsent)
+  while [ "$unsent" != 0 ] && [ $t -lt 120 ]; do
+    sleep 0.5
+    t=$((t + 1))
+    unsent=$(cat $SYS/unsent)
+  done
   log "$(cat $SYS/records) records written, $unsent unsent ($(cat $SYS/sender) sends)"
   [ "$unsent" = 0 ] && return
   if [ -n "$appliance" ]; then
