@@ -54,14 +54,11 @@ grep -q 'pmdcon: target b: active, records 50,' "$dir/log" ||
 
 # On the wire: no IPv6 frame (the refused target never ran), a's msgid 1-150
 # and b's 1-50, each once.
-python3 - "$dir/out.pcap" <<'PY' || fail "the capture: see above"
+PYTHONPATH="$(dirname "$0")/.." python3 - "$dir/out.pcap" <<'PY' || fail "the capture: see above"
 import re, struct, sys
-data = open(sys.argv[1], "rb").read()
-off, v6, ids = 24, 0, {6666: [], 6667: []}
-while off + 16 <= len(data):
-    n = struct.unpack("<I", data[off + 8:off + 12])[0]
-    f = data[off + 16:off + 16 + n]
-    off += 16 + n
+from pcapfile import frames
+v6, ids = 0, {6666: [], 6667: []}
+for f in frames(sys.argv[1]):
     if f[12:14] == b"\x86\xdd":
         v6 += 1
         continue

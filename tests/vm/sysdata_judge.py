@@ -23,28 +23,19 @@ Passes if
      checksum right for the payload. Their constant IPv4 fields (TOS, flags,
      TTL) equal netconsole's.
 """
+import os
 import re
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pcapfile import frames  # noqa: E402
 
 TAG = re.compile(rb";pmdcon-vm (sys-fb|sys-app) (\d+)\n")
 MSGID = re.compile(rb" msgid=(\d+)\n")
 SYSDATA = {"cpu_nr": rb" cpu=\d+\n", "taskname": rb" taskname=[^\n]*\n",
            "release": rb" release=[^\n]*\n", "msgid": rb" msgid=\d+\n"}
 USERDATA = rb" dc=sea1\n rack=r42\n"
-
-
-def frames(path):
-    """(ethernet frame bytes) for every packet of a pcap file."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
-    off = 24
-    while off + 16 <= len(data):
-        _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
-        yield data[off + 16:off + 16 + incl]
-        off += 16 + incl
 
 
 def csum(data):
