@@ -3,10 +3,13 @@
 // bytes measured in the same run.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "wire/encoder.h"
 #include "wire/reassembler.h"
 
@@ -93,6 +96,24 @@ struct NullSink : wire::MessageSink {
   void OnMessage(const wire::Message& m) override { n += m.body.size(); }
 };
 
+// Feeds `payloads` from one source to a fresh reassembler per lap (which
+// keeps seqs increasing).
+void ReassembleLaps(benchmark::State& state,
+                    const std::vector<std::string>& payloads) {
+  wire::SourceKey src;
+  src.family = 4;
+  NullSink sink;
+  uint64_t fed = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    wire::Reassembler r({});
+    state.ResumeTiming();
+    for (const std::string& p : payloads) r.Feed(src, p, fed, sink);
+    fed += payloads.size();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(fed));
+}
+
 // Decode and reassemble a stream of pre-encoded payloads (one source, seqs
 // in order): `state.range(0)` = text bytes (1800: every record 2 fragments).
 void BM_DecodeReassemble(benchmark::State& state) {
@@ -108,22 +129,25 @@ void BM_DecodeReassemble(benchmark::State& state) {
     e.Begin(h, text.data(), "");
     while (uint32_t n = e.Next(buf)) payloads.emplace_back(buf, n);
   }
-  wire::SourceKey src;
-  src.family = 4;
-  NullSink sink;
-  uint64_t fed = 0;
-  for (auto _ : state) {
-    // A fresh reassembler per lap of the stream keeps seqs increasing.
-    state.PauseTiming();
-    wire::Reassembler r({});
-    state.ResumeTiming();
-    for (const std::string& p : payloads) r.Feed(src, p, fed, sink);
-    fed += payloads.size();
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(fed));
+  ReassembleLaps(state, payloads);
   state.counters["payload_bytes"] = static_cast<double>(payloads[0].size());
 }
 BENCHMARK(BM_DecodeReassemble)->Arg(128)->Arg(1800);
+
+// One record of range(0) bytes sent as 1-byte fragments in random order:
+// the cost per fragment stays flat as the record grows (no quadratic merge).
+void BM_OneByteFragments(benchmark::State& state) {
+  const auto total = static_cast<uint32_t>(state.range(0));
+  std::vector<std::string> payloads;
+  std::mt19937_64 rng(1);
+  for (uint32_t at = 0; at < total; ++at) {
+    payloads.push_back(absl::StrCat("6,1,1,-,ncfrag=", at, "/", total, ";",
+                                    std::string(1, 'a' + at % 26)));
+  }
+  std::shuffle(payloads.begin(), payloads.end(), rng);
+  ReassembleLaps(state, payloads);
+}
+BENCHMARK(BM_OneByteFragments)->Arg(1024)->Arg(8192)->Arg(65536);
 
 }  // namespace
 }  // namespace pmdcon

@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -39,6 +40,15 @@ uint64_t MonotonicUsec() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000u +
          static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+absl::StatusOr<uint64_t> ResidentBytes() {
+  std::ifstream in("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) {
+    return absl::NotFoundError("cannot read /proc/self/statm");
+  }
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace pmdcon::io

@@ -19,6 +19,9 @@ absl::StatusOr<uint64_t> RandomU64();
 // CLOCK_MONOTONIC in microseconds, the clock printk timestamps use.
 uint64_t MonotonicUsec();
 
+// This process's resident memory now, in bytes.
+absl::StatusOr<uint64_t> ResidentBytes();
+
 }  // namespace pmdcon::io
 
 #endif  // PMDCON_IO_SYSTEM_H_

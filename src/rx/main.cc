@@ -52,7 +52,11 @@ ABSL_FLAG(uint32_t, frag_timeout_ms, 2000, "drop incomplete records after");
 ABSL_FLAG(int32_t, rcvbuf, 32 << 20, "socket receive buffer, bytes");
 ABSL_FLAG(std::string, pcap, "",
           "read UDP datagrams from this pcap file (checksums verified) "
-          "instead of listening; --listen's port filters them");
+          "instead of listening; --listen filters them");
+ABSL_FLAG(uint32_t, memory_budget_mb, 256,
+          "resident memory pmdcon-rx may use, in MiB: past it, the longest "
+          "idle sources and their incomplete records are evicted (counted in "
+          "the summary)");
 ABSL_FLAG(std::string, ready_file, "",
           "create this file once the sockets are bound (for scripts)");
 
@@ -110,10 +114,15 @@ void PrintSummary(const pmdcon::wire::Reassembler& r) {
     pmdcon::rx::AppendSummary(&s, k, st);
   });
   if (s.empty()) s = "no datagrams received\n";
-  if (r.sources_dropped()) {
-    absl::StrAppend(&s, "datagrams from ", r.sources_dropped(),
-                    " more sources ignored (source limit)\n");
+  const auto& b = r.budget_stats();
+  absl::StrAppend(&s, "memory: ", r.sources(), " sources in ", b.charged >> 10,
+                  " KiB (peak ", b.peak >> 10, " KiB)");
+  if (b.sources_evicted + b.records_evicted) {
+    absl::StrAppend(&s, "; evicted for the budget: ", b.sources_evicted,
+                    " idle sources, ", b.records_evicted,
+                    " incomplete records");
   }
+  s.push_back('\n');
   std::fprintf(stderr, "%s", s.c_str());
 }
 
@@ -181,8 +190,23 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { g_stop = 1; });
   std::signal(SIGUSR1, [](int) { g_summary = 1; });
 
+  // The budget covers the whole process: what it holds before the first
+  // datagram (code, buffers), the output buffer and the allocator's slack
+  // come off the reassembler's share.
+  const uint64_t budget = uint64_t{absl::GetFlag(FLAGS_memory_budget_mb)} << 20;
+  const uint64_t baseline =
+      io::ResidentBytes().value_or(0) + sizeof(outbuf) + (1 << 20);
+  if (budget < baseline + (4 << 20)) {
+    tools::Die(kTool,
+               absl::InvalidArgumentError(absl::StrCat(
+                   "--memory_budget_mb=", budget >> 20, ": too small, ",
+                   (baseline >> 20) + 1, " MiB are resident before any ",
+                   "datagram and reassembly needs 4 MiB more")),
+               2);
+  }
   wire::Reassembler reasm({
       .frag_timeout_us = uint64_t{absl::GetFlag(FLAGS_frag_timeout_ms)} * 1000,
+      .memory_budget = (budget - baseline) / 16 * 15,  // allocator slack
       .dedupe = absl::GetFlag(FLAGS_dedupe),
   });
   Printer printer(out, fmt == "json" ? rx::Format::kJson : rx::Format::kText,
@@ -202,7 +226,7 @@ int main(int argc, char** argv) {
   };
   rx::PcapStats pcap_stats;
   if (!pcap.empty()) {
-    if (absl::Status st = rx::ReadPcap(pcap, specs[0].port, feed, &pcap_stats);
+    if (absl::Status st = rx::ReadPcap(pcap, specs, feed, &pcap_stats);
         !st.ok()) {
       tools::Die(kTool, st);
     }

@@ -51,6 +51,34 @@ void AppendPairs(std::string* out, std::string_view name,
   out->push_back('}');
 }
 
+// Text output is for terminals: control characters (C0, DEL, C1) other than
+// a newline and bytes that are not UTF-8 are shown as \xNN, never sent raw
+// (ESC or CSI would drive the terminal).
+void AppendPrintable(std::string* out, std::string_view s, bool keep_newline) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 1;
+    bool show = c >= 0x20 && c != 0x7f;
+    if (c == '\n' && keep_newline) show = true;
+    if (c >= 0x80) {
+      n = Utf8Len(s, i);
+      const bool c1 =
+          n == 2 && c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0;
+      show = n != 0 && !c1;
+      if (!show) n = n ? n : 1;
+    }
+    if (show) {
+      out->append(s.substr(i, n));
+    } else {
+      for (size_t k = 0; k < n; ++k) {
+        absl::StrAppendFormat(out, "\\x%02x",
+                              static_cast<unsigned char>(s[i + k]));
+      }
+    }
+    i += n;
+  }
+}
+
 std::string Caller(const wire::Message& m) {
   return absl::StrCat((m.caller_id & 0x80000000u) ? "C" : "T",
                       m.caller_id & 0x7fffffffu);
@@ -96,7 +124,8 @@ void AppendMessage(std::string* out, Format format, const wire::Message& m) {
   const std::string src = SourceName(m.source);
   if (!m.extended) {
     if (format == Format::kText) {
-      absl::StrAppend(out, src, " | ", AsAbsl(m.body));
+      absl::StrAppend(out, src, " | ");
+      AppendPrintable(out, m.body, /*keep_newline=*/true);
       if (m.body.empty() || m.body.back() != '\n') out->push_back('\n');
     } else {
       absl::StrAppend(out, "{\"source\":\"", src,
@@ -115,14 +144,7 @@ void AppendMessage(std::string* out, Format format, const wire::Message& m) {
     if (m.previous_boot) out->append(" (previous boot)");
     if (m.restart) out->append(" (restart)");
     out->push_back(' ');
-    // Text output keeps the kernel's escaping of control bytes.
-    for (unsigned char c : body.text) {
-      if (c < 0x20 || c == 0x7f) {
-        absl::StrAppendFormat(out, "\\x%02x", c);
-      } else {
-        out->push_back(static_cast<char>(c));
-      }
-    }
+    AppendPrintable(out, body.text, /*keep_newline=*/false);
     out->push_back('\n');
     return;
   }
@@ -167,7 +189,12 @@ void AppendSummary(std::string* out, const wire::SourceKey& key,
   absl::StrAppend(out, ", announced lost ", st.announced_lost, ", duplicates ",
                   st.duplicates, ", reordered ", st.reordered, ", malformed ",
                   st.malformed, ", reassembly failures ",
-                  st.reassembly_failures, ", restarts ", st.restarts, "\n");
+                  st.reassembly_failures);
+  if (st.fragment_conflicts) {
+    absl::StrAppend(out, " (", st.fragment_conflicts,
+                    " with conflicting overlaps)");
+  }
+  absl::StrAppend(out, ", restarts ", st.restarts, "\n");
 }
 
 }  // namespace pmdcon::rx

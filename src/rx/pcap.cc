@@ -1,5 +1,8 @@
 #include "rx/pcap.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -14,10 +17,24 @@ uint16_t Get16(const uint8_t* p) {
   return static_cast<uint16_t>(p[0] << 8 | p[1]);
 }
 
+// Would a socket bound to `spec` receive a datagram to (family, dst, port)?
+// "::" is any address of both families, as pmdcon-rx binds it (dual stack).
+bool Matches(const ListenSpec& spec, uint8_t family, const uint8_t* dst,
+             uint16_t port) {
+  if (spec.port != 0 && spec.port != port) return false;
+  if (spec.host.empty() || spec.host == "::") return true;
+  uint8_t want[16];
+  const int af = family == 6 ? AF_INET6 : AF_INET;
+  if (inet_pton(af, spec.host.c_str(), want) != 1) return false;
+  const size_t n = family == 6 ? 16 : 4;
+  return std::memcmp(want, dst, n) == 0 ||
+         std::all_of(want, want + n, [](uint8_t b) { return b == 0; });
+}
+
 }  // namespace
 
 absl::Status ReadPcap(
-    const std::string& path, uint16_t port,
+    const std::string& path, const std::vector<ListenSpec>& listen,
     const std::function<void(const wire::SourceKey&, std::string_view)>& f,
     PcapStats* st) {
   std::ifstream in(path, std::ios::binary);
@@ -98,7 +115,14 @@ absl::Status ReadPcap(
       ++st->bad_udp_checksum;
       continue;
     }
-    if (port && Get16(udp + 2) != port) continue;
+    const uint8_t* dst = key.family == 6 ? p + 14 + 24 : p + 14 + 16;
+    const uint16_t port = Get16(udp + 2);
+    if (!listen.empty() &&
+        std::none_of(listen.begin(), listen.end(), [&](const ListenSpec& s) {
+          return Matches(s, key.family, dst, port);
+        })) {
+      continue;
+    }
     key.port = Get16(udp);
     f(key,
       std::string_view(reinterpret_cast<const char*>(udp + 8), udp_len - 8));

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "rx/udp.h"
 #include "wire/reassembler.h"
 
 namespace pmdcon::rx {
@@ -21,10 +22,11 @@ struct PcapStats {
   uint64_t bad_udp_checksum = 0;  // includes a UDP checksum of 0 (none)
 };
 
-// Calls f for each UDP datagram with valid checksums addressed to `port`
-// (0: any), in capture order. Errors name the file and the problem.
+// Calls f for each UDP datagram with valid checksums addressed to one of
+// `listen` (as a socket bound there would receive it; empty: all), in capture
+// order. Errors name the file and the problem.
 absl::Status ReadPcap(
-    const std::string& path, uint16_t port,
+    const std::string& path, const std::vector<ListenSpec>& listen,
     const std::function<void(const wire::SourceKey&, std::string_view)>& f,
     PcapStats* stats);
 

@@ -1,7 +1,10 @@
 #include "wire/reassembler.h"
 
 #include <algorithm>
+#include <cstring>
+#include <map>
 
+#include "absl/container/node_hash_map.h"
 #include "common/strings.h"
 
 namespace pmdcon::wire {
@@ -39,52 +42,89 @@ std::string_view OwnEntries(std::string_view body) {
 
 }  // namespace
 
-struct Reassembler::Source {
-  SourceKey key;
-  struct Pending {
-    uint32_t total = 0;
-    uint32_t fragments = 0;
-    uint64_t first_us = 0;
-    std::string data;
-    std::vector<std::pair<uint32_t, uint32_t>> have;  // [begin, end), sorted
-  };
+// Intrusive doubly linked list: O(1) move-to-front and removal, for the
+// sources by activity and the incomplete records by age.
+template <typename T>
+struct Reassembler::List {
+  T* head = nullptr;
+  T* tail = nullptr;
 
+  void PushFront(T* x) {
+    x->prev = nullptr;
+    x->next = head;
+    (head ? head->prev : tail) = x;
+    head = x;
+  }
+  void PushBack(T* x) {
+    x->next = nullptr;
+    x->prev = tail;
+    (tail ? tail->next : head) = x;
+    tail = x;
+  }
+  void Remove(T* x) {
+    (x->prev ? x->prev->next : head) = x->next;
+    (x->next ? x->next->prev : tail) = x->prev;
+    x->prev = x->next = nullptr;
+  }
+};
+
+// An incomplete record. Its bytes are kept as received, by offset, so memory
+// follows what arrived rather than the total a header declares; a fragment
+// that continues the piece before it extends that piece.
+struct Reassembler::Pending {
+  enum class State { kCollecting, kConflict };
+  Pending* prev = nullptr;
+  Pending* next = nullptr;
+  Source* owner = nullptr;
+  const std::string* header = nullptr;  // its key in owner->pending
+  State state = State::kCollecting;
+  uint32_t total = 0;
+  uint32_t fragments = 0;
+  uint32_t covered = 0;
+  uint64_t first_us = 0;
+  std::map<uint32_t, std::string> pieces;  // non-overlapping
+  size_t charge = 0;                       // bytes, for the budget
+};
+
+namespace {
+
+// Heap bytes behind a string (beyond the small-string buffer), with the
+// allocator's overhead.
+size_t HeapBytes(const std::string& s) {
+  return s.capacity() > 15 ? s.capacity() + 17 : 0;
+}
+// A map node holding a piece, with the allocator's overhead.
+constexpr size_t kPieceCost =
+    sizeof(std::pair<const uint32_t, std::string>) + 32 + 16;
+
+}  // namespace
+
+struct Reassembler::Source {
+  Source* prev = nullptr;  // in fresh_ or established_
+  Source* next = nullptr;
+  bool established = false;  // delivered two records or more
+  SourceKey key;
   SourceStats stats;
   std::string release;
-  std::vector<uint32_t> stamps = std::vector<uint32_t>(kStampWindow, 0);
-  using PendingMap = absl::flat_hash_map<std::string, Pending>;
-  PendingMap pending;  // by header
-  // Entries of finished records, kept for reuse (key and buffers): a warm
-  // source reassembles without allocating. Small ones only, and few.
-  std::vector<PendingMap::node_type> spare;
-  static constexpr size_t kMaxSpare = 2;
-  static constexpr size_t kMaxSpareBytes = 8192;
+  std::vector<uint32_t> stamps;  // kStampWindow, from the first record on
+  absl::node_hash_map<std::string, Pending> pending;  // by header
+  size_t pending_charge = 0;
+  size_t charge = 0;     // all of this source's bytes, for the budget
+  bool resized = false;  // its Cost() may have changed since `charge`
 
-  PendingMap::iterator NewPending(std::string_view header, uint32_t total,
-                                  uint64_t now_us) {
-    PendingMap::iterator it;
-    if (spare.empty()) {
-      it = pending.emplace(std::string(header), Pending()).first;
-    } else {
-      PendingMap::node_type node = std::move(spare.back());
-      spare.pop_back();
-      node.key().assign(header.data(), header.size());
-      it = pending.insert(std::move(node)).position;
-    }
-    Pending& p = it->second;
-    p.total = total;
-    p.fragments = 0;
-    p.first_us = now_us;
-    p.data.assign(total, '\0');
-    p.have.clear();
-    return it;
+  size_t Cost() const {
+    return sizeof(Source) + 64 + stamps.capacity() * sizeof(uint32_t) +
+           HeapBytes(release) +
+           (stats.gaps.capacity() + stats.announced.capacity()) * sizeof(Gap) +
+           pending.bucket_count() * (sizeof(void*) + 1) + pending_charge;
   }
 
-  void Recycle(PendingMap::node_type node) {
-    if (spare.size() < kMaxSpare &&
-        node.mapped().data.capacity() <= kMaxSpareBytes) {
-      spare.push_back(std::move(node));
+  Pending* Oldest() {
+    Pending* oldest = nullptr;
+    for (auto& [header, p] : pending) {
+      if (!oldest || p.first_us < oldest->first_us) oldest = &p;
     }
+    return oldest;
   }
 
   enum class Seen { kNew, kDuplicate, kReordered, kRestart };
@@ -95,6 +135,7 @@ struct Reassembler::Source {
   }
 
   void AddGap(uint64_t first, uint64_t last) {
+    resized = true;
     stats.missing += last - first + 1;
     if (stats.gaps.size() == kMaxGaps) {
       stats.gaps.erase(stats.gaps.begin());
@@ -105,6 +146,8 @@ struct Reassembler::Source {
 
   // Removes [first, last] from the open gaps; returns how many seqs it took.
   uint64_t FillGaps(uint64_t first, uint64_t last) {
+    if (stats.gaps.empty()) return 0;
+    resized = true;
     uint64_t filled = 0;
     std::vector<Gap> out;
     for (const Gap& g : stats.gaps) {
@@ -123,12 +166,16 @@ struct Reassembler::Source {
 
   // Was this record (seq and timestamp) delivered already?
   bool Delivered(uint64_t seq, uint64_t ts_usec) const {
-    return stats.have_seq && seq <= stats.last_seq &&
+    return stats.have_seq && !stamps.empty() && seq <= stats.last_seq &&
            stats.last_seq - seq < kStampWindow &&
            stamps[seq % kStampWindow] == Stamp(ts_usec);
   }
 
   Seen Accept(uint64_t seq, uint64_t ts_usec) {
+    if (stamps.empty()) {
+      stamps.assign(kStampWindow, 0);
+      resized = true;
+    }
     uint32_t& slot = stamps[seq % kStampWindow];
     const uint32_t stamp = Stamp(ts_usec);
     if (!stats.have_seq) {
@@ -158,6 +205,29 @@ struct Reassembler::Source {
   }
 };
 
+// Buffers of finished records, kept for the next ones: a warm source
+// reassembles without allocating. Small ones only, and few.
+struct Reassembler::Spares {
+  using Node = decltype(Source::pending)::node_type;
+  static constexpr size_t kMax = 4;
+  static constexpr size_t kMaxBytes = 16384;
+  std::vector<Node> nodes;
+  std::vector<std::string> bytes;
+
+  std::string Bytes(std::string_view from) {
+    if (bytes.empty()) return std::string(from);
+    std::string b = std::move(bytes.back());
+    bytes.pop_back();
+    b.assign(from.data(), from.size());
+    return b;
+  }
+  void Keep(std::string&& b) {
+    if (bytes.size() < kMax && b.capacity() <= kMaxBytes) {
+      bytes.push_back(std::move(b));
+    }
+  }
+};
+
 bool Complete(const SourceStats& st, uint64_t first, uint64_t last) {
   if (!st.have_seq || st.first_seq > first || st.last_seq < last ||
       st.gaps_dropped || st.announced_dropped) {
@@ -170,7 +240,12 @@ bool Complete(const SourceStats& st, uint64_t first, uint64_t last) {
          std::none_of(st.announced.begin(), st.announced.end(), overlaps);
 }
 
-Reassembler::Reassembler(Options options) : options_(options) {}
+Reassembler::Reassembler(Options options)
+    : options_(options),
+      fresh_(std::make_unique<List<Source>>()),
+      established_(std::make_unique<List<Source>>()),
+      pendings_(std::make_unique<List<Pending>>()),
+      spares_(std::make_unique<Spares>()) {}
 Reassembler::~Reassembler() = default;
 
 const SourceStats& Reassembler::StatsOf(const Source& s) { return s.stats; }
@@ -181,23 +256,95 @@ const SourceStats* Reassembler::Stats(const SourceKey& key) const {
 }
 
 Reassembler::Source* Reassembler::Get(const SourceKey& key) {
-  auto it = sources_.find(key);
-  if (it != sources_.end()) return it->second.get();
-  if (sources_.size() >= options_.max_sources) {
-    ++sources_dropped_;
-    return nullptr;
+  auto [it, inserted] = sources_.try_emplace(key);
+  if (inserted) {
+    it->second = std::make_unique<Source>();
+    it->second->key = key;
+    fresh_->PushFront(it->second.get());
+    Recharge(*it->second);
   }
-  Source* src =
-      sources_.emplace(key, std::make_unique<Source>()).first->second.get();
-  src->key = key;
-  return src;
+  return it->second.get();
+}
+
+void Reassembler::Recharge(Source& src) {
+  src.resized = false;
+  const size_t cost = src.Cost();
+  budget_.charged += cost - src.charge;
+  src.charge = cost;
+  budget_.peak = std::max(budget_.peak, budget_.charged);
+}
+
+void Reassembler::Touch(Source& src) {
+  List<Source>& from = src.established ? *established_ : *fresh_;
+  if (from.head == &src && (src.established || src.stats.records < 2)) return;
+  from.Remove(&src);
+  if (!src.established && src.stats.records >= 2) src.established = true;
+  (src.established ? *established_ : *fresh_).PushFront(&src);
+}
+
+void Reassembler::DropPending(Pending* p) {
+  Source& src = *p->owner;
+  src.pending_charge -= p->charge;
+  pendings_->Remove(p);
+  for (auto& [at, bytes] : p->pieces) spares_->Keep(std::move(bytes));
+  p->pieces.clear();
+  auto node = src.pending.extract(src.pending.find(*p->header));
+  if (spares_->nodes.size() < Spares::kMax &&
+      node.key().capacity() <= Spares::kMaxBytes) {
+    spares_->nodes.push_back(std::move(node));
+  }
+  Recharge(src);
+}
+
+// Over budget: the longest idle sources go, fresh ones before established
+// ones; `a` and `b` (just fed) stay. If they alone exceed it, their oldest
+// incomplete records go.
+void Reassembler::Evict(Source* a, Source* b) {
+  auto victim = [&](List<Source>& list) {
+    Source* s = list.tail;
+    while (s && (s == a || s == b)) s = s->prev;
+    return s;
+  };
+  while (budget_.charged > options_.memory_budget) {
+    Source* s = victim(*fresh_);
+    if (!s) s = victim(*established_);
+    if (!s) break;
+    while (!s->pending.empty()) {
+      ++budget_.records_evicted;
+      DropPending(&s->pending.begin()->second);
+    }
+    (s->established ? *established_ : *fresh_).Remove(s);
+    budget_.charged -= s->charge;
+    ++budget_.sources_evicted;
+    sources_.erase(s->key);
+  }
+  for (Source* s : {a, b}) {
+    while (s && budget_.charged > options_.memory_budget &&
+           !s->pending.empty()) {
+      ++s->stats.reassembly_failures;
+      ++budget_.records_evicted;
+      DropPending(s->Oldest());
+    }
+  }
 }
 
 void Reassembler::Feed(const SourceKey& key, std::string_view payload,
                        uint64_t now_us, MessageSink& sink) {
   Source* src = Get(key);
-  if (src == nullptr) return;
-  SourceStats& st = src->stats;
+  routed_ = nullptr;
+  Consume(*src, payload, now_us, sink);
+  for (Source* s : {src, routed_}) {
+    if (s) {
+      if (s->resized) Recharge(*s);
+      Touch(*s);
+    }
+  }
+  Evict(src, routed_);
+}
+
+void Reassembler::Consume(Source& src, std::string_view payload,
+                          uint64_t now_us, MessageSink& sink) {
+  SourceStats& st = src.stats;
   ++st.payloads;
   st.bytes += payload.size();
 
@@ -209,7 +356,7 @@ void Reassembler::Feed(const SourceKey& key, std::string_view payload,
     return;
   }
   Message m;
-  m.source = key;
+  m.source = src.key;
   m.extended = p.extended;
   m.body = p.body;
   if (!p.extended) {
@@ -225,66 +372,132 @@ void Reassembler::Feed(const SourceKey& key, std::string_view payload,
   m.flag = p.flag;
   m.has_caller = p.has_caller;
   m.caller_id = p.caller_id;
-  if (!p.fragment) {
-    Deliver(*src, m, sink);
-    return;
+  if (p.fragment) {
+    AddFragment(src, p, m, now_us, sink);
+  } else {
+    Deliver(src, m, sink);
   }
+}
 
-  auto it = src->pending.find(AsAbsl(p.header));
-  if (it == src->pending.end()) {
-    if (src->Delivered(p.seq, p.ts_usec) &&
-        src->release == std::string_view(p.release)) {
+void Reassembler::AddFragment(Source& src, const Payload& p, Message& m,
+                              uint64_t now_us, MessageSink& sink) {
+  SourceStats& st = src.stats;
+  auto it = src.pending.find(AsAbsl(p.header));
+  if (it == src.pending.end()) {
+    if (src.Delivered(p.seq, p.ts_usec) &&
+        src.release == std::string_view(p.release)) {
       ++st.duplicates;  // a late copy of a fragment of a finished record
       return;
     }
-    if (src->pending.size() >= options_.max_pending) {
-      // Evict the oldest incomplete record to bound memory.
-      auto oldest =
-          std::min_element(src->pending.begin(), src->pending.end(),
-                           [](const auto& a, const auto& b) {
-                             return a.second.first_us < b.second.first_us;
-                           });
-      src->pending.erase(oldest);
+    if (src.pending.size() >= options_.max_pending) {
       ++st.reassembly_failures;
+      DropPending(src.Oldest());
     }
-    it = src->NewPending(p.header, p.frag_total, now_us);
+    if (spares_->nodes.empty()) {
+      it = src.pending.try_emplace(std::string(p.header)).first;
+    } else {
+      auto node = std::move(spares_->nodes.back());
+      spares_->nodes.pop_back();
+      node.key().assign(p.header.data(), p.header.size());
+      node.mapped() = Pending();
+      it = src.pending.insert(std::move(node)).position;
+    }
+    Pending& fresh = it->second;
+    fresh.owner = &src;
+    fresh.header = &it->first;
+    fresh.total = p.frag_total;
+    fresh.first_us = now_us;
+    fresh.charge = sizeof(*it) + 32 + HeapBytes(it->first);
+    src.pending_charge += fresh.charge;
+    src.resized = true;
+    pendings_->PushBack(&fresh);
   }
-  Source::Pending& pend = it->second;
+  Pending& pend = it->second;
   if (pend.total != p.frag_total) {
     ++st.malformed;
     ++st.malformed_by[static_cast<int>(Malformed::kBadNcfrag)];
-    ++st.reassembly_failures;
-    src->pending.erase(it);
+    if (pend.state == Pending::State::kCollecting) ++st.reassembly_failures;
+    DropPending(&pend);
     return;
   }
   ++st.fragments;
+  ++pend.fragments;
+  if (pend.state == Pending::State::kConflict) return;  // already counted
+
   const uint32_t begin = p.frag_offset;
   const uint32_t end = begin + static_cast<uint32_t>(p.body.size());
-  std::copy(p.body.begin(), p.body.end(), pend.data.begin() + begin);
-  ++pend.fragments;
-  // Merge [begin, end) into the covered intervals, in place.
-  auto& have = pend.have;
-  have.insert(
-      std::upper_bound(have.begin(), have.end(), std::make_pair(begin, end)),
-      {begin, end});
-  size_t w = 0;
-  uint32_t covered = 0;
-  for (size_t i = 0; i < have.size(); ++i) {
-    if (w > 0 && have[i].first <= have[w - 1].second) {
-      have[w - 1].second = std::max(have[w - 1].second, have[i].second);
-    } else {
-      have[w++] = have[i];
+  auto& pieces = pend.pieces;
+  auto first = pieces.upper_bound(begin);
+  if (first != pieces.begin()) {
+    auto before = std::prev(first);
+    if (before->first + before->second.size() > begin) first = before;
+  }
+  // Bytes received twice must agree: a sender that changed them, or a
+  // stranger forging fragments, gets no spliced record.
+  for (auto q = first; q != pieces.end() && q->first < end; ++q) {
+    const uint32_t lo = std::max(q->first, begin);
+    const uint32_t hi = std::min<uint32_t>(
+        static_cast<uint32_t>(q->first + q->second.size()), end);
+    if (lo < hi && std::memcmp(q->second.data() + (lo - q->first),
+                               p.body.data() + (lo - begin), hi - lo) != 0) {
+      ++st.fragment_conflicts;
+      ++st.reassembly_failures;
+      pend.state = Pending::State::kConflict;
+      for (auto& [at, bytes] : pieces) spares_->Keep(std::move(bytes));
+      pieces.clear();
+      src.pending_charge -= pend.charge;
+      pend.charge = sizeof(*it) + 32 + HeapBytes(it->first);
+      src.pending_charge += pend.charge;
+      src.resized = true;
+      return;
     }
   }
-  have.resize(w);
-  for (const auto& r : have) covered += r.second - r.first;
-  if (covered < pend.total) return;
-
+  // Keep what is new. Pieces are at least a byte long, so this walk costs at
+  // most the fragment's length.
+  size_t added = 0;
+  uint32_t pos = begin;
+  auto q = first;
+  while (pos < end) {
+    if (q != pieces.end() && q->first <= pos) {
+      pos = std::max<uint32_t>(
+          pos, static_cast<uint32_t>(q->first + q->second.size()));
+      ++q;
+      continue;
+    }
+    const uint32_t stop = q == pieces.end() ? end : std::min(end, q->first);
+    const std::string_view bytes = p.body.substr(pos - begin, stop - pos);
+    auto before = q == pieces.begin() ? pieces.end() : std::prev(q);
+    if (before != pieces.end() &&
+        before->first + before->second.size() == pos) {
+      const size_t old = HeapBytes(before->second);
+      before->second.append(bytes);
+      added += HeapBytes(before->second) - old;
+    } else {
+      auto made = pieces.emplace_hint(q, pos, spares_->Bytes(bytes));
+      added += kPieceCost + HeapBytes(made->second);
+    }
+    pend.covered += stop - pos;
+    pos = stop;
+  }
+  pend.charge += added;
+  src.pending_charge += added;
+  src.resized = true;
+  if (pend.covered < pend.total) {
+    while (src.pending_charge > options_.max_pending_bytes) {
+      ++st.reassembly_failures;
+      ++budget_.records_evicted;
+      DropPending(src.Oldest());
+    }
+    return;
+  }
+  assembled_.resize(pend.total);
+  for (const auto& [at, bytes] : pieces) {
+    std::copy(bytes.begin(), bytes.end(), assembled_.begin() + at);
+  }
   m.fragments = pend.fragments;
-  Source::PendingMap::node_type done = src->pending.extract(it);
-  m.body = done.mapped().data;
-  Deliver(*src, m, sink);
-  src->Recycle(std::move(done));
+  DropPending(&pend);
+  m.body = assembled_;
+  Deliver(src, m, sink);
 }
 
 void Reassembler::Deliver(Source& from, Message& m, MessageSink& sink) {
@@ -294,8 +507,7 @@ void Reassembler::Deliver(Source& from, Message& m, MessageSink& sink) {
   if (m.previous_boot && !from.key.previous_boot) {
     SourceKey k = from.key;
     k.previous_boot = true;
-    routed = Get(k);
-    if (!routed) return;  // counted in sources_dropped
+    routed = routed_ = Get(k);
   }
   Source& src = *routed;
   SourceStats& st = src.stats;
@@ -305,6 +517,7 @@ void Reassembler::Deliver(Source& from, Message& m, MessageSink& sink) {
       src.ResetStream();
     }
     src.release = std::string(m.release);
+    src.resized = true;
   }
   Source::Seen seen = src.Accept(m.seq, m.ts_usec);
   if (seen == Source::Seen::kRestart) {
@@ -335,6 +548,7 @@ void Reassembler::Deliver(Source& from, Message& m, MessageSink& sink) {
       src.FillGaps(first, last);
       if (st.announced.size() < kMaxGaps) {
         st.announced.push_back({first, last});
+        src.resized = true;
       } else {
         ++st.announced_dropped;
       }
@@ -346,26 +560,18 @@ void Reassembler::Deliver(Source& from, Message& m, MessageSink& sink) {
 }
 
 void Reassembler::Expire(uint64_t now_us) {
-  for (auto& [key, src] : sources_) {
-    for (auto it = src->pending.begin(); it != src->pending.end();) {
-      if (now_us - it->second.first_us >= options_.frag_timeout_us) {
-        ++src->stats.reassembly_failures;
-        src->pending.erase(it++);
-      } else {
-        ++it;
-      }
+  while (Pending* p = pendings_->head) {
+    if (now_us < p->first_us + options_.frag_timeout_us) break;
+    if (p->state == Pending::State::kCollecting) {
+      ++p->owner->stats.reassembly_failures;
     }
+    DropPending(p);
   }
 }
 
 uint64_t Reassembler::NextDeadline() const {
-  uint64_t next = UINT64_MAX;
-  for (const auto& [key, src] : sources_) {
-    for (const auto& [header, pend] : src->pending) {
-      next = std::min(next, pend.first_us + options_.frag_timeout_us);
-    }
-  }
-  return next;
+  const Pending* p = pendings_->head;
+  return p ? p->first_us + options_.frag_timeout_us : UINT64_MAX;
 }
 
 }  // namespace pmdcon::wire

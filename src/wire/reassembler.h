@@ -4,6 +4,11 @@
 // fragments (bounded, timed out, any order), tracks the sequence (gaps,
 // duplicates, reordering, restarts) and counts malformed input. No I/O.
 //
+// Memory stays within Options::memory_budget whatever arrives: when the state
+// of all sources would exceed it, the oldest incomplete records and the
+// longest idle sources are evicted (sources that delivered only one record
+// first), and counted in budget_stats().
+//
 //   wire::Reassembler r(options);
 //   r.Feed(source, payload, now_us, sink);   // sink.OnMessage(const Message&)
 //   r.Expire(now_us);                        // at or after r.NextDeadline()
@@ -78,6 +83,7 @@ struct SourceStats {
   uint64_t malformed = 0;
   uint64_t malformed_by[6] = {};     // by Malformed
   uint64_t reassembly_failures = 0;  // timed out, evicted or inconsistent
+  uint64_t fragment_conflicts = 0;   // overlapping fragments disagreed
   uint64_t announced_lost = 0;       // records pmdcon said it lost
   uint64_t missing = 0;              // seqs in open gaps, now
   bool have_seq = false;
@@ -105,8 +111,17 @@ class Reassembler {
     uint32_t max_total = 64 * 1024;      // largest ncfrag total accepted
     uint64_t frag_timeout_us = 2000000;  // incomplete records expire after
     size_t max_pending = 256;            // incomplete records per source
-    size_t max_sources = 65536;
+    // Bytes of incomplete records one source may hold (its oldest go first).
+    size_t max_pending_bytes = 4 << 20;
+    // All sources' state and incomplete records, in bytes.
+    size_t memory_budget = 256 << 20;
     bool dedupe = true;  // suppress records whose seq was already delivered
+  };
+  struct BudgetStats {
+    size_t charged = 0;  // bytes of state now
+    size_t peak = 0;     // the most it ever held
+    uint64_t sources_evicted = 0;
+    uint64_t records_evicted = 0;  // incomplete records dropped for memory
   };
   static constexpr size_t kMaxGaps = 4096;
   static constexpr uint64_t kWindow = 16384;  // seqs remembered for dedupe
@@ -117,7 +132,8 @@ class Reassembler {
   // Feeds one payload from `source` received at `now_us`.
   void Feed(const SourceKey& source, std::string_view payload, uint64_t now_us,
             MessageSink& sink);
-  // Drops incomplete records older than the fragment timeout.
+  // Drops incomplete records older than the fragment timeout. Time must not
+  // go back between calls.
   void Expire(uint64_t now_us);
   // When Expire has work to do next; UINT64_MAX if never.
   uint64_t NextDeadline() const;
@@ -128,17 +144,38 @@ class Reassembler {
     for (const auto& [key, src] : sources_) f(key, StatsOf(*src));
   }
   const SourceStats* Stats(const SourceKey& key) const;
-  uint64_t sources_dropped() const { return sources_dropped_; }
+  size_t sources() const { return sources_.size(); }
+  const BudgetStats& budget_stats() const { return budget_; }
 
  private:
   struct Source;
+  struct Pending;
+  template <typename T>
+  struct List;
+  struct Spares;
   static const SourceStats& StatsOf(const Source& s);
   Source* Get(const SourceKey& key);
   void Deliver(Source& src, Message& m, MessageSink& sink);
+  void Consume(Source& src, std::string_view payload, uint64_t now_us,
+               MessageSink& sink);
+  void AddFragment(Source& src, const Payload& p, Message& m, uint64_t now_us,
+                   MessageSink& sink);
+  void DropPending(Pending* p);
+  void Recharge(Source& src);
+  void Touch(Source& src);
+  void Evict(Source* a, Source* b);
 
   Options options_;
   absl::flat_hash_map<SourceKey, std::unique_ptr<Source>> sources_;
-  uint64_t sources_dropped_ = 0;
+  // Sources by last activity, most recent first: those that delivered at
+  // most one record (a flood of new addresses churns only this list) and
+  // the established rest.
+  std::unique_ptr<List<Source>> fresh_, established_;
+  std::unique_ptr<List<Pending>> pendings_;  // all sources', oldest first
+  std::unique_ptr<Spares> spares_;
+  std::string assembled_;     // a reassembled body
+  Source* routed_ = nullptr;  // where Feed's record went, if not its source
+  BudgetStats budget_;
 };
 
 }  // namespace pmdcon::wire

@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pmdcon::wire::Reassembler r({.max_total = 8192,
                                .frag_timeout_us = 50000,
                                .max_pending = 8,
-                               .max_sources = 4});
+                               .memory_budget = 256 * 1024});
   Sink sink;
   std::string_view in(reinterpret_cast<const char*>(data), size);
   uint64_t now = 0;

@@ -29,22 +29,13 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from pcapfile import frames  # noqa: E402
+from pcapfile import frames, ones_sum as csum  # noqa: E402
 
 TAG = re.compile(rb";pmdcon-vm (sys-fb|sys-app) (\d+)\n")
 MSGID = re.compile(rb" msgid=(\d+)\n")
 SYSDATA = {"cpu_nr": rb" cpu=\d+\n", "taskname": rb" taskname=[^\n]*\n",
            "release": rb" release=[^\n]*\n", "msgid": rb" msgid=\d+\n"}
 USERDATA = rb" dc=sea1\n rack=r42\n"
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
 
 
 def udp4(frame):

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 
 #include "wire_test_util.h"
@@ -337,18 +338,123 @@ TEST(Fragments, PendingRecordsAreBounded) {
   EXPECT_EQ(c.got[0].fragments, 2u);
 }
 
-TEST(Sources, AreTrackedSeparatelyAndBounded) {
-  Reassembler r({.max_sources = 3});
+// "6,SEQ,1,-,ncfrag=OFF/TOTAL;BYTES"
+std::string Frag(uint64_t seq, uint32_t off, uint32_t total,
+                 std::string_view bytes) {
+  return "6," + std::to_string(seq) + ",1,-,ncfrag=" + std::to_string(off) +
+         "/" + std::to_string(total) + ";" + std::string(bytes);
+}
+
+TEST(Fragments, OverlapsThatDisagreeAreNeverSpliced) {
+  Reassembler r({});
   Collect c;
-  for (uint8_t s = 1; s <= 5; ++s) r.Feed(Src(s), Rec(1), 0, c);
-  EXPECT_EQ(c.got.size(), 3u);
-  EXPECT_EQ(r.sources_dropped(), 2u);
-  int n = 0;
-  r.ForEachSource([&](const SourceKey&, const wire::SourceStats& st) {
-    EXPECT_EQ(st.records, 1u);
-    ++n;
-  });
-  EXPECT_EQ(n, 3);
+  r.Feed(Src(), Frag(1, 0, 20, "0123456789"), 0, c);
+  r.Feed(Src(), Frag(1, 5, 20, "56789abcde"), 0, c);    // agrees
+  r.Feed(Src(), Frag(1, 8, 20, "XXxxxxxxxxxx"), 0, c);  // bytes 8, 9 differ
+  r.Feed(Src(), Frag(1, 15, 20, "fghij"), 0, c);
+  EXPECT_TRUE(c.got.empty());
+  const wire::SourceStats& st = *r.Stats(Src());
+  EXPECT_EQ(st.fragment_conflicts, 1u);
+  EXPECT_EQ(st.reassembly_failures, 1u);
+  // Counted once, also when it times out.
+  r.Expire(10'000'000);
+  EXPECT_EQ(r.Stats(Src())->reassembly_failures, 1u);
+  // Overlaps that agree complete the record.
+  r.Feed(Src(), Frag(2, 0, 20, "0123456789"), 0, c);
+  r.Feed(Src(), Frag(2, 3, 20, "3456789abcdefghij"), 0, c);
+  ASSERT_EQ(c.got.size(), 1u);
+  EXPECT_EQ(c.got[0].body, "0123456789abcdefghij");
+}
+
+// One-byte fragments in random order, with duplicates, rebuild the largest
+// record (the time this takes is bench/wire_bench's BM_OneByteFragments).
+TEST(Fragments, OneByteFragmentsInAnyOrder) {
+  constexpr uint32_t kTotal = 65536;
+  std::string body(kTotal, 'x');
+  std::mt19937_64 rng(5);
+  for (char& ch : body) ch = static_cast<char>('a' + rng() % 26);
+  std::vector<uint32_t> order(kTotal);
+  for (uint32_t i = 0; i < kTotal; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  order.insert(order.begin() + 1000, order.begin(), order.begin() + 500);
+  Reassembler r({});
+  Collect c;
+  for (uint32_t at : order) {
+    r.Feed(Src(), Frag(1, at, kTotal, body.substr(at, 1)), 0, c);
+  }
+  ASSERT_EQ(c.got.size(), 1u);
+  EXPECT_EQ(c.got[0].body, body);
+  EXPECT_EQ(c.got[0].fragments, order.size());
+  EXPECT_EQ(r.Stats(Src())->reassembly_failures, 0u);
+}
+
+// Memory follows what arrived, not the total a header declares.
+TEST(Budget, IncompleteRecordsCostWhatArrived) {
+  Reassembler r({});
+  Collect c;
+  const size_t before = r.budget_stats().charged;
+  for (int i = 0; i < 200; ++i) {
+    r.Feed(Src(), Frag(static_cast<uint64_t>(i), 0, 65536, "0123456789"), 0, c);
+  }
+  EXPECT_EQ(r.Stats(Src())->reassembly_failures, 0u);
+  EXPECT_LT(r.budget_stats().charged - before, 200u * 1024);
+}
+
+TEST(Budget, OneSourcesIncompleteRecordsAreBounded) {
+  Reassembler r({.max_pending_bytes = 1 << 20});
+  Collect c;
+  // Reverse-order 1-byte fragments: a piece each, the costliest shape.
+  for (uint64_t seq = 0; seq < 8; ++seq) {
+    for (uint32_t at = 65535; at > 1; --at) {
+      r.Feed(Src(), Frag(seq, at, 65536, "z"), 0, c);
+      ASSERT_LE(r.budget_stats().charged, (1u << 20) + 64 * 1024);
+    }
+  }
+  EXPECT_GT(r.budget_stats().records_evicted, 0u);
+  EXPECT_EQ(r.Stats(Src())->reassembly_failures,
+            r.budget_stats().records_evicted);
+}
+
+// 100,000 sources through a 4 MiB budget: memory stays within it, the idle
+// sources go, and a source that keeps speaking keeps its stream whole.
+TEST(Budget, SourceFloodEvictsIdleSourcesNotActiveOnes) {
+  constexpr size_t kBudget = 4 << 20;
+  Reassembler r({.memory_budget = kBudget});
+  Collect c;
+  SourceKey legit = Src(1);
+  SourceKey quiet = Src(2);  // established, then silent through the flood
+  r.Feed(quiet, Rec(1), 0, c);
+  r.Feed(quiet, Rec(2), 0, c);
+  uint64_t seq = 0;
+  for (uint32_t i = 0; i < 100000; ++i) {
+    SourceKey k;
+    k.family = 6;
+    std::memcpy(k.addr.data(), &i, sizeof(i));
+    r.Feed(k, Rec(7), i, c);
+    if (i % 10 == 0) r.Feed(legit, Rec(seq++), i, c);
+    ASSERT_LE(r.budget_stats().charged, kBudget);
+  }
+  const wire::SourceStats* st = r.Stats(legit);
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(st->records, seq);
+  EXPECT_TRUE(wire::Complete(*st, 0, seq - 1));
+  EXPECT_GT(r.budget_stats().sources_evicted, 90000u);
+  EXPECT_EQ(r.budget_stats().sources_evicted + r.sources(), 100002u);
+  // A one-record flood churns only the fresh sources.
+  ASSERT_NE(r.Stats(quiet), nullptr);
+  EXPECT_EQ(r.Stats(quiet)->records, 2u);
+}
+
+TEST(Budget, AnEvictedSourceComesBackAsNew) {
+  Reassembler r({.memory_budget = 64 * 1024});
+  Collect c;
+  for (uint8_t s = 1; s <= 20; ++s) r.Feed(Src(s), Rec(5), 0, c);
+  EXPECT_EQ(c.got.size(), 20u);  // every record delivered
+  EXPECT_LT(r.sources(), 20u);
+  EXPECT_EQ(r.Stats(Src(1)), nullptr);
+  r.Feed(Src(1), Rec(6), 0, c);
+  ASSERT_NE(r.Stats(Src(1)), nullptr);
+  EXPECT_EQ(r.Stats(Src(1))->first_seq, 6u);
 }
 
 // Random bytes never crash it, and every payload is accounted for.
