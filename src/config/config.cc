@@ -1,10 +1,13 @@
 #include "config/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <initializer_list>
 #include <map>
+#include <optional>
+#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -448,20 +451,62 @@ std::string_view SourceTypeName(SourceType t) {
   return "?";
 }
 
+namespace {
+
+// Where the YAML parser starts its second document, if it finds one. Not
+// YAML::LoadAll: yaml-cpp 0.7 loops on a stray ',' (LoadAll(",") makes empty
+// documents until memory runs out); here two are enough to know.
+class SecondDocument : public YAML::EventHandler {
+ public:
+  static std::optional<YAML::Mark> Find(const std::string& yaml) {
+    std::istringstream in(yaml);
+    YAML::Parser parser(in);
+    SecondDocument h;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(h); ++i) {
+    }
+    if (h.docs_ < 2) return std::nullopt;
+    return h.second_;
+  }
+
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (++docs_ == 2) second_ = m;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  int docs_ = 0;
+  YAML::Mark second_;
+};
+
+}  // namespace
+
 absl::StatusOr<Config> Parse(std::string_view yaml, std::string_view file) {
   Walker w(file);
   Config c;
+  const std::string text(yaml);
   try {
     // One document: a second one ("---") would be ignored silently.
-    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-    if (docs.size() > 1) {
-      return w.Error(docs[1], "",
-                     "a second YAML document; the configuration is one");
+    if (auto second = SecondDocument::Find(text)) {
+      return w.ErrorAt(second->line, second->column, "",
+                       "text after the YAML document (a second document, or "
+                       "a stray ','); the configuration is one document");
     }
-    const YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+    const YAML::Node root = YAML::Load(text);
     if (absl::Status st = ParseAll(w, root, &c); !st.ok()) return st;
   } catch (const YAML::Exception& e) {
-    return w.ErrorAt(e.mark.line, e.mark.column, "", e.msg);
+    // yaml-cpp says "bad file" when nesting exceeds its depth limit.
+    return w.ErrorAt(e.mark.line, e.mark.column, "",
+                     e.msg == "bad file" ? "nested too deeply" : e.msg);
   }
   return c;
 }

@@ -92,6 +92,15 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Bad{"yaml_syntax", "targets: [\n",
             "bad.yaml:2:1: end of sequence flow not found"},
+        // yaml-cpp's LoadAll ran out of memory on this (config_fuzz).
+        Bad{"stray_comma", "{a: 1},\n",
+            "bad.yaml:1:7: text after the YAML document (a second document, "
+            "or a stray ','); the configuration is one document"},
+        Bad{"two_documents", kPort + "---\n" + kPort,
+            "bad.yaml:2:1: text after the YAML document (a second document, "
+            "or a stray ','); the configuration is one document"},
+        Bad{"too_deep", std::string(5000, '[') + std::string(5000, ']'),
+            "bad.yaml:1:1: nested too deeply"},
         Bad{"unknown_top_key", kPort + "target: []\n",
             "bad.yaml:2:1: target: unknown key (expected one of: eal, port, "
             "source, targets, stats)"},

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The command line a user meets first (issue 12, item 16), for pmdcon: the
 # --flag=FILE form, and configurations that are not one (a device that reads
-# forever, a directory, two YAML documents, a ring that is not a ring), each
+# forever, a directory, two YAML documents, a stray ',', nesting too deep, a
+# ring that is not a ring), each
 # refused at once with a message that names it.
 set -euo pipefail
 pmdcon=$1 example=$2
@@ -19,8 +20,16 @@ expect() { # expect RC MESSAGE CMD...: exit code and the last line of stderr
 expect 2 "pmdcon: /dev/zero is not a regular file" "$pmdcon" --check-config /dev/zero
 expect 2 "pmdcon: $dir is a directory, not a configuration file" "$pmdcon" --check-config="$dir"
 printf 'port: {src_ipv4: 10.0.0.1}\ntargets: [{name: a, dst_ip: 10.0.0.2}]\n---\nport: {}\n' >"$dir/two.yaml"
-expect 2 "pmdcon: $dir/two.yaml:4:1: a second YAML document; the configuration is one" \
-  "$pmdcon" --check-config "$dir/two.yaml"
+msg="text after the YAML document (a second document, or a stray ','); the configuration is one document"
+expect 2 "pmdcon: $dir/two.yaml:3:1: $msg" "$pmdcon" --check-config "$dir/two.yaml"
+# Found by tests/fuzz/config_fuzz.cc: yaml-cpp's LoadAll made empty documents
+# from a stray ',' until memory ran out (bounded here, so it cannot harm).
+printf '{a: 1},\n' >"$dir/comma.yaml"
+expect 2 "pmdcon: $dir/comma.yaml:1:7: $msg" \
+  bash -c 'ulimit -v 2000000; exec "$@"' - "$pmdcon" --check-config "$dir/comma.yaml"
+printf '%s' "$(python3 -c "print('[' * 5000 + ']' * 5000)")" >"$dir/deep.yaml"
+expect 2 "pmdcon: $dir/deep.yaml:1:1: nested too deeply" \
+  "$pmdcon" --check-config "$dir/deep.yaml"
 head -c 2000000 /dev/zero | tr '\0' '#' >"$dir/big.yaml"
 expect 2 "pmdcon: $dir/big.yaml is 2000000 bytes; a configuration is at most 1 MiB" \
   "$pmdcon" --check-config "$dir/big.yaml"

@@ -1,13 +1,16 @@
 // libFuzzer target: arbitrary datagrams into the decoder and reassembler, and
-// every message out through pmdcon-rx's text and JSON formatting.
+// every message out through pmdcon-rx's text and JSON formatting (each JSON
+// line checked by a strict parser, text lines free of control bytes).
 // Input: datagrams separated by the byte 0xff, the time advancing by the
 // byte after each separator (in milliseconds).
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "rx/output.h"
+#include "rx/strict_json.h"
 #include "wire/reassembler.h"
 
 namespace {
@@ -17,7 +20,13 @@ struct Sink : pmdcon::wire::MessageSink {
   void OnMessage(const pmdcon::wire::Message& m) override {
     out.clear();
     pmdcon::rx::AppendMessage(&out, pmdcon::rx::Format::kJson, m);
+    if (!pmdcon::testing::StrictJson::Valid(out)) std::abort();
+    out.clear();
     pmdcon::rx::AppendMessage(&out, pmdcon::rx::Format::kText, m);
+    for (size_t i = 0; i + 1 < out.size(); ++i) {
+      const auto c = static_cast<unsigned char>(out[i]);
+      if ((c < 0x20 && c != '\n') || c == 0x7f) std::abort();
+    }
   }
 };
 

@@ -8,53 +8,13 @@
 #include <random>
 #include <string>
 
+#include "rx/strict_json.h"
+
 namespace pmdcon::rx {
 namespace {
 
-// An independent strict check: the string is well-formed UTF-8 (decoded to
-// scalar values and range-checked) and a JSON string with only the escapes
-// JSON allows, no raw control character.
 bool StrictJsonString(const std::string& j) {
-  if (j.size() < 2 || j.front() != '"' || j.back() != '"') return false;
-  for (size_t i = 1; i + 1 < j.size();) {
-    const auto c = static_cast<unsigned char>(j[i]);
-    if (c == '"') return false;
-    if (c == '\\') {
-      const char e = j[i + 1];
-      if (e == 'u') {
-        if (i + 6 > j.size() - 1) return false;
-        for (int k = 2; k < 6; ++k) {
-          if (!std::isxdigit(static_cast<unsigned char>(j[i + k])))
-            return false;
-        }
-        i += 6;
-      } else if (std::string("\"\\/bfnrt").find(e) != std::string::npos) {
-        i += 2;
-      } else {
-        return false;
-      }
-      continue;
-    }
-    if (c < 0x20) return false;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    const int n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-    if (n == 0 || i + n > j.size() - 1) return false;
-    uint32_t cp = c & (0xff >> (n + 1));
-    for (int k = 1; k < n; ++k) {
-      const auto b = static_cast<unsigned char>(j[i + k]);
-      if ((b & 0xc0) != 0x80) return false;
-      cp = cp << 6 | (b & 0x3f);
-    }
-    const uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += n;
-  }
-  return true;
+  return pmdcon::testing::StrictJson::ValidString(j);
 }
 
 std::string Json(const std::string& s) {
@@ -95,7 +55,39 @@ TEST(JsonString, AnyBytesMakeStrictJson) {
     for (char& c : s)
       c = static_cast<char>(rng() % 4 == 0 ? 0x80 | rng() % 0x80 : rng());
     const std::string j = Json(s);
-    ASSERT_TRUE(StrictJsonString(j)) << testing::PrintToString(s);
+    ASSERT_TRUE(StrictJsonString(j)) << ::testing::PrintToString(s);
+  }
+}
+
+// Whole lines: every field of a message made of random bytes, in one JSON
+// object that a strict parser accepts.
+TEST(JsonLine, AnyMessageIsOneStrictJsonObject) {
+  std::mt19937 rng(15);
+  auto bytes = [&] {
+    std::string s(rng() % 40, '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    return s;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    // Text, then dict-like lines ("\n KEY=VALUE") of random bytes.
+    const std::string release = bytes();
+    std::string body = bytes();
+    for (int k = rng() % 4; k > 0; --k) {
+      body += "\n " + bytes() + "=" + bytes();
+    }
+    wire::Message m;
+    m.extended = rng() % 4 != 0;
+    m.release = release;
+    m.body = body;
+    m.seq = rng();
+    m.has_caller = rng() % 2;
+    m.caller_id = static_cast<uint32_t>(rng());
+    m.source.family = rng() % 2 ? 4 : 6;
+    std::string line;
+    AppendMessage(&line, Format::kJson, m);
+    ASSERT_EQ(line.back(), '\n');
+    ASSERT_TRUE(pmdcon::testing::StrictJson::Valid(line))
+        << ::testing::PrintToString(line);
   }
 }
 
