@@ -142,6 +142,7 @@ struct ControlState {
   bool link_up = false;
   engine::TxWatch watch;
   uint64_t next_watch = 0;
+  std::string ring_problem;  // set: the file ring changed; stop
 };
 
 ControlState NewControlState(const config::Config& c,
@@ -165,17 +166,37 @@ ControlState NewControlState(const config::Config& c,
   return st;
 }
 
-// The control loop on the main lcore, until SIGINT/SIGTERM or SIGHUP:
-// next-hop resolution, link state, TX progress, periodic stats.
+// A file ring changed under the engine: why, or "" if it did not. Removed or
+// replaced, the old file stays mapped and readable (the engine drains it);
+// truncated or reformatted, what it held is gone.
+std::string RingProblem(engine::Engine& e, const io::MappedFile* file) {
+  if (!file) return "";
+  if (const io::MappedFile::FileState s = file->Check();
+      s != io::MappedFile::FileState::kIntact) {
+    return absl::StrCat(file->path(), ": the ring file was ", file->Describe(s),
+                        " while in use");
+  }
+  if (std::string gone = e.CheckRing(); !gone.empty()) {
+    return absl::StrCat(file->path(), ": ", gone);
+  }
+  return "";
+}
+
+// The control loop on the main lcore, until SIGINT/SIGTERM or SIGHUP, or a
+// file ring that changed under it: next-hop resolution, link state, TX
+// progress, periodic stats.
 void Control(const config::Config& c, port::Port& port, engine::Engine& e,
-             ControlState& st) {
-  auto& [resolvers, responder, next_stats, link_up, watch, next_watch] = st;
+             const io::MappedFile* ring_file, ControlState& st) {
+  auto& [resolvers, responder, next_stats, link_up, watch, next_watch,
+         ring_problem] = st;
   rte_mbuf* rx[32];
   while (!g_stop && !g_reload) {
     const uint64_t now = io::MonotonicUsec();
     if (now >= next_watch) {
       WatchTx(e, watch, now);
       next_watch = now + 100000;
+      ring_problem = RingProblem(e, ring_file);
+      if (!ring_problem.empty()) return;
     }
     for (const auto& r : resolvers) {
       if (!r) continue;
@@ -406,8 +427,8 @@ int RunEngine(const config::Config& initial, const std::string& path) {
     ControlState st = NewControlState(c, src_mac, *port, e);
     std::optional<control::Reload> reload;
     while (!g_stop && !reload) {
-      Control(c, *port, e, st);
-      if (g_stop) break;
+      Control(c, *port, e, kmsg ? nullptr : &*file, st);
+      if (g_stop || !st.ring_problem.empty()) break;
       g_reload = 0;
       auto file_config = Load(path);
       auto plan = file_config.ok()
@@ -436,6 +457,15 @@ int RunEngine(const config::Config& initial, const std::string& path) {
     {
       std::lock_guard<std::mutex> lock(g_engine_mu);
       g_engine = nullptr;
+    }
+    if (!st.ring_problem.empty()) {
+      std::fprintf(stderr,
+                   "pmdcon: %s; stopped after sending what it still held "
+                   "(transmitted up to id 0x%016llx). Start pmdcon again to "
+                   "read the ring now there.\n",
+                   st.ring_problem.c_str(),
+                   static_cast<unsigned long long>(e.transmitted_id()));
+      return 1;
     }
     if (g_stop) {
       std::fprintf(stderr, "pmdcon: stopped; transmitted up to id 0x%016llx\n",

@@ -212,6 +212,7 @@ struct Engine::Target {
 
   void OnLoss(const ring::Loss& l) {
     Bump(stats.lost, l.records);
+    if (l.has_prev) last_ts = std::max(last_ts, l.prev_ts_usec);
     uint64_t first = 0, last = 0;
     bool known = false;
     if (l.has_next && l.next_seq > 0) {
@@ -237,7 +238,10 @@ struct Engine::Target {
       owed.last = std::max(owed.last, last);
       owed.records += l.records;
     }
-    PayOwed();  // if there is no room, the next record brings it along
+    // Once announced, the gap counts as transmitted: a restart does not
+    // announce it again. If there is no room, the next record brings it
+    // along (and moves the position itself).
+    if (PayOwed()) queued_next = l.resume_id;
   }
 };
 
@@ -322,6 +326,16 @@ void Engine::SetMac(size_t i, const packet::Mac& mac) {
   t.state.store(TargetState::kActive, std::memory_order_release);
 }
 const TargetStats& Engine::stats(size_t i) const { return targets_[i]->stats; }
+
+std::string Engine::CheckRing() {
+  if (!publisher_->CheckIdentity()) return publisher_->last_error();
+  for (const auto& t : targets_) {
+    if (t->reader->state() == ring::Consumer::State::kRingGone) {
+      return t->reader->last_error();
+    }
+  }
+  return "";
+}
 
 uint32_t Engine::msgid(size_t i) const { return targets_[i]->encoder.msgid(); }
 

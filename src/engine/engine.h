@@ -113,6 +113,11 @@ class Engine {
   const TargetStats& stats(size_t i) const;
   // The last msgid target i used; read after Run returned.
   uint32_t msgid(size_t i) const;
+  // Why the ring cannot be read any more (a file ring reformatted or
+  // truncated under the engine, see ring::Consumer::State), or "" while it
+  // can. Checks the ring's identity itself too (targets that are not
+  // sending do not read).
+  std::string CheckRing();
   // Benchmarks: records carry rte_rdtsc() in ts_usec; after each burst the
   // NIC took, the TX lcore writes now - ts (TSC cycles) per record into
   // samples[0..cap). Call before Run; read samples_taken() after it returns.

@@ -1,13 +1,16 @@
 #include "io/mapped_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <mutex>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -79,7 +82,103 @@ absl::StatusOr<size_t> MapDevice(int fd, bool writable, const std::string& path,
   return geo.region_size;
 }
 
+// The SIGBUS guard: mapped ring files by address range. A fault inside one
+// (the file was truncated) maps private zeros over that range and marks it;
+// any other SIGBUS goes to the previous handler, as if there were no guard.
+struct GuardSlot {
+  std::atomic<uintptr_t> begin{0};
+  std::atomic<uintptr_t> end{0};
+  std::atomic<bool> faulted{false};
+};
+constexpr int kGuardSlots = 8;
+GuardSlot g_guards[kGuardSlots];
+struct sigaction g_previous_sigbus;
+
+void OnSigbus(int sig, siginfo_t* info, void* ctx) {
+  const auto at = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (GuardSlot& g : g_guards) {
+    const uintptr_t begin = g.begin.load(std::memory_order_acquire);
+    const uintptr_t end = g.end.load(std::memory_order_acquire);
+    if (at >= begin && at < end) {
+      // mmap is a plain system call here; the faulting read then repeats.
+      mmap(reinterpret_cast<void*>(begin), end - begin, PROT_READ | PROT_WRITE,
+           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+      g.faulted.store(true, std::memory_order_release);
+      return;
+    }
+  }
+  if (g_previous_sigbus.sa_flags & SA_SIGINFO) {
+    g_previous_sigbus.sa_sigaction(sig, info, ctx);
+  } else if (g_previous_sigbus.sa_handler != SIG_IGN &&
+             g_previous_sigbus.sa_handler != SIG_DFL) {
+    g_previous_sigbus.sa_handler(sig);
+  } else {
+    signal(SIGBUS, SIG_DFL);  // the fault repeats and ends the process
+  }
+}
+
+int Guard(std::byte* data, size_t size) {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = OnSigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &g_previous_sigbus);
+  });
+  for (int i = 0; i < kGuardSlots; ++i) {
+    uintptr_t free = 0;
+    if (g_guards[i].end.compare_exchange_strong(free, 1)) {
+      g_guards[i].faulted.store(false);
+      g_guards[i].begin.store(reinterpret_cast<uintptr_t>(data));
+      g_guards[i].end.store(reinterpret_cast<uintptr_t>(data) + size);
+      return i;
+    }
+  }
+  return -1;  // more mapped files than slots: unguarded
+}
+
 }  // namespace
+
+MappedFile::MappedFile(std::string path, std::byte* data, size_t size, int fd)
+    : path_(std::move(path)), data_(data), size_(size), fd_(fd) {
+  if (fd_ >= 0) guard_ = Guard(data_, size_);
+}
+
+MappedFile::FileState MappedFile::Check() const {
+  if (fd_ < 0) return FileState::kIntact;
+  struct stat mine, named;
+  if ((guard_ >= 0 && g_guards[guard_].faulted.load()) ||
+      (fstat(fd_, &mine) == 0 && static_cast<size_t>(mine.st_size) < size_)) {
+    return FileState::kTruncated;
+  }
+  if (stat(path_.c_str(), &named) != 0) return FileState::kRemoved;
+  if (fstat(fd_, &mine) == 0 &&
+      (named.st_dev != mine.st_dev || named.st_ino != mine.st_ino)) {
+    return FileState::kReplaced;
+  }
+  return FileState::kIntact;
+}
+
+std::string MappedFile::Describe(FileState s) const {
+  struct stat mine {
+  }, named{};
+  fstat(fd_, &mine);
+  switch (s) {
+    case FileState::kIntact:
+      return "intact";
+    case FileState::kTruncated:
+      return absl::StrCat("truncated to ", mine.st_size, " bytes (was ", size_,
+                          ")");
+    case FileState::kReplaced:
+      stat(path_.c_str(), &named);
+      return absl::StrCat("replaced (inode ", mine.st_ino, " -> ", named.st_ino,
+                          ")");
+    case FileState::kRemoved:
+      return "removed";
+  }
+  return "?";
+}
 
 absl::StatusOr<MappedFile> MappedFile::Create(const std::string& path,
                                               size_t size) {
@@ -89,7 +188,7 @@ absl::StatusOr<MappedFile> MappedFile::Create(const std::string& path,
     return Errno("cannot size", path);
   auto p = Map(f.fd, size, true, path);
   if (!p.ok()) return p.status();
-  return MappedFile(path, *p, size);
+  return MappedFile(path, *p, size, std::exchange(f.fd, -1));
 }
 
 absl::StatusOr<MappedFile> MappedFile::Anonymous(size_t size) {
@@ -127,16 +226,16 @@ absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
   }
   auto p = Map(f.fd, static_cast<size_t>(st.st_size), writable, path);
   if (!p.ok()) return p.status();
-  const int lock_fd =
-      access == Access::kConsumer ? std::exchange(f.fd, -1) : -1;
-  return MappedFile(path, *p, static_cast<size_t>(st.st_size), lock_fd);
+  return MappedFile(path, *p, static_cast<size_t>(st.st_size),
+                    std::exchange(f.fd, -1));
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
     : path_(std::move(other.path_)),
       data_(std::exchange(other.data_, nullptr)),
       size_(std::exchange(other.size_, 0)),
-      lock_fd_(std::exchange(other.lock_fd_, -1)) {}
+      fd_(std::exchange(other.fd_, -1)),
+      guard_(std::exchange(other.guard_, -1)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
@@ -144,7 +243,8 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
     path_ = std::move(other.path_);
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
-    lock_fd_ = std::exchange(other.lock_fd_, -1);
+    fd_ = std::exchange(other.fd_, -1);
+    guard_ = std::exchange(other.guard_, -1);
   }
   return *this;
 }
@@ -152,10 +252,14 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 MappedFile::~MappedFile() { Release(); }
 
 void MappedFile::Release() {
+  if (guard_ >= 0) {
+    g_guards[guard_].begin.store(0);
+    g_guards[guard_].end.store(0);  // frees the slot
+  }
   if (data_) munmap(data_, size_);
-  if (lock_fd_ >= 0) close(lock_fd_);  // drops the lock
+  if (fd_ >= 0) close(fd_);  // drops the lock
   data_ = nullptr;
-  lock_fd_ = -1;
+  fd_ = guard_ = -1;
 }
 
 }  // namespace pmdcon::io

@@ -37,15 +37,31 @@ class MappedFile {
   std::span<std::byte> bytes() const { return {data_, size_}; }
   const std::string& path() const { return path_; }
 
+  // A regular file can change under its mapping. Reading past the end of a
+  // truncated file raises SIGBUS; for a mapped ring file pmdcon's handler
+  // maps zeros there instead (the read goes on, the ring's identity no longer
+  // matches) and Check() reports it. Devices and anonymous memory are always
+  // kIntact.
+  enum class FileState {
+    kIntact,
+    kTruncated,  // shorter than mapped (or a read faulted)
+    kReplaced,   // the path names another file now
+    kRemoved,    // the path names nothing now
+  };
+  // Two stat calls: for the control path, not the hot path.
+  FileState Check() const;
+  // "truncated to 4096 bytes (was 1052672)", "replaced (inode 12 -> 13)".
+  std::string Describe(FileState s) const;
+
  private:
-  MappedFile(std::string path, std::byte* data, size_t size, int lock_fd = -1)
-      : path_(std::move(path)), data_(data), size_(size), lock_fd_(lock_fd) {}
+  MappedFile(std::string path, std::byte* data, size_t size, int fd = -1);
   void Release();
 
   std::string path_;
   std::byte* data_ = nullptr;
   size_t size_ = 0;
-  int lock_fd_ = -1;  // holds the consumer's flock while mapped
+  int fd_ = -1;     // a regular file's (holds the consumer's flock)
+  int guard_ = -1;  // its slot in the SIGBUS guard, if any
 };
 
 }  // namespace pmdcon::io

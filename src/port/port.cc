@@ -5,15 +5,20 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -59,7 +64,37 @@ std::vector<std::string> EalArgs(const std::string& prog, const EalOptions& o) {
   return a;
 }
 
+namespace {
+
+// Runtime directories (the telemetry socket's) that earlier instances left
+// behind when they were killed (SIGKILL gives no chance to clean up): those
+// named pmdcon-<pid> whose process is gone. Where EAL puts them: under
+// /var/run for root, else $XDG_RUNTIME_DIR or /tmp.
+void RemoveStaleRuntimeDirs() {
+  const char* xdg = getenv("XDG_RUNTIME_DIR");
+  const std::filesystem::path base =
+      std::filesystem::path(getuid() == 0 ? "/var/run"
+                            : xdg         ? xdg
+                                          : "/tmp") /
+      "dpdk";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+    const std::string name = entry.path().filename();
+    int pid = 0;
+    if (name.rfind("pmdcon-", 0) != 0 ||
+        !absl::SimpleAtoi(name.substr(7), &pid) || pid <= 0) {
+      continue;
+    }
+    if (kill(pid, 0) != 0 && errno == ESRCH) {
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+}
+
+}  // namespace
+
 absl::Status InitEal(const std::string& prog, const EalOptions& o) {
+  if (o.telemetry) RemoveStaleRuntimeDirs();
   std::vector<std::string> args = EalArgs(prog, o);
   std::vector<char*> argv;
   for (std::string& s : args) argv.push_back(s.data());

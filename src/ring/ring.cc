@@ -120,7 +120,28 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Attach(
     }
   }
   c->head_hint_ = c->cursor_;
+  c->FindPrevious();
   return c;
+}
+
+// The record before the start position, if the ring still holds it: a loss
+// right after the start is then announced with the seqs and time around it
+// (not as seq 0 at time 0, which receivers take for a reboot). One pass from
+// the tail, at attach only.
+void Consumer::FindPrevious() {
+  uint64_t at = PMDCON_LOAD_ACQ(&ring_.hdr->tail);
+  uint32_t lost = 0;
+  while (at != cursor_ &&
+         pmdcon_pos_diff(pmdcon_id_pos(at), pmdcon_id_pos(cursor_)) < 0) {
+    if (pmdcon_ring_read(&ring_, &at, buf_.get(), buf_bytes_, &lost) !=
+        PMDCON_READ_OK) {
+      return;
+    }
+    const auto* h = reinterpret_cast<const pmdcon_rec*>(buf_.get());
+    has_prev_ = true;
+    prev_seq_ = h->seq;
+    prev_ts_ = h->ts_usec;
+  }
 }
 
 bool Consumer::SkipStuck(uint64_t now, uint64_t limit) {
@@ -145,12 +166,36 @@ bool Consumer::SkipStuck(uint64_t now, uint64_t limit) {
   return true;
 }
 
+bool Consumer::CheckIdentity() {
+  const bool attached =
+      state_.load(std::memory_order_relaxed) == State::kAttached;
+  if (attached && PMDCON_LOAD(&ring_.hdr->magic) == PMDCON_RING_MAGIC &&
+      PMDCON_LOAD(&ring_.hdr->salt) == ring_.salt) {
+    return true;
+  }
+  if (attached) {
+    std::snprintf(last_error_, sizeof(last_error_),
+                  "ring: the ring was replaced under the reader (its identity "
+                  "changed at id 0x%016llx): reformatted or truncated",
+                  static_cast<unsigned long long>(cursor_));
+    state_.store(State::kRingGone, std::memory_order_release);
+  }
+  return false;
+}
+
 void Consumer::Resync() {
   const uint64_t head = PMDCON_LOAD_ACQ(&ring_.hdr->head);
   const uint64_t tail = PMDCON_LOAD_ACQ(&ring_.hdr->tail);
   const uint64_t to =
       pmdcon_pos_diff(pmdcon_id_pos(tail), pmdcon_id_pos(cursor_)) > 0 ? tail
                                                                        : head;
+  if (static_cast<int32_t>(pmdcon_id_rid(to) - pmdcon_id_rid(cursor_)) < 0) {
+    // The producer's head went back behind the reader: no longer the ring
+    // read so far, whatever its header says.
+    ring_.salt = ~ring_.salt;
+    CheckIdentity();
+    return;
+  }
   const uint32_t skipped = pmdcon_id_rid(to) - pmdcon_id_rid(cursor_);
   std::snprintf(last_error_, sizeof(last_error_),
                 "ring: malformed record at id 0x%016llx; skipped %u records "

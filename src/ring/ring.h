@@ -17,6 +17,7 @@
 #ifndef PMDCON_RING_RING_H_
 #define PMDCON_RING_RING_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -95,8 +96,13 @@ struct Loss {
   uint64_t records = 0;
   bool has_prev = false;  // a record was delivered before the gap
   uint64_t prev_seq = 0;
+  uint64_t prev_ts_usec = 0;
   bool has_next = false;  // a record was delivered after the gap
   uint64_t next_seq = 0;
+  // Where reading goes on after the gap (the next record's id): once the
+  // loss is announced, the position to publish as transmitted, so that a
+  // restart does not announce it again.
+  uint64_t resume_id = 0;
 };
 
 struct ConsumerStats {
@@ -188,6 +194,19 @@ class alignas(64) Consumer {
   uint64_t cursor() const { return cursor_; }
   Origin origin() const { return origin_; }
   const ConsumerStats& stats() const { return stats_; }
+
+  // Whether the region still holds the ring this consumer attached to. A
+  // file ring can be reformatted in place or truncated (its pages then read
+  // as zeros) under a running consumer: from then on Poll delivers nothing
+  // and reports no loss (its numbers would be those of another ring), and
+  // the owner is told once by state() and last_error().
+  enum class State { kAttached, kRingGone };
+  // Any thread may ask; the consumer's thread moves it.
+  State state() const { return state_.load(std::memory_order_acquire); }
+  // Compares the ring's identity (magic, salt) with the one attached to;
+  // cheap (one cache line the producer never writes). False moves state()
+  // to kRingGone.
+  bool CheckIdentity();
   // The most recent ring-memory problem, for the caller to log ("" if none).
   const char* last_error() const { return last_error_; }
   const pmdcon_ring& raw() const { return ring_; }
@@ -196,7 +215,9 @@ class alignas(64) Consumer {
   Consumer() = default;
 
   template <typename Sink>
-  void EmitLosses(Sink& sink, bool has_next, uint64_t next_seq);
+  void EmitLosses(Sink& sink, bool has_next, uint64_t next_seq,
+                  uint64_t resume_id);
+  void FindPrevious();
   void AddPending(LossCause cause, uint64_t n) {
     pending_[static_cast<int>(cause)] += n;
     pending_total_ += n;
@@ -209,6 +230,7 @@ class alignas(64) Consumer {
   pmdcon_ring ring_{};
   Origin origin_ = Origin::kThisBoot;
   Role role_ = Role::kConsumer;
+  std::atomic<State> state_{State::kAttached};
   uint64_t cursor_ = 0;
   uint64_t head_hint_ = 0;
   uint64_t heartbeat_ = 0;
@@ -221,6 +243,7 @@ class alignas(64) Consumer {
   uint64_t stuck_since_ = 0;      // first seen there (SkipStuck's clock)
   bool has_prev_ = false;
   uint64_t prev_seq_ = 0;
+  uint64_t prev_ts_ = 0;
   ConsumerStats stats_;
   Record record_;
   char last_error_[160] = "";
@@ -238,6 +261,8 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
   }
   size_t total = 0;
   stopped_pending_ = false;
+  if (state_.load(std::memory_order_relaxed) != State::kAttached) [[unlikely]]
+    return 0;
   while (total < max) {
     const uint32_t want =
         static_cast<uint32_t>(max - total < kBurst ? max - total : kBurst);
@@ -247,6 +272,7 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
         pmdcon_ring_read_burst(&ring_, &cursor_, &head_hint_, buf_.get(),
                                buf_bytes_, want, &skip, &lost, &stop);
     if (lost != 0) [[unlikely]] {
+      if (!CheckIdentity()) return total;  // not a loss: another ring
       AddPending(LossCause::kOverwritten, lost);
       stats_.lost_overwritten += lost;
     }
@@ -256,11 +282,12 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
       pmdcon_rec_mark_boot(&ring_, h);
       MakeRecord(h);
       if (pending_total_ != 0) [[unlikely]]
-        EmitLosses(sink, true, record_.seq);
+        EmitLosses(sink, true, record_.seq, record_.id);
       sink.OnRecord(record_);
       if (unread_) break;  // the sink gave it back: not delivered after all
       has_prev_ = true;
       prev_seq_ = record_.seq;
+      prev_ts_ = record_.ts_usec;
       ++stats_.records;
       stats_.bytes += record_.text.size() + record_.dict.size();
       p += pmdcon__rec_len(h->text_len, h->dict_len);
@@ -271,6 +298,7 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
       break;
     }
     if (stop == PMDCON_READ_CORRUPT) [[unlikely]] {
+      if (!CheckIdentity()) return total;
       Resync();
     } else if (stop != PMDCON_READ_OK) {
       stats_.pending_polls += stop == PMDCON_READ_PENDING;
@@ -285,7 +313,8 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
 }
 
 template <typename Sink>
-void Consumer::EmitLosses(Sink& sink, bool has_next, uint64_t next_seq) {
+void Consumer::EmitLosses(Sink& sink, bool has_next, uint64_t next_seq,
+                          uint64_t resume_id) {
   for (int cause = 0; cause < 3; ++cause) {
     if (pending_[cause] == 0) [[likely]]
       continue;
@@ -294,8 +323,10 @@ void Consumer::EmitLosses(Sink& sink, bool has_next, uint64_t next_seq) {
     loss.records = pending_[cause];
     loss.has_prev = has_prev_;
     loss.prev_seq = prev_seq_;
+    loss.prev_ts_usec = prev_ts_;
     loss.has_next = has_next;
     loss.next_seq = next_seq;
+    loss.resume_id = resume_id;
     pending_[cause] = 0;
     sink.OnLoss(loss);
   }
@@ -304,7 +335,7 @@ void Consumer::EmitLosses(Sink& sink, bool has_next, uint64_t next_seq) {
 
 template <typename Sink>
 void Consumer::FlushLoss(Sink& sink) {
-  EmitLosses(sink, false, 0);
+  EmitLosses(sink, false, 0, cursor_);
 }
 
 }  // namespace pmdcon::ring

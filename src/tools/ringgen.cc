@@ -147,7 +147,19 @@ int main(int argc, char** argv) {
   const uint64_t burst = rate >= 16000 ? 16 : 1;
   uint64_t written = 0, dropped = 0;
   uint64_t seq = absl::GetFlag(FLAGS_seq_start);
+  // A file truncated, removed or replaced under the writer: what it writes
+  // goes nowhere (a fault maps zeros, see io::MappedFile), so it stops.
+  auto check = [&] {
+    if (const auto st = file->Check();
+        st != io::MappedFile::FileState::kIntact) {
+      tools::Die(kTool, absl::DataLossError(absl::StrCat(
+                            path, ": the ring file was ", file->Describe(st),
+                            " while records were written; ", written,
+                            " written before")));
+    }
+  };
   for (uint64_t i = 0; (count == 0 || i < count) && !g_stop; ++i, ++seq) {
+    if (i % 4096 == 0) check();
     if (period_ns > 0 && i % burst == 0) {
       SleepUntil(next);
       next.tv_nsec += period_ns * static_cast<long>(burst);
@@ -173,6 +185,7 @@ int main(int argc, char** argv) {
       ++dropped;
     }
   }
+  check();
   std::printf("written=%llu dropped=%llu next_seq=%llu\n",
               static_cast<unsigned long long>(written),
               static_cast<unsigned long long>(dropped),

@@ -11,13 +11,9 @@
 #    within port.neighbor_reachable_s (15 s) plus 3 s of probes, not 60 s.
 # Needs root; cleans up its namespaces and processes.
 set -euo pipefail
-source "$(dirname "$0")/../../scripts/lib.sh"
 pmdcon=$1 rx=$2 gen=$3
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-tx=pmdcon-nt-$$ rxns=pmdcon-nr-$$
 source "$(dirname "$0")/../scratch.sh"
-trap 'cleanup; ip netns del "$tx" 2>/dev/null || true; ip netns del "$rxns" 2>/dev/null || true' EXIT
-veth_pair "$tx" "$rxns"
+source "$(dirname "$0")/../netns.sh"
 mac=$(ip -n "$tx" -o link show veth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 
 "$gen" --ring="$dir/ring" --size=4M --count=1 >/dev/null 2>&1

@@ -1,40 +1,39 @@
-#!/ usr / bin / env bash
-#pmdcon - rx on loopback against real senders : pmdcon - wiresend(pmdcon's own
-#encoder, fragments shuffled) and plain socat.Checks the oracle's verdicts,
-#JSON output, IPv6, malformed input and CLI errors.
-set - euo pipefail rx = $1 send = $2 dir = $(mktemp - d) pids = () cleanup() {
-  for
-    p in "${pids[@]}";
-  do kill "$p" 2 > / dev / null || true;
-  done rm - rf "$dir"
+#!/usr/bin/env bash
+# pmdcon-rx on loopback against real senders: pmdcon-wiresend (pmdcon's own
+# encoder, fragments shuffled) and plain socat. Checks the oracle's verdicts,
+# JSON output, IPv6, malformed input and CLI errors.
+set -euo pipefail
+rx=$1 send=$2
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$dir"
 }
-trap cleanup EXIT fail() {
-  echo "FAIL: $*" > &2;
-  exit 1;
-}
-port = $((20000 + RANDOM % 20000))
-#start_rx NAME ARGS... : runs pmdcon - rx in the background, waits until bound.
-    start_rx() {
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+port=$((20000 + RANDOM % 20000))
+
+# start_rx NAME ARGS...: runs pmdcon-rx in the background, waits until bound.
+start_rx() {
   local name=$1
   shift
   rm -f "$dir/$name.ready"
   "$rx" --ready_file="$dir/$name.ready" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
   rx_pid=$!
   pids+=("$rx_pid")
-  for _ in $(seq 100);
-  do [-e "$dir/$name.ready"] && return 0;
-  sleep 0.05;
-  done fail "$name: pmdcon-rx did not start: $(cat " $dir / $name.err ")"
+  for _ in $(seq 100); do [ -e "$dir/$name.ready" ] && return 0; sleep 0.05; done
+  fail "$name: pmdcon-rx did not start: $(cat "$dir/$name.err")"
 }
-#wait_rx : waits for it; its exit status lands in $rc(no subshell : a
-#subshell cannot wait for this shell's children).
+# wait_rx: waits for it; its exit status lands in $rc (no subshell: a
+# subshell cannot wait for this shell's children).
 wait_rx() {
   rc=0
   wait "$rx_pid" || rc=$?
 }
 
 # 1. 20000 fragmented records, fragments shuffled within windows of 16:
-#complete, in JSON, and the oracle passes.
+#    complete, in JSON, and the oracle passes.
 start_rx ok --listen=127.0.0.1:$port --format=json --output="$dir/ok.jsonl" \
   --count=20000 --expect=0-19999 --fail_on_gap --fail_on_malformed --duration=60
 "$send" --to=127.0.0.1:$port --count=20000 --text_size=1800 --shuffle_window=16 \
@@ -48,7 +47,7 @@ grep -q '"userdata":{"host":"db1"},"sysdata":{"cpu":"1","msgid":"12346"},"fragme
 grep -q 'records 20000, .*missing 0 in 0 gaps.*malformed 0, reassembly failures 0' "$dir/ok.err" ||
   fail "summary: $(cat "$dir/ok.err")"
 
-# 2. A gap the sender made : -- fail_on_gap fails and names it.
+# 2. A gap the sender made: --fail_on_gap fails and names it.
 start_rx gap --listen=127.0.0.1:$port --idle=1 --fail_on_gap --quiet --duration=30
 "$send" --to=127.0.0.1:$port --count=100 --skip=40-49 >/dev/null
 wait_rx
@@ -56,7 +55,7 @@ wait_rx
 grep -q 'missing 10 in 1 gaps (40-49)' "$dir/gap.err" || fail "gap summary: $(cat "$dir/gap.err")"
 grep -q 'FAIL: 127.0.0.1:[0-9]*: 10 records missing' "$dir/gap.err" || fail "gap verdict"
 
-# 3. An expected range that is incomplete fails even without -- fail_on_gap.
+# 3. An expected range that is incomplete fails even without --fail_on_gap.
 start_rx exp --listen=127.0.0.1:$port --idle=1 --expect=0-199 --quiet --duration=30
 "$send" --to=127.0.0.1:$port --count=150 >/dev/null
 wait_rx
@@ -71,7 +70,7 @@ wait_rx
 [ "$(grep -c 'wiresend seq=' "$dir/dup.out")" = 300 ] || fail "each record once"
 grep -q 'duplicates 100' "$dir/dup.err" || fail "duplicate count: $(cat "$dir/dup.err")"
 
-# 5. A plain socat sender : extended and basic payloads arrive unchanged.
+# 5. A plain socat sender: extended and basic payloads arrive unchanged.
 start_rx socat --listen=127.0.0.1:$port --count=2 --duration=30
 printf '6,7,8000000,-;hello from socat\n' | socat -u - UDP4-SENDTO:127.0.0.1:$port
 printf '[    8.000000] a basic line\n' | socat -u - UDP4-SENDTO:127.0.0.1:$port
@@ -88,10 +87,9 @@ wait_rx
 [ "$rc" = 0 ] || fail "IPv6: $(cat "$dir/v6.err")"
 grep -q '^\[::1\]:[0-9]*: records 50' "$dir/v6.err" || fail "IPv6 source name"
 
-# 7. Malformed input is counted and fails -- fail_on_malformed; \
-    the stream goes on.
+# 7. Malformed input is counted and fails --fail_on_malformed; the stream goes on.
 start_rx bad --listen=127.0.0.1:$port --idle=1 --fail_on_malformed --quiet --duration=30
-#One source, like a kernel sending from its fixed port.
+# One source, like a kernel sending from its fixed port.
 sport=$((port + 1))
 printf '6,1,2,-,ncfrag=0/0;x' | socat -u - UDP4-SENDTO:127.0.0.1:$port,sourceport=$sport
 printf '6,1,1x,-;bad number\n' | socat -u - UDP4-SENDTO:127.0.0.1:$port,sourceport=$sport
@@ -103,29 +101,24 @@ grep -q 'records 1, .*malformed 2' "$dir/bad.err" || fail "malformed counts: $(c
 # 8. SIGUSR1 prints the summary while running; SIGTERM stops it cleanly.
 start_rx usr1 --listen=127.0.0.1:$port --quiet --duration=30
 "$send" --to=127.0.0.1:$port --count=7 >/dev/null
-for _ in $(seq 50);
-do
-  kill - USR1 "$rx_pid" sleep 0.1 grep - q 'records 7,' "$dir/usr1.err" &&
-          break done grep - q 'records 7,' "$dir/usr1.err" ||
-      fail "no summary on SIGUSR1: $(cat " $dir / usr1.err ")" kill - TERM
-          "$rx_pid" wait_rx["$rc" = 0] ||
-      fail "SIGTERM should exit 0 (rc $rc)"["$(grep -c 'records 7,' " $dir /
-                                                usr1.err ")" -
-                                            ge 2] ||
-      fail "summary again at exit"
+for _ in $(seq 50); do
+  kill -USR1 "$rx_pid"
+  sleep 0.1
+  grep -q 'records 7,' "$dir/usr1.err" && break
+done
+grep -q 'records 7,' "$dir/usr1.err" || fail "no summary on SIGUSR1: $(cat "$dir/usr1.err")"
+kill -TERM "$rx_pid"
+wait_rx
+[ "$rc" = 0 ] || fail "SIGTERM should exit 0 (rc $rc)"
+[ "$(grep -c 'records 7,' "$dir/usr1.err")" -ge 2 ] || fail "summary again at exit"
 
-# 9. CLI errors : exit 2 with a message naming the flag.
-          set +
-          e msg = $("$rx" --listen = 127.0.0.1
-                    : notaport 2 > &1);
-rc = $  ? msg2 = $("$rx" --format = xml 2 > &1);
-rc2 = $ ? msg3 = $("$rx" --expect = 5 2 > &1);
-rc3 = $
-    ? set - e["$rc" = 2] &&
-              ["$msg" =
-                      'pmdcon-rx: listen "127.0.0.1:notaport": bad port "notaport"'] ||
-          fail "bad port: $msg"["$rc2" = 2] &&
-              ["$msg2" = 'pmdcon-rx: --format: "xml" is not text or json'] ||
-          fail "bad format: $msg2"["$rc3" = 2] &&
-              ["$msg3" = 'pmdcon-rx: --expect: "5" is not FIRST-LAST'] ||
-          fail "bad expect: $msg3" echo "pmdcon-rx loopback: all checks passed"
+# 9. CLI errors: exit 2 with a message naming the flag.
+set +e
+msg=$("$rx" --listen=127.0.0.1:notaport 2>&1); rc=$?
+msg2=$("$rx" --format=xml 2>&1); rc2=$?
+msg3=$("$rx" --expect=5 2>&1); rc3=$?
+set -e
+[ "$rc" = 2 ] && [ "$msg" = 'pmdcon-rx: listen "127.0.0.1:notaport": bad port "notaport"' ] || fail "bad port: $msg"
+[ "$rc2" = 2 ] && [ "$msg2" = 'pmdcon-rx: --format: "xml" is not text or json' ] || fail "bad format: $msg2"
+[ "$rc3" = 2 ] && [ "$msg3" = 'pmdcon-rx: --expect: "5" is not FIRST-LAST' ] || fail "bad expect: $msg3"
+echo "pmdcon-rx loopback: all checks passed"
