@@ -316,7 +316,8 @@ void Reassembler::Evict(Source* a, Source* b) {
     (s->established ? *established_ : *fresh_).Remove(s);
     budget_.charged -= s->charge;
     ++budget_.sources_evicted;
-    sources_.erase(s->key);
+    const SourceKey key = s->key;  // not a reference into what is erased
+    sources_.erase(key);
   }
   for (Source* s : {a, b}) {
     while (s && budget_.charged > options_.memory_budget &&
