@@ -1,0 +1,83 @@
+// The sender's half of the netconsole acknowledgement protocol, per target,
+// as netconsd's nctx defines it: what the collector has acknowledged, and
+// when records it has not go out again as emergencies (",ncemg=1", which
+// makes the receiver ack at once). Time goes in, seqs and deadlines come
+// out; no I/O.
+//
+//   wire::Retx r;
+//   r.OnSent(seq, now);                       // each record, first send
+//   r.OnAck(ack.acked, now);                  // each ncrx response
+//   if (auto seq = r.Emergency(now)) resend(*seq, /*ncemg=*/true);
+//   sleep until r.NextDeadline();
+//
+// Emergency: once the oldest unacknowledged record was sent ack_timeout ago,
+// one unacknowledged record is resent per interval, oldest first; the
+// interval starts at emg_min and doubles after each pass over them, up to
+// emg_max. An ack that moves the position ends it.
+#ifndef PMDCON_WIRE_RETX_H_
+#define PMDCON_WIRE_RETX_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace pmdcon::wire {
+
+class Retx {
+ public:
+  struct Options {
+    uint64_t ack_timeout_us = 10'000'000;  // nctx's ACK_TIMEOUT
+    uint64_t emg_min_us = 100'000;         // EMG_TX_MIN_INTV
+    uint64_t emg_max_us = 1'000'000;       // EMG_TX_MAX_INTV
+    uint32_t window = 1u << 16;            // send times remembered, in records
+  };
+  enum class Mode {
+    kIdle,       // everything sent is acknowledged (or nothing was sent)
+    kWaiting,    // records unacknowledged, younger than ack_timeout
+    kEmergency,  // resending them, one per interval
+  };
+  enum class AckResult {
+    kMoved,  // the acknowledged position advanced
+    kStale,  // at or behind it (a late or repeated ack)
+    kBogus,  // beyond the last seq sent: ignored
+  };
+
+  Retx() : Retx(Options()) {}
+  explicit Retx(Options o);
+
+  // A record left for the first time (resends do not count).
+  void OnSent(uint64_t seq, uint64_t now_us);
+  AckResult OnAck(uint64_t acked_seq, uint64_t now_us);
+  // The seq to resend now as an emergency, if it is time.
+  std::optional<uint64_t> Emergency(uint64_t now_us);
+  // When Emergency has something to do next; UINT64_MAX if never.
+  uint64_t NextDeadline() const;
+
+  Mode mode() const { return mode_; }
+  bool any_acked() const { return any_acked_; }
+  uint64_t acked() const { return acked_; }  // valid if any_acked()
+  // The oldest seq not acknowledged (valid unless kIdle).
+  uint64_t first_unacked() const { return first_unacked_; }
+  uint64_t emergency_sends() const { return emergency_sends_; }
+
+ private:
+  uint64_t SentAt(uint64_t seq) const;
+
+  Options o_;
+  Mode mode_ = Mode::kIdle;
+  bool any_sent_ = false;
+  bool any_acked_ = false;
+  uint64_t acked_ = 0;
+  uint64_t first_unacked_ = 0;
+  uint64_t last_sent_ = 0;
+  uint64_t waiting_since_ = 0;  // when acks last moved (or sending began)
+  std::vector<uint64_t> sent_seq_, sent_at_;  // by seq % window
+  uint64_t emg_interval_ = 0;
+  uint64_t emg_next_ = 0;  // when to resend next
+  uint64_t emg_seq_ = 0;   // the seq resent last
+  uint64_t emergency_sends_ = 0;
+};
+
+}  // namespace pmdcon::wire
+
+#endif  // PMDCON_WIRE_RETX_H_

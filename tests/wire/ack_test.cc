@@ -1,0 +1,147 @@
+// The acknowledgement protocol's pure parts: ncrx responses both ways
+// (byte-exact with what netconsd's libncrx writes: "ncrx%llu" then " %llu"
+// per missing seq, cut at 1000 bytes) and the sender's emergency timing
+// (nctx: 10 s ack timeout, one resend per interval from 100 ms, doubling
+// after each pass to 1000 ms, ended by an ack that moves).
+#include "wire/ack.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "wire/retx.h"
+
+namespace pmdcon::wire {
+namespace {
+
+TEST(Ack, ParsesWhatNcrxWrites) {
+  Ack a;
+  ASSERT_EQ(ParseAck("ncrx41", &a), AckError::kNone);
+  EXPECT_EQ(a.acked, 41u);
+  EXPECT_EQ(a.missing_count, 0u);
+  ASSERT_EQ(ParseAck("ncrx41 43 47 18446744073709551615\n", &a),
+            AckError::kNone);
+  ASSERT_EQ(a.missing_count, 3u);
+  EXPECT_EQ(a.requests()[1], 47u);
+  EXPECT_EQ(a.requests()[2], UINT64_MAX);
+}
+
+TEST(Ack, RefusesWhatIsNotOne) {
+  Ack a;
+  EXPECT_EQ(ParseAck("", &a), AckError::kNotNcrx);
+  EXPECT_EQ(ParseAck("ncr", &a), AckError::kNotNcrx);
+  EXPECT_EQ(ParseAck("NCRX1", &a), AckError::kNotNcrx);
+  EXPECT_EQ(ParseAck("ncrx", &a), AckError::kBadNumber);
+  EXPECT_EQ(ParseAck("ncrx-1", &a), AckError::kBadNumber);
+  EXPECT_EQ(ParseAck("ncrx1  2", &a), AckError::kBadNumber);
+  EXPECT_EQ(ParseAck("ncrx1 2 ", &a), AckError::kBadNumber);
+  EXPECT_EQ(ParseAck("ncrx18446744073709551616", &a), AckError::kBadNumber);
+  EXPECT_EQ(ParseAck("ncrx1 x", &a), AckError::kBadNumber);
+  EXPECT_EQ(ParseAck("ncrx1" + std::string(1000, '0'), &a), AckError::kTooLong);
+}
+
+TEST(Ack, FormatsAtMostAThousandBytesAndRoundTrips) {
+  std::vector<uint64_t> missing;
+  for (uint64_t s = 1000000000000; missing.size() < 200; s += 3) {
+    missing.push_back(s);
+  }
+  char out[kAckMax];
+  const size_t n = FormatAck(999999999999, missing, out);
+  EXPECT_LE(n, kAckMax);
+  EXPECT_GT(n, kAckMax - 14);  // as many whole tokens as fit
+  Ack a;
+  ASSERT_EQ(ParseAck(std::string_view(out, n), &a), AckError::kNone);
+  EXPECT_EQ(a.acked, 999999999999u);
+  ASSERT_GT(a.missing_count, 0u);
+  for (size_t i = 0; i < a.missing_count; ++i) {
+    EXPECT_EQ(a.requests()[i], missing[i]);
+  }
+  EXPECT_EQ(std::string(out, FormatAck(5, {}, out)), "ncrx5");
+}
+
+TEST(Ack, WhatParsesRoundTrips) {
+  std::mt19937_64 rng(9);
+  Ack a;
+  for (int i = 0; i < 100000; ++i) {
+    std::string d = rng() % 2 ? "ncrx" : "";
+    for (size_t n = rng() % 40; n > 0; --n) {
+      d += "0123456789 x\n"[rng() % 13];
+    }
+    if (ParseAck(d, &a) != AckError::kNone) continue;
+    // What parses formats to text that parses to the same numbers.
+    char out[kAckMax];
+    Ack b;
+    ASSERT_EQ(
+        ParseAck(std::string_view(out, FormatAck(a.acked, a.requests(), out)),
+                 &b),
+        AckError::kNone);
+    EXPECT_EQ(b.acked, a.acked);
+    ASSERT_EQ(b.missing_count, a.missing_count);
+    for (size_t k = 0; k < a.missing_count; ++k) {
+      EXPECT_EQ(b.missing[k], a.missing[k]);
+    }
+  }
+}
+
+constexpr uint64_t kSec = 1000000;
+
+TEST(Retx, AcknowledgedRecordsNeedNothing) {
+  Retx r;
+  EXPECT_EQ(r.mode(), Retx::Mode::kIdle);
+  EXPECT_EQ(r.NextDeadline(), UINT64_MAX);
+  for (uint64_t s = 10; s < 20; ++s) r.OnSent(s, s * 1000);
+  EXPECT_EQ(r.mode(), Retx::Mode::kWaiting);
+  EXPECT_EQ(r.NextDeadline(), 10 * 1000 + 10 * kSec);  // the oldest's time
+  EXPECT_EQ(r.OnAck(14, 30000), Retx::AckResult::kMoved);
+  EXPECT_EQ(r.first_unacked(), 15u);
+  EXPECT_EQ(r.NextDeadline(), 15 * 1000 + 10 * kSec);
+  EXPECT_EQ(r.OnAck(12, 30000), Retx::AckResult::kStale);
+  EXPECT_EQ(r.OnAck(20, 30000), Retx::AckResult::kBogus);  // never sent
+  EXPECT_EQ(r.OnAck(19, 40000), Retx::AckResult::kMoved);
+  EXPECT_EQ(r.mode(), Retx::Mode::kIdle);
+  EXPECT_FALSE(r.Emergency(100 * kSec).has_value());
+}
+
+TEST(Retx, EmergencyResendsOnePerIntervalDoublingToTheMaximum) {
+  Retx r;
+  for (uint64_t s = 0; s < 3; ++s) r.OnSent(s, 0);
+  EXPECT_FALSE(r.Emergency(10 * kSec - 1).has_value());
+  std::vector<std::pair<uint64_t, uint64_t>> sent;  // (time, seq)
+  for (uint64_t now = 10 * kSec; now < 20 * kSec; now += 1000) {
+    if (auto seq = r.Emergency(now)) sent.push_back({now, *seq});
+  }
+  EXPECT_EQ(r.mode(), Retx::Mode::kEmergency);
+  // Passes over 0, 1, 2 at 100 ms, then 200, 400, 800 and 1000 ms.
+  ASSERT_GE(sent.size(), 12u);
+  const uint64_t t0 = 10 * kSec;
+  const std::vector<std::pair<uint64_t, uint64_t>> want = {
+      {t0, 0},           {t0 + 100000, 1},  {t0 + 200000, 2},
+      {t0 + 300000, 0},  {t0 + 500000, 1},  {t0 + 700000, 2},
+      {t0 + 900000, 0},  {t0 + 1300000, 1}, {t0 + 1700000, 2},
+      {t0 + 2100000, 0}, {t0 + 2900000, 1}, {t0 + 3700000, 2},
+      {t0 + 4500000, 0}, {t0 + 5500000, 1}, {t0 + 6500000, 2}};
+  for (size_t i = 0; i < want.size() && i < sent.size(); ++i) {
+    EXPECT_EQ(sent[i], want[i]) << i;
+  }
+  EXPECT_EQ(r.emergency_sends(), sent.size());
+  // An ack that moves ends it; the rest waits for its own timeout.
+  EXPECT_EQ(r.OnAck(0, 20 * kSec), Retx::AckResult::kMoved);
+  EXPECT_EQ(r.mode(), Retx::Mode::kWaiting);
+  EXPECT_EQ(r.first_unacked(), 1u);
+  EXPECT_EQ(r.NextDeadline(), 10 * kSec);  // seq 1 was sent at 0: overdue
+  EXPECT_EQ(r.Emergency(20 * kSec), 1u);
+}
+
+TEST(Retx, NewRecordsDuringAnEmergencyJoinIt) {
+  Retx r;
+  r.OnSent(0, 0);
+  EXPECT_EQ(r.Emergency(10 * kSec), 0u);
+  r.OnSent(1, 10 * kSec + 50000);
+  EXPECT_FALSE(r.Emergency(10 * kSec + 99999).has_value());
+  EXPECT_EQ(r.Emergency(10 * kSec + 100000), 1u);
+}
+
+}  // namespace
+}  // namespace pmdcon::wire
