@@ -1,0 +1,106 @@
+#include "wire/acker.h"
+
+#include <algorithm>
+
+namespace pmdcon::wire {
+
+uint64_t Acker::tail() const {
+  return holes_.empty() ? head_ : holes_.front().seq;
+}
+
+void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us) {
+  ack_now_ = ack_now_ || emergency;
+  if (started_ && seq + o_.window < tail()) {  // a new stream
+    started_ = false;
+    holes_.clear();
+    any_acked_ = false;
+  }
+  if (!started_) {
+    started_ = true;
+    head_ = seq + 1;
+    acked_at_ = now_us;
+    stride_mark_ = head_ / o_.retx_stride;
+    return;
+  }
+  if (seq >= head_) {
+    // The seqs skipped are holes until they arrive or are given up; at most
+    // a window's worth is tracked.
+    const uint64_t from =
+        std::max(head_, seq > o_.window ? seq - o_.window : 0);
+    for (uint64_t s = from; s < seq; ++s) holes_.push_back({s, now_us, 0});
+    if (from > head_) stats_.given_up += from - head_;
+    head_ = seq + 1;
+    while (!holes_.empty() && head_ - holes_.front().seq > o_.window) {
+      holes_.erase(holes_.begin());
+      ++stats_.given_up;
+    }
+    return;
+  }
+  auto it =
+      std::lower_bound(holes_.begin(), holes_.end(), seq,
+                       [](const Hole& h, uint64_t s) { return h.seq < s; });
+  if (it != holes_.end() && it->seq == seq) {
+    stats_.recovered += it->last_request != 0;
+    holes_.erase(it);
+  }
+}
+
+void Acker::GiveUp(uint64_t now_us) {
+  while (!holes_.empty() &&
+         holes_.front().first_seen + o_.give_up_us <= now_us) {
+    holes_.erase(holes_.begin());
+    ++stats_.given_up;
+  }
+}
+
+size_t Acker::Respond(uint64_t now_us, char* out) {
+  if (!started_) return 0;
+  GiveUp(now_us);
+  const uint64_t retired = tail() - 1;  // the last seq retired in order
+  const bool unacked = !any_acked_ || acked_ != retired;
+  if (!unacked) acked_at_ = now_us;  // fully acked: new records start anew
+  const uint64_t mark = head_ / o_.retx_stride;
+  const bool crossed = mark != stride_mark_;
+  stride_mark_ = mark;
+  // Seqs to ask for: each hole every retx_interval, and those a stride
+  // behind the newest whenever the newest crosses a stride boundary.
+  uint64_t missing[kAckMaxMissing];
+  size_t n = 0;
+  for (Hole& h : holes_) {
+    const bool due =
+        now_us - std::max(h.first_seen, h.last_request) >= o_.retx_interval_us;
+    const bool pushed = crossed && head_ - h.seq > o_.retx_stride;
+    if ((due || pushed) && n < kAckMaxMissing) {
+      missing[n++] = h.seq;
+      h.last_request = now_us;
+    }
+  }
+  const bool ack_due =
+      unacked && (ack_now_ || now_us >= acked_at_ + o_.ack_interval_us);
+  if (n == 0 && !ack_due) return 0;
+  any_acked_ = true;
+  acked_ = retired;
+  acked_at_ = now_us;
+  ack_now_ = false;
+  ++stats_.responses;
+  stats_.requests += n;
+  return FormatAck(retired, {missing, n}, out);
+}
+
+uint64_t Acker::NextDeadline() const {
+  if (!started_) return UINT64_MAX;
+  uint64_t next = UINT64_MAX;
+  if (!any_acked_ || acked_ != tail() - 1) {
+    next = ack_now_ ? 0 : acked_at_ + o_.ack_interval_us;
+  }
+  for (const Hole& h : holes_) {
+    next = std::min(
+        next, std::max(h.first_seen, h.last_request) + o_.retx_interval_us);
+  }
+  if (!holes_.empty()) {
+    next = std::min(next, holes_.front().first_seen + o_.give_up_us);
+  }
+  return next;
+}
+
+}  // namespace pmdcon::wire

@@ -1,0 +1,83 @@
+// The receiver's half of the netconsole acknowledgement protocol, per
+// source, with netconsd's ncrx semantics and defaults: which seqs have been
+// retired in order (acked), which are missing (holes), and when to say so.
+// Time goes in, a response datagram and a deadline come out; no I/O.
+//
+//   wire::Acker a;
+//   a.OnRecord(seq, emergency, now);          // each record, duplicates too
+//   char out[wire::kAckMax];
+//   if (size_t n = a.Respond(now, out)) sendto(source, out, n);
+//   wake up by a.NextDeadline();
+//
+// A hole is asked for every retx_interval, and whenever newer records push
+// it more than retx_stride seqs behind; after give_up it is skipped (the
+// ack moves past it). Unacked records are acked once ack_interval passed,
+// at once after an emergency (",ncemg=1") record. At most `window` seqs are
+// tracked behind the newest; holes beyond are given up. A seq further back
+// than that is a new stream (the sender restarted): tracking starts over.
+#ifndef PMDCON_WIRE_ACKER_H_
+#define PMDCON_WIRE_ACKER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+
+#include "wire/ack.h"
+
+namespace pmdcon::wire {
+
+class Acker {
+ public:
+  struct Options {
+    uint64_t ack_interval_us = 1'000'000;   // ncrx sample: ack_intv 1000
+    uint64_t retx_interval_us = 1'000'000;  // NCRX_DFL_RETX_INTV
+    uint64_t retx_stride = 256;             // NCRX_DFL_RETX_STRIDE
+    uint64_t give_up_us = 30'000'000;       // NCRX_DFL_MSG_TIMEOUT
+    uint64_t window = 8192;                 // NCRX_DFL_NR_SLOTS
+  };
+  struct Stats {
+    uint64_t responses = 0;  // datagrams Respond produced
+    uint64_t requests = 0;   // missing seqs asked for (each time)
+    uint64_t recovered = 0;  // holes filled after being asked for
+    uint64_t given_up = 0;   // holes skipped
+  };
+
+  Acker() : Acker(Options()) {}
+  explicit Acker(Options o) : o_(o) {}
+
+  void OnRecord(uint64_t seq, bool emergency, uint64_t now_us);
+  // Writes the response due now into out[kAckMax]; returns its length, 0 if
+  // none is due.
+  size_t Respond(uint64_t now_us, char* out);
+  uint64_t NextDeadline() const;
+
+  bool started() const { return started_; }
+  // The next seq to retire in order (everything before it is acked once a
+  // response says so).
+  uint64_t tail() const;
+  size_t holes() const { return holes_.size(); }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Hole {
+    uint64_t seq;
+    uint64_t first_seen;
+    uint64_t last_request;  // 0: never asked for
+  };
+  void GiveUp(uint64_t now_us);
+
+  Options o_;
+  bool started_ = false;
+  uint64_t head_ = 0;       // the newest seq seen + 1
+  std::deque<Hole> holes_;  // by seq
+  bool any_acked_ = false;  // a response carried an ack
+  uint64_t acked_ = 0;      // ... of this seq
+  uint64_t acked_at_ = 0;
+  bool ack_now_ = false;      // an emergency record asks for one
+  uint64_t stride_mark_ = 0;  // head_ / retx_stride at the last Respond
+  Stats stats_;
+};
+
+}  // namespace pmdcon::wire
+
+#endif  // PMDCON_WIRE_ACKER_H_

@@ -1,0 +1,98 @@
+// The receiver's half of the acknowledgement protocol (wire::Acker), against
+// ncrx's behaviour: acks after ack_interval, at once after an emergency
+// record; holes asked for every retx_interval and when pushed a stride back;
+// given up after 30 s; the response bytes as ncrx writes them.
+#include "wire/acker.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace pmdcon::wire {
+namespace {
+
+constexpr uint64_t kMs = 1000;
+
+std::string Respond(Acker& a, uint64_t now) {
+  char out[kAckMax];
+  return std::string(out, a.Respond(now, out));
+}
+
+TEST(Acker, AcksInOrderRecordsAfterTheInterval) {
+  Acker a;
+  EXPECT_EQ(Respond(a, 0), "");
+  for (uint64_t s = 100; s < 110; ++s) a.OnRecord(s, false, s * kMs);
+  EXPECT_EQ(a.tail(), 110u);
+  EXPECT_EQ(Respond(a, 500 * kMs), "");
+  EXPECT_EQ(a.NextDeadline(), 1100 * kMs);  // the first record + 1 s
+  EXPECT_EQ(Respond(a, 1100 * kMs), "ncrx109");
+  EXPECT_EQ(Respond(a, 5000 * kMs), "");  // nothing new
+  a.OnRecord(110, false, 5000 * kMs);
+  EXPECT_EQ(Respond(a, 5500 * kMs), "");  // fully acked until now: anew
+  EXPECT_EQ(Respond(a, 6000 * kMs), "ncrx110");
+  EXPECT_EQ(a.stats().responses, 2u);
+}
+
+TEST(Acker, EmergencyRecordsAreAckedAtOnce) {
+  Acker a;
+  a.OnRecord(7, false, 0);
+  a.OnRecord(8, true, 10 * kMs);
+  EXPECT_EQ(a.NextDeadline(), 0u);
+  EXPECT_EQ(Respond(a, 10 * kMs), "ncrx8");
+}
+
+TEST(Acker, HolesAreAskedForEveryIntervalThenGivenUp) {
+  Acker a;
+  a.OnRecord(0, false, 0);
+  a.OnRecord(3, false, 0);  // 1 and 2 missing
+  EXPECT_EQ(a.holes(), 2u);
+  EXPECT_EQ(a.tail(), 1u);
+  EXPECT_EQ(Respond(a, 999 * kMs), "");
+  EXPECT_EQ(Respond(a, 1000 * kMs), "ncrx0 1 2");
+  EXPECT_EQ(Respond(a, 1500 * kMs), "");
+  a.OnRecord(1, false, 1600 * kMs);
+  EXPECT_EQ(a.stats().recovered, 1u);
+  EXPECT_EQ(Respond(a, 2000 * kMs), "ncrx1 2");
+  EXPECT_EQ(a.stats().requests, 3u);
+  // Seq 2 never comes: given up after 30 s, and the ack moves past it.
+  EXPECT_EQ(a.NextDeadline(), 3000 * kMs);
+  for (uint64_t t = 3000; t < 30000; t += 1000) Respond(a, t * kMs);
+  EXPECT_EQ(Respond(a, 30000 * kMs), "ncrx3");
+  EXPECT_EQ(a.stats().given_up, 1u);
+  EXPECT_EQ(a.holes(), 0u);
+}
+
+TEST(Acker, AHolePushedAStrideBackIsAskedForAtOnce) {
+  Acker a;
+  a.OnRecord(0, false, 0);
+  a.OnRecord(2, false, 0);  // 1 missing
+  for (uint64_t s = 3; s < 255; ++s) a.OnRecord(s, false, 0);
+  EXPECT_EQ(Respond(a, 10 * kMs), "");  // not a stride behind yet
+  for (uint64_t s = 255; s < 300; ++s) a.OnRecord(s, false, 20 * kMs);
+  EXPECT_EQ(Respond(a, 20 * kMs), "ncrx0 1");  // head crossed 256
+}
+
+TEST(Acker, TracksAWindowAndStartsOverOnANewStream) {
+  Acker a({.window = 100});
+  a.OnRecord(0, false, 0);
+  a.OnRecord(1000, false, 0);  // 1..999 missing: the 100 seqs up to 1000
+  EXPECT_EQ(a.holes(), 99u);
+  EXPECT_EQ(a.stats().given_up, 900u);
+  EXPECT_EQ(a.tail(), 901u);
+  a.OnRecord(5, false, 0);  // far behind: the sender restarted
+  EXPECT_EQ(a.holes(), 0u);
+  EXPECT_EQ(a.tail(), 6u);
+  EXPECT_EQ(Respond(a, 1000 * kMs), "ncrx5");
+}
+
+TEST(Acker, ARequestListStopsAtAThousandBytes) {
+  Acker a;
+  a.OnRecord(0, false, 0);
+  a.OnRecord(5000, false, 0);
+  const std::string r = Respond(a, 1000 * kMs);
+  EXPECT_LE(r.size(), kAckMax);
+  EXPECT_EQ(r.substr(0, 9), "ncrx0 1 2");
+}
+
+}  // namespace
+}  // namespace pmdcon::wire
