@@ -53,6 +53,18 @@ ABSL_FLAG(int32_t, rcvbuf, 32 << 20, "socket receive buffer, bytes");
 ABSL_FLAG(std::string, pcap, "",
           "read UDP datagrams from this pcap file (checksums verified) "
           "instead of listening; --listen filters them");
+ABSL_FLAG(bool, ack, false,
+          "the receiver's half of netconsole's acknowledgement protocol "
+          "(netconsd's ncrx): acks and retransmission requests to each "
+          "sender, from the listening socket");
+ABSL_FLAG(uint32_t, ack_interval_ms, 1000, "--ack: ack after this long");
+ABSL_FLAG(uint32_t, retx_interval_ms, 1000,
+          "--ack: ask for a missing record again after this long");
+ABSL_FLAG(uint32_t, retx_stride, 256,
+          "--ack: ask for a missing record again when this many newer ones "
+          "arrived");
+ABSL_FLAG(uint32_t, give_up_ms, 30000,
+          "--ack: skip a missing record after this long");
 ABSL_FLAG(uint32_t, memory_budget_mb, 256,
           "resident memory pmdcon-rx may use, in MiB: past it, the longest "
           "idle sources and their incomplete records are evicted (counted in "
@@ -88,8 +100,14 @@ absl::StatusOr<std::vector<Range>> ParseRanges(
 
 class Printer : public pmdcon::wire::MessageSink {
  public:
-  Printer(FILE* out, pmdcon::rx::Format format, bool quiet)
-      : out_(out), format_(format), quiet_(quiet) {}
+  Printer(FILE* out, pmdcon::rx::Format format, bool quiet,
+          pmdcon::rx::UdpReceiver* responses)
+      : out_(out), format_(format), quiet_(quiet), responses_(responses) {}
+  void OnResponse(const pmdcon::wire::SourceKey& to,
+                  std::string_view datagram) override {
+    if (responses_ && !responses_->SendTo(to, datagram)) ++unsent_;
+  }
+  uint64_t unsent_responses() const { return unsent_; }
   void OnMessage(const pmdcon::wire::Message& m) override {
     ++delivered_;
     if (quiet_) return;
@@ -103,6 +121,8 @@ class Printer : public pmdcon::wire::MessageSink {
   FILE* out_;
   pmdcon::rx::Format format_;
   bool quiet_;
+  pmdcon::rx::UdpReceiver* responses_;
+  uint64_t unsent_ = 0;
   std::string buf_;
   uint64_t delivered_ = 0;
 };
@@ -123,6 +143,12 @@ void PrintSummary(const pmdcon::wire::Reassembler& r) {
                     " incomplete records");
   }
   s.push_back('\n');
+  if (r.options().ack) {
+    const auto a = r.ack_totals();
+    absl::StrAppend(&s, "acks: ", a.responses, " responses, ", a.requests,
+                    " requests for missing records, ", a.recovered,
+                    " records recovered, ", a.given_up, " given up\n");
+  }
   std::fprintf(stderr, "%s", s.c_str());
 }
 
@@ -152,6 +178,13 @@ int main(int argc, char** argv) {
     specs.push_back(*spec);
   }
   const std::string pcap = absl::GetFlag(FLAGS_pcap);
+  const bool ack = absl::GetFlag(FLAGS_ack);
+  if (ack && !pcap.empty()) {
+    tools::Die(kTool,
+               absl::InvalidArgumentError(
+                   "--ack answers senders; a --pcap file has none to answer"),
+               2);
+  }
   absl::StatusOr<rx::UdpReceiver> receiver =
       pcap.empty() ? rx::UdpReceiver::Open(specs, absl::GetFlag(FLAGS_rcvbuf))
                    : absl::StatusOr<rx::UdpReceiver>(
@@ -208,9 +241,20 @@ int main(int argc, char** argv) {
       .frag_timeout_us = uint64_t{absl::GetFlag(FLAGS_frag_timeout_ms)} * 1000,
       .memory_budget = (budget - baseline) / 16 * 15,  // allocator slack
       .dedupe = absl::GetFlag(FLAGS_dedupe),
+      .by_address = absl::GetFlag(FLAGS_by_address),
+      .ack = ack,
+      .ack_options =
+          {
+              .ack_interval_us =
+                  uint64_t{absl::GetFlag(FLAGS_ack_interval_ms)} * 1000,
+              .retx_interval_us =
+                  uint64_t{absl::GetFlag(FLAGS_retx_interval_ms)} * 1000,
+              .retx_stride = std::max(1u, absl::GetFlag(FLAGS_retx_stride)),
+              .give_up_us = uint64_t{absl::GetFlag(FLAGS_give_up_ms)} * 1000,
+          },
   });
   Printer printer(out, fmt == "json" ? rx::Format::kJson : rx::Format::kText,
-                  absl::GetFlag(FLAGS_quiet));
+                  absl::GetFlag(FLAGS_quiet), ack ? &*receiver : nullptr);
   const uint64_t count = absl::GetFlag(FLAGS_count);
   const uint64_t start = io::MonotonicUsec();
   const double duration = absl::GetFlag(FLAGS_duration);
@@ -219,9 +263,7 @@ int main(int argc, char** argv) {
       duration > 0 ? start + static_cast<uint64_t>(duration * 1e6) : UINT64_MAX;
   uint64_t last_datagram = 0;
   uint64_t now = start;
-  const bool by_address = absl::GetFlag(FLAGS_by_address);
-  auto feed = [&](wire::SourceKey k, std::string_view payload) {
-    if (by_address) k.port = 0;
+  auto feed = [&](const wire::SourceKey& k, std::string_view payload) {
     reasm.Feed(k, payload, now, printer);
   };
   rx::PcapStats pcap_stats;
@@ -260,7 +302,7 @@ int main(int argc, char** argv) {
       last_datagram = now;
       std::fflush(out);  // records appear as they arrive (live views)
     }
-    reasm.Expire(now);
+    reasm.Expire(now, printer);
     if (g_summary) {
       g_summary = 0;
       std::fflush(out);

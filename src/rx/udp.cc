@@ -112,6 +112,8 @@ absl::StatusOr<UdpReceiver> UdpReceiver::Open(
     const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return Errno("socket");
     r.fds_.push_back(fd);
+    r.families_.push_back(ss.ss_family);
+    r.dual_.push_back(!v4 && spec.host.empty());
     const int off = 0;
     if (!v4 && spec.host.empty()) {  // any address: IPv4 too (dual stack)
       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
@@ -138,8 +140,51 @@ absl::StatusOr<UdpReceiver> UdpReceiver::Open(
   return r;
 }
 
+bool UdpReceiver::SendTo(const wire::SourceKey& to, std::string_view datagram) {
+  // An IPv4 socket for IPv4, else a dual-stack one with a mapped address.
+  int fd = -1;
+  bool mapped = false;
+  for (size_t i = 0; i < fds_.size() && fd < 0; ++i) {
+    if (to.family == 4 && families_[i] == AF_INET) fd = fds_[i];
+  }
+  for (size_t i = 0; i < fds_.size() && fd < 0; ++i) {
+    if (families_[i] == AF_INET6 && (to.family == 6 || dual_[i])) {
+      fd = fds_[i];
+      mapped = to.family == 4;
+    }
+  }
+  if (fd < 0) return false;
+  sockaddr_storage ss{};
+  socklen_t len;
+  if (to.family == 4 && !mapped) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(to.port);
+    std::memcpy(&a->sin_addr, to.addr.data(), 4);
+    len = sizeof(*a);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(to.port);
+    if (mapped) {
+      a->sin6_addr.s6_addr[10] = a->sin6_addr.s6_addr[11] = 0xff;
+      std::memcpy(a->sin6_addr.s6_addr + 12, to.addr.data(), 4);
+    } else {
+      std::memcpy(a->sin6_addr.s6_addr, to.addr.data(), 16);
+    }
+    len = sizeof(*a);
+  }
+  return sendto(fd, datagram.data(), datagram.size(), MSG_DONTWAIT,
+                reinterpret_cast<const sockaddr*>(&ss),
+                len) == static_cast<ssize_t>(datagram.size());
+}
+
 UdpReceiver::UdpReceiver(UdpReceiver&& o) noexcept
-    : fds_(std::move(o.fds_)), bound_(std::move(o.bound_)), rcvbuf_(o.rcvbuf_) {
+    : fds_(std::move(o.fds_)),
+      families_(std::move(o.families_)),
+      dual_(std::move(o.dual_)),
+      bound_(std::move(o.bound_)),
+      rcvbuf_(o.rcvbuf_) {
   o.fds_.clear();
 }
 

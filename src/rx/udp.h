@@ -39,6 +39,10 @@ class UdpReceiver {
   // buffer's full length so it is judged too long. -1 on a socket error.
   int Poll(int timeout_ms, const OnDatagram& f);
 
+  // Sends one datagram to `to` from a listening socket of its family (the
+  // acknowledgement protocol's responses); false if it could not.
+  bool SendTo(const wire::SourceKey& to, std::string_view datagram);
+
   // "127.0.0.1:6666 [::]:6666": what was bound (ports resolved).
   const std::vector<std::string>& bound() const { return bound_; }
   // Bytes of receive buffer the kernel granted to the first socket.
@@ -48,6 +52,8 @@ class UdpReceiver {
   UdpReceiver() = default;
 
   std::vector<int> fds_;
+  std::vector<int> families_;  // per socket: AF_INET or AF_INET6
+  std::vector<bool> dual_;     // per socket: IPv6 taking IPv4 too
   std::vector<std::string> bound_;
   int rcvbuf_ = 0;
 };

@@ -56,6 +56,10 @@ class Acker {
   // response says so).
   uint64_t tail() const;
   size_t holes() const { return holes_.size(); }
+  // Heap and object bytes, for a memory budget.
+  size_t MemoryBytes() const {
+    return sizeof(*this) + 512 + holes_.size() * sizeof(Hole);
+  }
   const Stats& stats() const { return stats_; }
 
  private:

@@ -142,6 +142,8 @@ Malformed ParsePayload(std::string_view p, uint32_t max_total, Payload* out) {
       out->frag_offset = static_cast<uint32_t>(off);
       out->frag_total = static_cast<uint32_t>(total);
       header_end = static_cast<size_t>(field.data() - p.data()) - 1;
+    } else if (field == "ncemg=1") {
+      out->emergency = true;
     }
     // Other fields: ignored, as ncrx does (forward compatibility).
   }

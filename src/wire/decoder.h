@@ -32,6 +32,7 @@ struct Payload {
   char flag = '-';  // '-', 'c' (continuation) or '+' (older kernels)
   bool has_caller = false;
   uint32_t caller_id = 0;  // bit 31: CPU
+  bool emergency = false;  // ",ncemg=1": a resend the receiver acks at once
   bool fragment = false;
   uint32_t frag_offset = 0;
   uint32_t frag_total = 0;

@@ -109,14 +109,21 @@ struct Reassembler::Source {
   std::vector<uint32_t> stamps;  // kStampWindow, from the first record on
   absl::node_hash_map<std::string, Pending> pending;  // by header
   size_t pending_charge = 0;
-  size_t charge = 0;     // all of this source's bytes, for the budget
-  bool resized = false;  // its Cost() may have changed since `charge`
+  // With Options::ack: the receiver's protocol state, where responses go
+  // (the sender's address and last port), and when it has work next.
+  std::unique_ptr<Acker> acker;
+  SourceKey reply;
+  uint64_t ack_deadline = UINT64_MAX;
+  size_t acking_index = SIZE_MAX;  // in Reassembler::acking_, if there
+  size_t charge = 0;               // all of this source's bytes, for the budget
+  bool resized = false;            // its Cost() may have changed since `charge`
 
   size_t Cost() const {
     return sizeof(Source) + 64 + stamps.capacity() * sizeof(uint32_t) +
            HeapBytes(release) +
            (stats.gaps.capacity() + stats.announced.capacity()) * sizeof(Gap) +
-           pending.bucket_count() * (sizeof(void*) + 1) + pending_charge;
+           pending.bucket_count() * (sizeof(void*) + 1) + pending_charge +
+           (acker ? acker->MemoryBytes() : 0);
   }
 
   Pending* Oldest() {
@@ -259,7 +266,10 @@ Reassembler::Source* Reassembler::Get(const SourceKey& key) {
   auto [it, inserted] = sources_.try_emplace(key);
   if (inserted) {
     it->second = std::make_unique<Source>();
-    it->second->key = key;
+    it->second->key = it->second->reply = key;
+    if (options_.ack) {
+      it->second->acker = std::make_unique<Acker>(options_.ack_options);
+    }
     fresh_->PushFront(it->second.get());
     Recharge(*it->second);
   }
@@ -314,6 +324,14 @@ void Reassembler::Evict(Source* a, Source* b) {
       DropPending(&s->pending.begin()->second);
     }
     (s->established ? *established_ : *fresh_).Remove(s);
+    StopAcking(*s);
+    if (s->acker) {
+      const Acker::Stats& a = s->acker->stats();
+      evicted_acks_.responses += a.responses;
+      evicted_acks_.requests += a.requests;
+      evicted_acks_.recovered += a.recovered;
+      evicted_acks_.given_up += a.given_up;
+    }
     budget_.charged -= s->charge;
     ++budget_.sources_evicted;
     const SourceKey key = s->key;  // not a reference into what is erased
@@ -329,11 +347,16 @@ void Reassembler::Evict(Source* a, Source* b) {
   }
 }
 
-void Reassembler::Feed(const SourceKey& key, std::string_view payload,
+void Reassembler::Feed(const SourceKey& from, std::string_view payload,
                        uint64_t now_us, MessageSink& sink) {
+  SourceKey key = from;
+  if (options_.by_address) key.port = 0;
   Source* src = Get(key);
+  src->reply = from;
   routed_ = nullptr;
+  now_us_ = now_us;
   Consume(*src, payload, now_us, sink);
+  if (src->acker) Acknowledge(*src, now_us, sink);
   for (Source* s : {src, routed_}) {
     if (s) {
       if (s->resized) Recharge(*s);
@@ -373,6 +396,7 @@ void Reassembler::Consume(Source& src, std::string_view payload,
   m.flag = p.flag;
   m.has_caller = p.has_caller;
   m.caller_id = p.caller_id;
+  m.emergency = p.emergency;
   if (p.fragment) {
     AddFragment(src, p, m, now_us, sink);
   } else {
@@ -504,6 +528,10 @@ void Reassembler::AddFragment(Source& src, const Payload& p, Message& m,
 void Reassembler::Deliver(Source& from, Message& m, MessageSink& sink) {
   const std::string_view own = OwnEntries(m.body);
   m.previous_boot = DictValue(own, "PMDCON_BOOT=") == "previous";
+  // Records kept from a previous boot cannot be asked for again.
+  if (from.acker && !m.previous_boot) {
+    from.acker->OnRecord(m.seq, m.emergency, now_us_);
+  }
   Source* routed = &from;
   if (m.previous_boot && !from.key.previous_boot) {
     SourceKey k = from.key;
@@ -560,7 +588,7 @@ void Reassembler::Deliver(Source& from, Message& m, MessageSink& sink) {
   sink.OnMessage(m);
 }
 
-void Reassembler::Expire(uint64_t now_us) {
+void Reassembler::Expire(uint64_t now_us, MessageSink& sink) {
   while (Pending* p = pendings_->head) {
     if (now_us < p->first_us + options_.frag_timeout_us) break;
     if (p->state == Pending::State::kCollecting) {
@@ -568,11 +596,62 @@ void Reassembler::Expire(uint64_t now_us) {
     }
     DropPending(p);
   }
+  // Backwards: Acknowledge may move the last entry into a visited slot.
+  for (size_t i = acking_.size(); i-- > 0;) {
+    Source* s = acking_[i];
+    if (s->ack_deadline <= now_us) Acknowledge(*s, now_us, sink);
+  }
+}
+
+void Reassembler::Acknowledge(Source& src, uint64_t now_us, MessageSink& sink) {
+  char out[kAckMax];
+  if (const size_t n = src.acker->Respond(now_us, out)) {
+    sink.OnResponse(src.reply, std::string_view(out, n));
+  }
+  src.ack_deadline = src.acker->NextDeadline();
+  if (src.ack_deadline == UINT64_MAX) {
+    StopAcking(src);
+  } else if (src.acking_index == SIZE_MAX) {
+    src.acking_index = acking_.size();
+    acking_.push_back(&src);
+  }
+  src.resized = true;  // its holes may have changed
+  Recharge(src);
+}
+
+void Reassembler::StopAcking(Source& src) {
+  if (src.acking_index == SIZE_MAX) return;
+  Source* last = acking_.back();
+  acking_[src.acking_index] = last;
+  last->acking_index = src.acking_index;
+  acking_.pop_back();
+  src.acking_index = SIZE_MAX;
 }
 
 uint64_t Reassembler::NextDeadline() const {
   const Pending* p = pendings_->head;
-  return p ? p->first_us + options_.frag_timeout_us : UINT64_MAX;
+  uint64_t next = p ? p->first_us + options_.frag_timeout_us : UINT64_MAX;
+  for (const Source* s : acking_) next = std::min(next, s->ack_deadline);
+  return next;
+}
+
+const Acker::Stats* Reassembler::AckStatsOf(const SourceKey& key) const {
+  auto it = sources_.find(key);
+  if (it == sources_.end() || !it->second->acker) return nullptr;
+  return &it->second->acker->stats();
+}
+
+Reassembler::AckStats Reassembler::ack_totals() const {
+  AckStats t = evicted_acks_;
+  for (const auto& [key, src] : sources_) {
+    if (!src->acker) continue;
+    const Acker::Stats& a = src->acker->stats();
+    t.responses += a.responses;
+    t.requests += a.requests;
+    t.recovered += a.recovered;
+    t.given_up += a.given_up;
+  }
+  return t;
 }
 
 }  // namespace pmdcon::wire

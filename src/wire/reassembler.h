@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "wire/acker.h"
 #include "wire/decoder.h"
 
 namespace pmdcon::wire {
@@ -60,6 +61,7 @@ struct Message {
   bool restart = false;        // first record of a new stream (seq went back)
   bool reordered = false;      // arrived after a later seq
   bool previous_boot = false;  // marked by pmdcon as kept across a reboot
+  bool emergency = false;      // sent with ",ncemg=1" (a resend)
 };
 
 struct Gap {
@@ -103,6 +105,12 @@ class MessageSink {
  public:
   virtual ~MessageSink() = default;
   virtual void OnMessage(const Message& m) = 0;
+  // With Options::ack: a response datagram for the sender at `to` (its
+  // address and the port it sent from last).
+  virtual void OnResponse(const SourceKey& to, std::string_view datagram) {
+    (void)to;
+    (void)datagram;
+  }
 };
 
 class Reassembler {
@@ -116,6 +124,19 @@ class Reassembler {
     // All sources' state and incomplete records, in bytes.
     size_t memory_budget = 256 << 20;
     bool dedupe = true;  // suppress records whose seq was already delivered
+    // One stream per sender address, whatever its port (responses go to the
+    // port it sent from last).
+    bool by_address = false;
+    // The receiver's half of the acknowledgement protocol (wire::Acker),
+    // per source: responses come out through MessageSink::OnResponse.
+    bool ack = false;
+    Acker::Options ack_options = {};
+  };
+  struct AckStats {
+    uint64_t responses = 0;  // response datagrams
+    uint64_t requests = 0;   // missing seqs asked for
+    uint64_t recovered = 0;  // holes filled after being asked for
+    uint64_t given_up = 0;   // holes skipped
   };
   struct BudgetStats {
     size_t charged = 0;  // bytes of state now
@@ -132,9 +153,10 @@ class Reassembler {
   // Feeds one payload from `source` received at `now_us`.
   void Feed(const SourceKey& source, std::string_view payload, uint64_t now_us,
             MessageSink& sink);
-  // Drops incomplete records older than the fragment timeout. Time must not
-  // go back between calls.
-  void Expire(uint64_t now_us);
+  // Drops incomplete records older than the fragment timeout, and sends the
+  // acknowledgement responses that are due. Time must not go back between
+  // calls.
+  void Expire(uint64_t now_us, MessageSink& sink);
   // When Expire has work to do next; UINT64_MAX if never.
   uint64_t NextDeadline() const;
 
@@ -145,7 +167,12 @@ class Reassembler {
   }
   const SourceStats* Stats(const SourceKey& key) const;
   size_t sources() const { return sources_.size(); }
+  const Options& options() const { return options_; }
   const BudgetStats& budget_stats() const { return budget_; }
+  // With Options::ack: a source's acknowledgement counters (nullptr if it
+  // is not tracked), and all sources' together (evicted ones included).
+  const Acker::Stats* AckStatsOf(const SourceKey& key) const;
+  AckStats ack_totals() const;
 
  private:
   struct Source;
@@ -164,6 +191,8 @@ class Reassembler {
   void Recharge(Source& src);
   void Touch(Source& src);
   void Evict(Source* a, Source* b);
+  void Acknowledge(Source& src, uint64_t now_us, MessageSink& sink);
+  void StopAcking(Source& src);
 
   Options options_;
   absl::flat_hash_map<SourceKey, std::unique_ptr<Source>> sources_;
@@ -172,9 +201,13 @@ class Reassembler {
   // the established rest.
   std::unique_ptr<List<Source>> fresh_, established_;
   std::unique_ptr<List<Pending>> pendings_;  // all sources', oldest first
+  // Sources whose Acker has a deadline, in no order.
+  std::vector<Source*> acking_;
+  AckStats evicted_acks_;  // counters of evicted sources
   std::unique_ptr<Spares> spares_;
   std::string assembled_;     // a reassembled body
   Source* routed_ = nullptr;  // where Feed's record went, if not its source
+  uint64_t now_us_ = 0;       // Feed's time, for Deliver
   BudgetStats budget_;
 };
 

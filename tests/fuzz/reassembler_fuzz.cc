@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       source = static_cast<uint8_t>(in[0]);
       in.remove_prefix(1);
     }
-    r.Expire(now);
+    r.Expire(now, sink);
   }
   std::string summary;
   r.ForEachSource([&](const pmdcon::wire::SourceKey& k,

@@ -300,9 +300,9 @@ TEST(Fragments, TimeoutCountsFailureAndNeverStallsTheStream) {
   EXPECT_EQ(r.NextDeadline(), 1000u);
   r.Feed(Src(), Rec(2), 10, c);  // later records flow meanwhile
   EXPECT_EQ(c.got.size(), 1u);
-  r.Expire(999);
+  r.Expire(999, c);
   EXPECT_EQ(r.Stats(Src())->reassembly_failures, 0u);
-  r.Expire(1000);
+  r.Expire(1000, c);
   EXPECT_EQ(r.Stats(Src())->reassembly_failures, 1u);
   EXPECT_EQ(r.NextDeadline(), UINT64_MAX);
   // The late second half starts a new, incomplete record; nothing delivered.
@@ -357,7 +357,7 @@ TEST(Fragments, OverlapsThatDisagreeAreNeverSpliced) {
   EXPECT_EQ(st.fragment_conflicts, 1u);
   EXPECT_EQ(st.reassembly_failures, 1u);
   // Counted once, also when it times out.
-  r.Expire(10'000'000);
+  r.Expire(10'000'000, c);
   EXPECT_EQ(r.Stats(Src())->reassembly_failures, 1u);
   // Overlaps that agree complete the record.
   r.Feed(Src(), Frag(2, 0, 20, "0123456789"), 0, c);
@@ -457,6 +457,39 @@ TEST(Budget, AnEvictedSourceComesBackAsNew) {
   EXPECT_EQ(r.Stats(Src(1))->first_seq, 6u);
 }
 
+struct Responses : Collect {
+  std::vector<std::pair<SourceKey, std::string>> sent;
+  void OnResponse(const SourceKey& to, std::string_view d) override {
+    sent.push_back({to, std::string(d)});
+  }
+};
+
+// With ack on, each source gets ncrx responses at its last port; memory
+// for the protocol's state is part of the budget.
+TEST(Ack, ResponsesGoToTheSendersLastPort) {
+  Reassembler r({.by_address = true, .ack = true});
+  Responses c;
+  SourceKey a = Src(1);
+  r.Feed(a, Rec(10), 0, c);
+  a.port = 7000;  // the same address from another port: the same stream
+  r.Feed(a, Rec(12), 0, c);
+  EXPECT_TRUE(c.sent.empty());
+  EXPECT_EQ(r.NextDeadline(), 1'000'000u);
+  r.Expire(1'000'000, c);
+  ASSERT_EQ(c.sent.size(), 1u);
+  EXPECT_EQ(c.sent[0].first, a);
+  EXPECT_EQ(c.sent[0].second, "ncrx10 11");
+  // An emergency resend is acked at once, in the same Feed.
+  r.Feed(a, "6,11,1,-,ncemg=1;x\n", 1'100'000, c);
+  ASSERT_EQ(c.sent.size(), 2u);
+  EXPECT_EQ(c.sent[1].second, "ncrx12");
+  SourceKey by_address = a;
+  by_address.port = 0;
+  ASSERT_NE(r.AckStatsOf(by_address), nullptr);
+  EXPECT_EQ(r.AckStatsOf(by_address)->recovered, 1u);
+  EXPECT_EQ(r.ack_totals().responses, 2u);
+}
+
 // Random bytes never crash it, and every payload is accounted for.
 TEST(Hostile, RandomPayloadsAreAccounted) {
   std::mt19937_64 rng(3);
@@ -470,7 +503,7 @@ TEST(Hostile, RandomPayloadsAreAccounted) {
       p += static_cast<char>(rng() % 2 ? rng() % 256
                                        : "0123456789,;/=-\n"[rng() % 16]);
     r.Feed(Src(), p, static_cast<uint64_t>(i), c);
-    if (i % 1000 == 0) r.Expire(static_cast<uint64_t>(i));
+    if (i % 1000 == 0) r.Expire(static_cast<uint64_t>(i), c);
   }
   const wire::SourceStats& st = *r.Stats(Src());
   EXPECT_EQ(st.payloads, 200000u);
