@@ -226,3 +226,17 @@ build_tree() {
   log "building $dir"
   ninja -C "$dir" >/dev/null || ninja -C "$dir"
 }
+
+# shared_dir: the environment's shared directory (third-party peers for the
+# tests: ../shared next to the repository, or next to the repository this
+# clone came from); PMDCON_SHARED overrides. Fails naming where it looked.
+shared_dir() {
+  local repo origin c
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  origin=$(git -C "$repo" config remote.origin.url 2>/dev/null || true)
+  for c in "${PMDCON_SHARED:-}" "$repo/../shared" "${origin:+$origin/../shared}"; do
+    [ -n "$c" ] && [ -d "$c/third_party" ] && { (cd "$c" && pwd); return 0; }
+  done
+  echo "no shared directory (PMDCON_SHARED, $repo/../shared${origin:+, $origin/../shared})" >&2
+  return 1
+}
