@@ -127,9 +127,14 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Attach(
 // The record before the start position, if the ring still holds it: a loss
 // right after the start is then announced with the seqs and time around it
 // (not as seq 0 at time 0, which receivers take for a reboot). One pass from
-// the tail, at attach only.
+// the tail, at attach only, and over at most 64 MiB of records (a reload
+// re-attaches; a larger ring's start is announced without them).
 void Consumer::FindPrevious() {
+  constexpr int32_t kMaxUnits = (64 << 20) / 8;  // positions count 8 bytes
   uint64_t at = PMDCON_LOAD_ACQ(&ring_.hdr->tail);
+  if (pmdcon_pos_diff(pmdcon_id_pos(cursor_), pmdcon_id_pos(at)) > kMaxUnits) {
+    return;
+  }
   uint32_t lost = 0;
   while (at != cursor_ &&
          pmdcon_pos_diff(pmdcon_id_pos(at), pmdcon_id_pos(cursor_)) < 0) {
