@@ -147,14 +147,15 @@ MappedFile::MappedFile(std::string path, std::byte* data, size_t size, int fd)
 
 MappedFile::FileState MappedFile::Check() const {
   if (fd_ < 0) return FileState::kIntact;
-  struct stat mine, named;
+  struct stat mine {
+  }, named{};
+  fstat(fd_, &mine);  // our own open descriptor
   if ((guard_ >= 0 && g_guards[guard_].faulted.load()) ||
-      (fstat(fd_, &mine) == 0 && static_cast<size_t>(mine.st_size) < size_)) {
+      static_cast<size_t>(mine.st_size) < size_) {
     return FileState::kTruncated;
   }
   if (stat(path_.c_str(), &named) != 0) return FileState::kRemoved;
-  if (fstat(fd_, &mine) == 0 &&
-      (named.st_dev != mine.st_dev || named.st_ino != mine.st_ino)) {
+  if (named.st_dev != mine.st_dev || named.st_ino != mine.st_ino) {
     return FileState::kReplaced;
   }
   return FileState::kIntact;

@@ -172,20 +172,21 @@ bool Consumer::SkipStuck(uint64_t now, uint64_t limit) {
 }
 
 bool Consumer::CheckIdentity() {
-  const bool attached =
-      state_.load(std::memory_order_relaxed) == State::kAttached;
-  if (attached && PMDCON_LOAD(&ring_.hdr->magic) == PMDCON_RING_MAGIC &&
+  if (state_.load(std::memory_order_relaxed) != State::kAttached) return false;
+  if (PMDCON_LOAD(&ring_.hdr->magic) == PMDCON_RING_MAGIC &&
       PMDCON_LOAD(&ring_.hdr->salt) == ring_.salt) {
     return true;
   }
-  if (attached) {
-    std::snprintf(last_error_, sizeof(last_error_),
-                  "ring: the ring was replaced under the reader (its identity "
-                  "changed at id 0x%016llx): reformatted or truncated",
-                  static_cast<unsigned long long>(cursor_));
-    state_.store(State::kRingGone, std::memory_order_release);
-  }
+  RingGone("its identity changed");
   return false;
+}
+
+void Consumer::RingGone(const char* how) {
+  std::snprintf(last_error_, sizeof(last_error_),
+                "ring: the ring was replaced under the reader (%s at id "
+                "0x%016llx): reformatted or truncated",
+                how, static_cast<unsigned long long>(cursor_));
+  state_.store(State::kRingGone, std::memory_order_release);
 }
 
 void Consumer::Resync() {
@@ -195,10 +196,8 @@ void Consumer::Resync() {
       pmdcon_pos_diff(pmdcon_id_pos(tail), pmdcon_id_pos(cursor_)) > 0 ? tail
                                                                        : head;
   if (static_cast<int32_t>(pmdcon_id_rid(to) - pmdcon_id_rid(cursor_)) < 0) {
-    // The producer's head went back behind the reader: no longer the ring
-    // read so far, whatever its header says.
-    ring_.salt = ~ring_.salt;
-    CheckIdentity();
+    // No longer the ring read so far, whatever its header says.
+    RingGone("its head went back behind the reader");
     return;
   }
   const uint32_t skipped = pmdcon_id_rid(to) - pmdcon_id_rid(cursor_);

@@ -218,6 +218,7 @@ class alignas(64) Consumer {
   void EmitLosses(Sink& sink, bool has_next, uint64_t next_seq,
                   uint64_t resume_id);
   void FindPrevious();
+  void RingGone(const char* how);
   void AddPending(LossCause cause, uint64_t n) {
     pending_[static_cast<int>(cause)] += n;
     pending_total_ += n;

@@ -127,7 +127,9 @@ class Printer : public pmdcon::wire::MessageSink {
   uint64_t delivered_ = 0;
 };
 
-void PrintSummary(const pmdcon::wire::Reassembler& r) {
+// unsent_responses: ack datagrams the socket did not take.
+void PrintSummary(const pmdcon::wire::Reassembler& r,
+                  uint64_t unsent_responses) {
   std::string s;
   r.ForEachSource([&](const pmdcon::wire::SourceKey& k,
                       const pmdcon::wire::SourceStats& st) {
@@ -147,7 +149,11 @@ void PrintSummary(const pmdcon::wire::Reassembler& r) {
     const auto a = r.ack_totals();
     absl::StrAppend(&s, "acks: ", a.responses, " responses, ", a.requests,
                     " requests for missing records, ", a.recovered,
-                    " records recovered, ", a.given_up, " given up\n");
+                    " records recovered, ", a.given_up, " given up");
+    if (unsent_responses) {
+      absl::StrAppend(&s, ", ", unsent_responses, " responses not sent");
+    }
+    s.push_back('\n');
   }
   std::fprintf(stderr, "%s", s.c_str());
 }
@@ -306,7 +312,7 @@ int main(int argc, char** argv) {
     if (g_summary) {
       g_summary = 0;
       std::fflush(out);
-      PrintSummary(reasm);
+      PrintSummary(reasm, printer.unsent_responses());
     }
     if (count && printer.delivered() >= count) break;
     if (now >= end) break;
@@ -321,7 +327,7 @@ int main(int argc, char** argv) {
     }
   }
   std::fflush(out);
-  PrintSummary(reasm);
+  PrintSummary(reasm, printer.unsent_responses());
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   const double cpu =

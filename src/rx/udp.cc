@@ -112,10 +112,11 @@ absl::StatusOr<UdpReceiver> UdpReceiver::Open(
     const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return Errno("socket");
     r.fds_.push_back(fd);
+    const bool dual = !v4 && spec.host.empty();  // any address: IPv4 too
     r.families_.push_back(ss.ss_family);
-    r.dual_.push_back(!v4 && spec.host.empty());
+    r.dual_.push_back(dual);
     const int off = 0;
-    if (!v4 && spec.host.empty()) {  // any address: IPv4 too (dual stack)
+    if (dual) {
       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
     }
     // SO_RCVBUFFORCE passes rmem_max when privileged; else take what we get.

@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
   uint64_t written = 0, dropped = 0;
   uint64_t seq = absl::GetFlag(FLAGS_seq_start);
   // A file truncated, removed or replaced under the writer: what it writes
-  // goes nowhere (a fault maps zeros, see io::MappedFile), so it stops.
+  // reaches no reader of that path (after a truncation a fault maps zeros,
+  // see io::MappedFile), so it stops.
   auto check = [&] {
     if (const auto st = file->Check();
         st != io::MappedFile::FileState::kIntact) {

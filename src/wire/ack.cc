@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "pmdcon/wire.h"
 #include "wire/decoder.h"
 
 namespace pmdcon::wire {
@@ -43,33 +44,20 @@ AckError ParseAck(std::string_view d, Ack* out) {
   }
 }
 
-namespace {
-
-// Decimal digits of v at out; returns their count.
-size_t PutDecimal(uint64_t v, char* out) {
-  char digits[20];
-  size_t n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v);
-  for (size_t i = 0; i < n; ++i) out[i] = digits[n - 1 - i];
-  return n;
-}
-
-}  // namespace
-
-size_t FormatAck(uint64_t acked, std::span<const uint64_t> missing, char* out) {
+size_t FormatAck(uint64_t acked, std::span<const uint64_t> missing, char* out,
+                 size_t* written) {
   std::memcpy(out, "ncrx", 4);
-  size_t len = 4 + PutDecimal(acked, out + 4);
-  for (const uint64_t seq : missing) {
-    char token[21];
+  size_t len = 4 + pmdcon__utoa(out + 4, acked);
+  size_t n = 0;
+  for (; n < missing.size(); ++n) {
+    char token[1 + 24];  // pmdcon__utoa stores 8-byte blocks whole
     token[0] = ' ';
-    const size_t n = 1 + PutDecimal(seq, token + 1);
-    if (len + n > kAckMax) break;
-    std::memcpy(out + len, token, n);
-    len += n;
+    const size_t t = 1 + pmdcon__utoa(token + 1, missing[n]);
+    if (len + t > kAckMax) break;
+    std::memcpy(out + len, token, t);
+    len += t;
   }
+  if (written) *written = n;
   return len;
 }
 

@@ -50,9 +50,10 @@ std::string_view AckErrorName(AckError e);
 AckError ParseAck(std::string_view datagram, Ack* out);
 
 // Writes "ncrx<acked>" and as many " <missing>" as fit in kAckMax bytes
-// into out[kAckMax]; returns the length (missing seqs that did not fit are
-// left out, as ncrx does).
-size_t FormatAck(uint64_t acked, std::span<const uint64_t> missing, char* out);
+// into out[kAckMax]; returns the length. Missing seqs that did not fit are
+// left out, as ncrx does; *written (if given) says how many went in.
+size_t FormatAck(uint64_t acked, std::span<const uint64_t> missing, char* out,
+                 size_t* written = nullptr);
 
 }  // namespace pmdcon::wire
 

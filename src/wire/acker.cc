@@ -25,15 +25,15 @@ void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us) {
   if (seq >= head_) {
     // The seqs skipped are holes until they arrive or are given up; at most
     // a window's worth is tracked.
-    const uint64_t from =
-        std::max(head_, seq > o_.window ? seq - o_.window : 0);
-    for (uint64_t s = from; s < seq; ++s) holes_.push_back({s, now_us, 0});
-    if (from > head_) stats_.given_up += from - head_;
-    head_ = seq + 1;
-    while (!holes_.empty() && head_ - holes_.front().seq > o_.window) {
-      holes_.erase(holes_.begin());
+    const uint64_t oldest = seq + 1 > o_.window ? seq + 1 - o_.window : 0;
+    while (!holes_.empty() && holes_.front().seq < oldest) {
+      holes_.pop_front();
       ++stats_.given_up;
     }
+    const uint64_t from = std::max(head_, oldest);
+    stats_.given_up += from - head_;
+    for (uint64_t s = from; s < seq; ++s) holes_.push_back({s, now_us, 0});
+    head_ = seq + 1;
     return;
   }
   auto it =
@@ -48,7 +48,7 @@ void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us) {
 void Acker::GiveUp(uint64_t now_us) {
   while (!holes_.empty() &&
          holes_.front().first_seen + o_.give_up_us <= now_us) {
-    holes_.erase(holes_.begin());
+    holes_.pop_front();
     ++stats_.given_up;
   }
 }
@@ -65,26 +65,31 @@ size_t Acker::Respond(uint64_t now_us, char* out) {
   // Seqs to ask for: each hole every retx_interval, and those a stride
   // behind the newest whenever the newest crosses a stride boundary.
   uint64_t missing[kAckMaxMissing];
+  Hole* asked[kAckMaxMissing];
   size_t n = 0;
   for (Hole& h : holes_) {
     const bool due =
         now_us - std::max(h.first_seen, h.last_request) >= o_.retx_interval_us;
     const bool pushed = crossed && head_ - h.seq > o_.retx_stride;
     if ((due || pushed) && n < kAckMaxMissing) {
-      missing[n++] = h.seq;
-      h.last_request = now_us;
+      missing[n] = h.seq;
+      asked[n++] = &h;
     }
   }
   const bool ack_due =
       unacked && (ack_now_ || now_us >= acked_at_ + o_.ack_interval_us);
   if (n == 0 && !ack_due) return 0;
+  size_t written = 0;
+  const size_t len = FormatAck(retired, {missing, n}, out, &written);
+  // Those that did not fit stay due for the next response.
+  for (size_t i = 0; i < written; ++i) asked[i]->last_request = now_us;
   any_acked_ = true;
   acked_ = retired;
   acked_at_ = now_us;
   ack_now_ = false;
   ++stats_.responses;
-  stats_.requests += n;
-  return FormatAck(retired, {missing, n}, out);
+  stats_.requests += written;
+  return len;
 }
 
 uint64_t Acker::NextDeadline() const {

@@ -40,6 +40,14 @@ class Acker {
     uint64_t requests = 0;   // missing seqs asked for (each time)
     uint64_t recovered = 0;  // holes filled after being asked for
     uint64_t given_up = 0;   // holes skipped
+
+    Stats& operator+=(const Stats& o) {
+      responses += o.responses;
+      requests += o.requests;
+      recovered += o.recovered;
+      given_up += o.given_up;
+      return *this;
+    }
   };
 
   Acker() : Acker(Options()) {}

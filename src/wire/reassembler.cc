@@ -97,6 +97,12 @@ size_t HeapBytes(const std::string& s) {
 constexpr size_t kPieceCost =
     sizeof(std::pair<const uint32_t, std::string>) + 32 + 16;
 
+// An incomplete record without its pieces: its map node and header key.
+template <typename Node>
+size_t PendingCost(const Node& node) {
+  return sizeof(node) + 32 + HeapBytes(node.first);
+}
+
 }  // namespace
 
 struct Reassembler::Source {
@@ -113,6 +119,7 @@ struct Reassembler::Source {
   // (the sender's address and last port), and when it has work next.
   std::unique_ptr<Acker> acker;
   SourceKey reply;
+  size_t ack_bytes = 0;  // acker->MemoryBytes() when last charged
   uint64_t ack_deadline = UINT64_MAX;
   size_t acking_index = SIZE_MAX;  // in Reassembler::acking_, if there
   size_t charge = 0;               // all of this source's bytes, for the budget
@@ -228,10 +235,14 @@ struct Reassembler::Spares {
     b.assign(from.data(), from.size());
     return b;
   }
-  void Keep(std::string&& b) {
-    if (bytes.size() < kMax && b.capacity() <= kMaxBytes) {
-      bytes.push_back(std::move(b));
+  // Takes the pieces' buffers (those worth keeping) and empties them.
+  void Keep(std::map<uint32_t, std::string>& pieces) {
+    for (auto& [at, b] : pieces) {
+      if (bytes.size() < kMax && b.capacity() <= kMaxBytes) {
+        bytes.push_back(std::move(b));
+      }
     }
+    pieces.clear();
   }
 };
 
@@ -278,6 +289,7 @@ Reassembler::Source* Reassembler::Get(const SourceKey& key) {
 
 void Reassembler::Recharge(Source& src) {
   src.resized = false;
+  if (src.acker) src.ack_bytes = src.acker->MemoryBytes();
   const size_t cost = src.Cost();
   budget_.charged += cost - src.charge;
   src.charge = cost;
@@ -296,8 +308,7 @@ void Reassembler::DropPending(Pending* p) {
   Source& src = *p->owner;
   src.pending_charge -= p->charge;
   pendings_->Remove(p);
-  for (auto& [at, bytes] : p->pieces) spares_->Keep(std::move(bytes));
-  p->pieces.clear();
+  spares_->Keep(p->pieces);
   auto node = src.pending.extract(src.pending.find(*p->header));
   if (spares_->nodes.size() < Spares::kMax &&
       node.key().capacity() <= Spares::kMaxBytes) {
@@ -325,13 +336,7 @@ void Reassembler::Evict(Source* a, Source* b) {
     }
     (s->established ? *established_ : *fresh_).Remove(s);
     StopAcking(*s);
-    if (s->acker) {
-      const Acker::Stats& a = s->acker->stats();
-      evicted_acks_.responses += a.responses;
-      evicted_acks_.requests += a.requests;
-      evicted_acks_.recovered += a.recovered;
-      evicted_acks_.given_up += a.given_up;
-    }
+    if (s->acker) evicted_acks_ += s->acker->stats();
     budget_.charged -= s->charge;
     ++budget_.sources_evicted;
     const SourceKey key = s->key;  // not a reference into what is erased
@@ -349,12 +354,16 @@ void Reassembler::Evict(Source* a, Source* b) {
 
 void Reassembler::Feed(const SourceKey& from, std::string_view payload,
                        uint64_t now_us, MessageSink& sink) {
-  SourceKey key = from;
-  if (options_.by_address) key.port = 0;
-  Source* src = Get(key);
-  src->reply = from;
+  Source* src;
+  if (options_.by_address) {
+    SourceKey key = from;
+    key.port = 0;
+    src = Get(key);
+    src->reply = from;
+  } else {
+    src = Get(from);
+  }
   routed_ = nullptr;
-  now_us_ = now_us;
   Consume(*src, payload, now_us, sink);
   if (src->acker) Acknowledge(*src, now_us, sink);
   for (Source* s : {src, routed_}) {
@@ -400,7 +409,7 @@ void Reassembler::Consume(Source& src, std::string_view payload,
   if (p.fragment) {
     AddFragment(src, p, m, now_us, sink);
   } else {
-    Deliver(src, m, sink);
+    Deliver(src, m, now_us, sink);
   }
 }
 
@@ -432,7 +441,7 @@ void Reassembler::AddFragment(Source& src, const Payload& p, Message& m,
     fresh.header = &it->first;
     fresh.total = p.frag_total;
     fresh.first_us = now_us;
-    fresh.charge = sizeof(*it) + 32 + HeapBytes(it->first);
+    fresh.charge = PendingCost(*it);
     src.pending_charge += fresh.charge;
     src.resized = true;
     pendings_->PushBack(&fresh);
@@ -468,10 +477,9 @@ void Reassembler::AddFragment(Source& src, const Payload& p, Message& m,
       ++st.fragment_conflicts;
       ++st.reassembly_failures;
       pend.state = Pending::State::kConflict;
-      for (auto& [at, bytes] : pieces) spares_->Keep(std::move(bytes));
-      pieces.clear();
+      spares_->Keep(pieces);
       src.pending_charge -= pend.charge;
-      pend.charge = sizeof(*it) + 32 + HeapBytes(it->first);
+      pend.charge = PendingCost(*it);
       src.pending_charge += pend.charge;
       src.resized = true;
       return;
@@ -522,15 +530,16 @@ void Reassembler::AddFragment(Source& src, const Payload& p, Message& m,
   m.fragments = pend.fragments;
   DropPending(&pend);
   m.body = assembled_;
-  Deliver(src, m, sink);
+  Deliver(src, m, now_us, sink);
 }
 
-void Reassembler::Deliver(Source& from, Message& m, MessageSink& sink) {
+void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
+                          MessageSink& sink) {
   const std::string_view own = OwnEntries(m.body);
   m.previous_boot = DictValue(own, "PMDCON_BOOT=") == "previous";
   // Records kept from a previous boot cannot be asked for again.
   if (from.acker && !m.previous_boot) {
-    from.acker->OnRecord(m.seq, m.emergency, now_us_);
+    from.acker->OnRecord(m.seq, m.emergency, now_us);
   }
   Source* routed = &from;
   if (m.previous_boot && !from.key.previous_boot) {
@@ -599,7 +608,9 @@ void Reassembler::Expire(uint64_t now_us, MessageSink& sink) {
   // Backwards: Acknowledge may move the last entry into a visited slot.
   for (size_t i = acking_.size(); i-- > 0;) {
     Source* s = acking_[i];
-    if (s->ack_deadline <= now_us) Acknowledge(*s, now_us, sink);
+    if (s->ack_deadline > now_us) continue;
+    Acknowledge(*s, now_us, sink);
+    if (s->resized) Recharge(*s);
   }
 }
 
@@ -615,8 +626,8 @@ void Reassembler::Acknowledge(Source& src, uint64_t now_us, MessageSink& sink) {
     src.acking_index = acking_.size();
     acking_.push_back(&src);
   }
-  src.resized = true;  // its holes may have changed
-  Recharge(src);
+  // Holes tracked or given up: Feed, or Expire, recharges the source.
+  if (src.acker->MemoryBytes() != src.ack_bytes) src.resized = true;
 }
 
 void Reassembler::StopAcking(Source& src) {
@@ -641,15 +652,10 @@ const Acker::Stats* Reassembler::AckStatsOf(const SourceKey& key) const {
   return &it->second->acker->stats();
 }
 
-Reassembler::AckStats Reassembler::ack_totals() const {
-  AckStats t = evicted_acks_;
+Acker::Stats Reassembler::ack_totals() const {
+  Acker::Stats t = evicted_acks_;
   for (const auto& [key, src] : sources_) {
-    if (!src->acker) continue;
-    const Acker::Stats& a = src->acker->stats();
-    t.responses += a.responses;
-    t.requests += a.requests;
-    t.recovered += a.recovered;
-    t.given_up += a.given_up;
+    if (src->acker) t += src->acker->stats();
   }
   return t;
 }

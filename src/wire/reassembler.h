@@ -132,12 +132,6 @@ class Reassembler {
     bool ack = false;
     Acker::Options ack_options = {};
   };
-  struct AckStats {
-    uint64_t responses = 0;  // response datagrams
-    uint64_t requests = 0;   // missing seqs asked for
-    uint64_t recovered = 0;  // holes filled after being asked for
-    uint64_t given_up = 0;   // holes skipped
-  };
   struct BudgetStats {
     size_t charged = 0;  // bytes of state now
     size_t peak = 0;     // the most it ever held
@@ -172,7 +166,7 @@ class Reassembler {
   // With Options::ack: a source's acknowledgement counters (nullptr if it
   // is not tracked), and all sources' together (evicted ones included).
   const Acker::Stats* AckStatsOf(const SourceKey& key) const;
-  AckStats ack_totals() const;
+  Acker::Stats ack_totals() const;
 
  private:
   struct Source;
@@ -182,7 +176,7 @@ class Reassembler {
   struct Spares;
   static const SourceStats& StatsOf(const Source& s);
   Source* Get(const SourceKey& key);
-  void Deliver(Source& src, Message& m, MessageSink& sink);
+  void Deliver(Source& src, Message& m, uint64_t now_us, MessageSink& sink);
   void Consume(Source& src, std::string_view payload, uint64_t now_us,
                MessageSink& sink);
   void AddFragment(Source& src, const Payload& p, Message& m, uint64_t now_us,
@@ -203,11 +197,10 @@ class Reassembler {
   std::unique_ptr<List<Pending>> pendings_;  // all sources', oldest first
   // Sources whose Acker has a deadline, in no order.
   std::vector<Source*> acking_;
-  AckStats evicted_acks_;  // counters of evicted sources
+  Acker::Stats evicted_acks_;  // counters of evicted sources
   std::unique_ptr<Spares> spares_;
   std::string assembled_;     // a reassembled body
   Source* routed_ = nullptr;  // where Feed's record went, if not its source
-  uint64_t now_us_ = 0;       // Feed's time, for Deliver
   BudgetStats budget_;
 };
 

@@ -13,7 +13,7 @@ pmdcon=$1 rx=$2 gen=$3
 source "$(dirname "$0")/../scratch.sh"
 source "$(dirname "$0")/../netns.sh"
 
-ring_conf() { # the ring file, its size; telemetry on (a runtime directory)
+ring_conf() { # ring_conf NAME: pmdcon on $dir/NAME; telemetry on (a runtime directory)
   cat >"$dir/c.yaml" <<YAML
 eal: {lcores: [0, 1], memory_mb: 256, vdevs: ["net_af_packet0,iface=veth0"]}
 port: {src_ipv4: 10.99.0.1}

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace pmdcon::wire {
@@ -92,6 +93,16 @@ TEST(Acker, ARequestListStopsAtAThousandBytes) {
   const std::string r = Respond(a, 1000 * kMs);
   EXPECT_LE(r.size(), kAckMax);
   EXPECT_EQ(r.substr(0, 9), "ncrx0 1 2");
+  // Only what went into the datagram counts as asked for; the rest is due
+  // at once, from the first seq left out.
+  const size_t tokens = std::count(r.begin(), r.end(), ' ');
+  EXPECT_EQ(a.stats().requests, tokens);
+  const uint64_t last = std::stoull(r.substr(r.rfind(' ') + 1));
+  const std::string next = Respond(a, 1000 * kMs);
+  EXPECT_EQ(next.substr(0, next.find(' ', 6)),
+            "ncrx0 " + std::to_string(last + 1));
+  EXPECT_EQ(a.stats().requests,
+            tokens + std::count(next.begin(), next.end(), ' '));
 }
 
 }  // namespace
