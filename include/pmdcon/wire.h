@@ -58,8 +58,8 @@ struct pmdcon__piece {
 /* Encoder state for one record; lives on the caller's stack. */
 struct pmdcon_wire_enc {
   const struct pmdcon_wire_target* t;
-  char
-      hdr[PMDCON_WIRE_RELEASE_MAX + 96]; /* "[rel,]prio,seq,ts,flag[,caller]" */
+  /* "[rel,]prio,seq,ts,flag[,caller][,ncemg=1]" */
+  char hdr[PMDCON_WIRE_RELEASE_MAX + 96];
   uint32_t hdr_len;
   char sys[PMDCON_WIRE_RELEASE_MAX + PMDCON_COMM_LEN + 96]; /* sysdata */
   uint32_t sys_len;
@@ -602,6 +602,19 @@ static inline void pmdcon_wire_begin(struct pmdcon_wire_enc* e,
     e->mode = PMDCON__TRY_ONE;
     e->fragmented = 0;
   }
+}
+
+/*
+ * Marks the record just begun as an emergency resend of the acknowledgement
+ * protocol (netconsd's nctx): ",ncemg=1" joins the extended header, before
+ * any ",ncfrag=", so that the receiver acks at once. Call before the first
+ * pmdcon_wire_next(). Basic (non-extended) records carry no header: no-op.
+ * A record that no longer fits one payload with the longer header goes out
+ * in fragments.
+ */
+static inline void pmdcon_wire_mark_emergency(struct pmdcon_wire_enc* e) {
+  if (!e->t->extended) return;
+  e->hdr_len += pmdcon__put(e->hdr + e->hdr_len, ",ncemg=1", 8);
 }
 
 /*

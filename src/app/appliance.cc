@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +27,7 @@
 #include "io/kmsg.h"
 #include "io/mapped_file.h"
 #include "io/system.h"
+#include "packet/udp_parse.h"
 #include "port/port.h"
 #include "ring/ring.h"
 #include "target/resolver.h"
@@ -50,6 +52,13 @@ void AddTarget(rte_tel_data* d, size_t i) {
   for (const auto& [name, counter] : engine::TargetStats::kCounters) {
     rte_tel_data_add_dict_u64(d, name,
                               (s.*counter).load(std::memory_order_relaxed));
+  }
+  if (g_engine->spec(i).reliable) {
+    if (const std::optional<uint64_t> acked = g_engine->acked_seq(i)) {
+      rte_tel_data_add_dict_u64(d, "acked_seq", *acked);
+    } else {
+      rte_tel_data_add_dict_string(d, "acked_seq", "none");
+    }
   }
 }
 
@@ -85,24 +94,27 @@ int RunTx(void* arg) {
   return 0;
 }
 
+// One line per target: its state and every counter (a reliable target's
+// acknowledgement counters and position too).
 void LogStats(const engine::Engine& e) {
   for (size_t i = 0; i < e.targets(); ++i) {
-    const engine::TargetStats& s = e.stats(i);
-    std::fprintf(stderr,
-                 "pmdcon: target %s: %s, records %llu, packets %llu, bytes "
-                 "%llu, filtered %llu, rate-limited %llu, lost %llu, notices "
-                 "%llu, tx retries %llu, mbuf waits %llu\n",
-                 e.spec(i).name.c_str(),
-                 std::string(engine::TargetStateName(e.state(i))).c_str(),
-                 static_cast<unsigned long long>(s.records.load()),
-                 static_cast<unsigned long long>(s.packets.load()),
-                 static_cast<unsigned long long>(s.bytes.load()),
-                 static_cast<unsigned long long>(s.filtered.load()),
-                 static_cast<unsigned long long>(s.rate_limited.load()),
-                 static_cast<unsigned long long>(s.lost.load()),
-                 static_cast<unsigned long long>(s.notices.load()),
-                 static_cast<unsigned long long>(s.tx_retries.load()),
-                 static_cast<unsigned long long>(s.mbuf_waits.load()));
+    const bool reliable = e.spec(i).reliable;
+    std::string line =
+        absl::StrCat("pmdcon: target ", e.spec(i).name, ": ",
+                     std::string(engine::TargetStateName(e.state(i))));
+    const engine::TargetStats::Values v = e.stats(i).Snapshot();
+    for (size_t k = 0; k < v.size(); ++k) {
+      if (k >= engine::TargetStats::kReliableFrom && !reliable) break;
+      std::string name = engine::TargetStats::kCounters[k].first;
+      std::replace(name.begin(), name.end(), '_', ' ');
+      absl::StrAppend(&line, ", ", name, " ", v[k]);
+    }
+    if (reliable) {
+      const std::optional<uint64_t> acked = e.acked_seq(i);
+      absl::StrAppend(&line, ", acked seq ",
+                      acked ? std::to_string(*acked) : "none");
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
   }
 }
 
@@ -131,6 +143,44 @@ void WatchTx(const engine::Engine& e, engine::TxWatch& w, uint64_t now_us) {
     case engine::TxWatch::Event::kNone:
       break;
   }
+}
+
+// A datagram to a reliable target's source address and port: from its
+// collector, handed to the TX lcore (true: the engine took the mbuf);
+// from anyone else, counted and dropped. Read here, where ARP and NDP are
+// answered, rather than on the TX lcore: a response is due about once a
+// second, and polling the RX queue there would cost every record.
+bool TakeResponse(engine::Engine& e, rte_mbuf* m) {
+  packet::Datagram d;
+  if (packet::ParseUdp(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, &d) !=
+      packet::UdpParse::kOk) {
+    return false;
+  }
+  for (size_t i = 0; i < e.targets(); ++i) {
+    const engine::TargetSpec& s = e.spec(i);
+    if (!s.reliable || d.dst_port != s.endpoints.src_port ||
+        d.dst_ip != s.endpoints.src_ip) {
+      continue;
+    }
+    if (d.src_ip != s.endpoints.dst_ip || d.src_port != s.endpoints.dst_port) {
+      continue;  // perhaps another target's collector
+    }
+    rte_pktmbuf_adj(m, static_cast<uint16_t>(d.payload.data() -
+                                             rte_pktmbuf_mtod(m, const char*)));
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - d.payload.size()));
+    e.SendResponse(i, m);  // counted if its queue is full
+    return true;
+  }
+  // To a reliable target's port, but from none of their collectors.
+  for (size_t i = 0; i < e.targets(); ++i) {
+    const engine::TargetSpec& s = e.spec(i);
+    if (s.reliable && d.dst_port == s.endpoints.src_port &&
+        d.dst_ip == s.endpoints.src_ip) {
+      e.CountForeign(i);
+      break;
+    }
+  }
+  return false;
 }
 
 // What the control loop keeps for one engine: a refused SIGHUP returns to it
@@ -231,7 +281,7 @@ void Control(const config::Config& c, port::Port& port, engine::Engine& e,
           e.SetMac(i, r->mac());
         }
       }
-      rte_pktmbuf_free(rx[k]);
+      if (!TakeResponse(e, rx[k])) rte_pktmbuf_free(rx[k]);
     }
     for (size_t i = 0; i < resolvers.size(); ++i) {
       if (resolvers[i] && !resolvers[i]->usable() &&
@@ -283,6 +333,7 @@ std::vector<engine::TargetSpec> Specs(const config::Config& c,
     s.max_level = t.max_level;
     s.rate_per_s = t.rate_limit.records_per_s;
     s.burst = t.rate_limit.burst;
+    s.reliable = t.reliable;
     specs.push_back(std::move(s));
   }
   return specs;

@@ -283,10 +283,11 @@ absl::Status ParseSource(const Walker& w, const YAML::Node& n, Source* src) {
 
 absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
                          const std::string& path, const Port& port, Target* t) {
-  PMDCON_TRY(w.Map(n, path,
-                   {"name", "enabled", "dst_ip", "dst_port", "src_port",
-                    "dst_mac", "gateway", "format", "release", "time_prefix",
-                    "userdata", "sysdata", "max_level", "rate_limit"}));
+  PMDCON_TRY(
+      w.Map(n, path,
+            {"name", "enabled", "dst_ip", "dst_port", "src_port", "dst_mac",
+             "gateway", "format", "release", "time_prefix", "userdata",
+             "sysdata", "max_level", "rate_limit", "reliable"}));
   auto at = [&](std::string_view key) { return Walker::Join(path, key); };
   if (!n["name"]) return w.Error(n, at("name"), "required");
   PMDCON_TRY(w.Scalar(n["name"], at("name"), &t->name));
@@ -384,6 +385,14 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
       return w.Error(r, at("rate_limit.records_per_s"), "required");
     if (!t->rate_limit.burst) t->rate_limit.burst = t->rate_limit.records_per_s;
   }
+  if (n["reliable"]) {
+    PMDCON_TRY(w.Bool(n["reliable"], at("reliable"), &t->reliable));
+    if (t->reliable && !t->format.extended) {
+      return w.Error(n["reliable"], at("reliable"),
+                     "needs format: extended (a basic record carries no seq "
+                     "for the collector to acknowledge)");
+    }
+  }
   // The format's own rules (release needs extended, userdata limits...); the
   // release string is the running kernel's, known only at run time.
   wire::Format check = t->format;
@@ -431,6 +440,19 @@ absl::Status ParseAll(const Walker& w, const YAML::Node& root, Config* c) {
       return w.Error(ts[i]["name"], path + ".name",
                      absl::StrCat("duplicate name \"", t.name,
                                   "\" (also targets[", it->second, "])"));
+    }
+    // A collector's responses name a target by their addresses alone.
+    for (size_t j = 0; t.reliable && j < c->targets.size(); ++j) {
+      const Target& o = c->targets[j];
+      if (o.reliable && o.dst_ip == t.dst_ip && o.dst_port == t.dst_port &&
+          o.src_port == t.src_port) {
+        return w.Error(
+            ts[i]["reliable"], path + ".reliable",
+            absl::StrCat("targets[", j,
+                         "] is reliable too, with the same dst_ip, dst_port "
+                         "and src_port: the collector's acknowledgements "
+                         "could not be told apart"));
+      }
     }
     c->targets.push_back(std::move(t));
   }

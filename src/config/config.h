@@ -76,6 +76,9 @@ struct Target {
   wire::Format format;     // extended, release, time prefix, sysdata, userdata
   uint32_t max_level = 7;  // send records of this level or more severe
   RateLimit rate_limit;
+  // netconsd's acknowledgement protocol: the collector's "ncrx" datagrams
+  // (to src_port) ask for missing records and acknowledge the rest.
+  bool reliable = false;
 
   bool operator==(const Target&) const = default;
 };

@@ -9,6 +9,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "engine/sent_index.h"
+#include "wire/ack.h"
+#include "wire/retx.h"
 
 namespace pmdcon::engine {
 namespace {
@@ -71,11 +74,36 @@ struct Engine::Target {
     bool known = false;
     uint64_t first = 0, last = 0;
     const char* cause = nullptr;
+    uint64_t resume_id = 0;  // the ring position after the gap
   } owed;
   // Token bucket (TSC based) and the drops it has yet to announce.
   double tokens = 0;
   uint64_t last_tsc = 0;
   uint64_t limited = 0, limited_first = 0, limited_last = 0;
+
+  // A reliable target's side of the acknowledgement protocol.
+  struct Reliable {
+    explicit Reliable(uint64_t index_size) : index(index_size) {}
+    wire::Retx retx;
+    SentIndex index;
+    // Seqs the collector asked for, not yet resent (a FIFO; when full, the
+    // rest of a request is dropped: the collector asks again).
+    static constexpr uint32_t kQueue = 1024;
+    uint64_t queue[kQueue] = {};
+    uint32_t queue_head = 0, queue_len = 0;
+    uint64_t acked_next = 0;  // ring id after the last acknowledged record
+    std::atomic<int64_t> acked_seq{-1};  // for telemetry; -1: none yet
+
+    // The ring's seqs started over (a new boot's records after an earlier
+    // boot's): what is known of the old stream is of no use any more.
+    void NewStream() {
+      retx = wire::Retx();
+      index.Clear();
+      queue_len = 0;
+    }
+  };
+  std::unique_ptr<Reliable> rel;
+  uint64_t now_us = 0;  // the TX loop's clock for this pass (reliable only)
 
   // Queues the encoder's current record; false if mbufs or batch room ran
   // out (nothing was queued then).
@@ -132,12 +160,67 @@ struct Engine::Target {
       return false;
     }
     Bump(stats.notices);
+    if (rel && seq_known) rel->retx.OnSent(last, now_us);
+    return true;
+  }
+
+  // Reliable targets: where record r went (or why it did not go out).
+  void Remember(const ring::Record& r, SentIndex::Kind kind) {
+    if (!rel) [[likely]]
+      return;
+    rel->index.Put({r.seq, r.id, r.next_id, encoder.msgid(), kind});
+    if (kind == SentIndex::Kind::kSent) rel->retx.OnSent(r.seq, now_us);
+  }
+
+  // Sends seq again (`emergency`: with ",ncemg=1"); a seq the ring no
+  // longer holds, or that never went out, gets a notice for that seq alone,
+  // so the collector stops asking. False if there was no room (try later).
+  bool Resend(uint64_t seq, bool emergency) {
+    const SentIndex::Entry* e = rel->index.Find(seq);
+    const char* cause = "no longer held for resending";
+    if (e && e->kind == SentIndex::Kind::kSent) {
+      const ring::Record* r = nullptr;
+      if (engine->resender_->ReadAt(e->id, &r) ==
+              ring::Consumer::ReadAtResult::kOk &&
+          r->seq == seq) {
+        encoder.BeginResend(*r->raw, r->text.data(), r->dict.data(), e->msgid,
+                            emergency);
+        if (!EmitEncoded(Bound(static_cast<uint32_t>(r->text.size()),
+                               static_cast<uint32_t>(r->dict.size())))) {
+          return false;
+        }
+        Bump(emergency ? stats.emergencies : stats.retransmits);
+        return true;
+      }
+      cause = "overwritten in the ring";
+    } else if (e) {
+      cause = e->kind == SentIndex::Kind::kFiltered ? "below the level filter"
+              : e->kind == SentIndex::Kind::kLimited
+                  ? "dropped by the rate limit"
+                  : "lost before it was sent";
+    }
+    encoder.BeginLoss(1, true, seq, seq, last_ts, cause);
+    if (emergency) encoder.MarkEmergency();
+    if (!EmitEncoded(Bound(sizeof(pmdcon_wire_notice::text),
+                           sizeof(pmdcon_wire_notice::dict)))) {
+      encoder.UndoMsgid();
+      return false;
+    }
+    Bump(emergency ? stats.emergencies : stats.unavailable);
     return true;
   }
 
   bool PayOwed() {
+    if (rel && owed.known && rel->index.any() &&
+        owed.last <= rel->index.newest()) [[unlikely]]
+      rel->NewStream();
     if (!Notice(owed.records, owed.known, owed.first, owed.last, owed.cause)) {
       return false;
+    }
+    // A reliable target's collector may ask for the notice's seq again.
+    if (rel && owed.known) {
+      rel->index.Put({owed.last, owed.resume_id, owed.resume_id,
+                      encoder.msgid(), SentIndex::Kind::kNotice});
     }
     owed.records = 0;
     return true;
@@ -177,8 +260,11 @@ struct Engine::Target {
     // An announced loss goes out before the record after it.
     if (owed.records && !PayOwed()) return GiveBack(r);
     last_ts = r.ts_usec;
+    if (rel && rel->index.any() && r.seq <= rel->index.newest()) [[unlikely]]
+      rel->NewStream();
     if (r.level > spec.max_level) {
       Bump(stats.filtered);
+      Remember(r, SentIndex::Kind::kFiltered);
       queued_next = r.next_id;
       return;
     }
@@ -188,6 +274,7 @@ struct Engine::Target {
         if (limited++ == 0) limited_first = r.seq;
         limited_last = r.seq;
         Bump(stats.rate_limited);
+        Remember(r, SentIndex::Kind::kLimited);
         queued_next = r.next_id;
         return;
       }
@@ -204,6 +291,7 @@ struct Engine::Target {
       return GiveBack(r);
     }
     Bump(stats.records);
+    Remember(r, SentIndex::Kind::kSent);
     queued_next = r.next_id;
     if (engine->probe_ && engine->probe_pending_n_ < kBatchCap) [[unlikely]] {
       engine->probe_pending_[engine->probe_pending_n_++] = r.ts_usec;
@@ -241,6 +329,7 @@ struct Engine::Target {
     // Once announced, the gap counts as transmitted: a restart does not
     // announce it again. If there is no room, the next record brings it
     // along (and moves the position itself).
+    owed.resume_id = l.resume_id;
     if (PayOwed()) queued_next = l.resume_id;
   }
 };
@@ -273,6 +362,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     t->encoder.set_msgid(t->spec.msgid);
     t->tokens = t->spec.burst;
     t->last_tsc = rte_rdtsc();
+    if (t->spec.reliable) {
+      // Enough seqs for a ring of small records (128 bytes each).
+      t->rel = std::make_unique<Target::Reliable>(
+          std::clamp<uint64_t>(region.size() / 128, 4096, 1u << 20));
+      t->rel->acked_next = t->reader->cursor();
+      e->any_reliable_ = true;
+    }
     t->state = !t->spec.enabled     ? TargetState::kDisabled
                : t->spec.static_mac ? TargetState::kActive
                                     : TargetState::kResolving;
@@ -291,6 +387,19 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   if (!e->control_) {
     return absl::ResourceExhaustedError("cannot create the control ring");
   }
+  e->tsc_per_us_ = std::max<uint64_t>(1, hz / 1000000);
+  if (e->any_reliable_) {
+    auto resender =
+        ring::Consumer::Attach(region, boot, start, ring::Role::kObserver);
+    if (!resender.ok()) return resender.status();
+    e->resender_ = std::move(*resender);
+    e->responses_ =
+        rte_ring_create(absl::StrCat(name, "_rsp").c_str(), 256, SOCKET_ID_ANY,
+                        RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!e->responses_) {
+      return absl::ResourceExhaustedError("cannot create the response ring");
+    }
+  }
   return e;
 }
 
@@ -300,14 +409,35 @@ bool Engine::SendControl(rte_mbuf* m) {
   return false;
 }
 
+bool Engine::SendResponse(size_t target, rte_mbuf* m) {
+  m->hash.usr = static_cast<uint32_t>(target);
+  if (responses_ && rte_ring_enqueue(responses_, m) == 0) return true;
+  rte_pktmbuf_free(m);
+  Bump(targets_[target]->stats.responses_dropped);  // the main lcore's
+  return false;
+}
+
+void Engine::CountForeign(size_t target) {
+  Bump(targets_[target]->stats.foreign);  // the main lcore's counter
+}
+
+std::optional<uint64_t> Engine::acked_seq(size_t i) const {
+  const Target& t = *targets_[i];
+  if (!t.rel) return std::nullopt;
+  const int64_t a = t.rel->acked_seq.load(std::memory_order_relaxed);
+  if (a < 0) return std::nullopt;
+  return static_cast<uint64_t>(a);
+}
+
 Engine::~Engine() {
   if (batch_n_) rte_pktmbuf_free_bulk(batch_, batch_n_);
-  if (control_) {
+  for (rte_ring* r : {control_, responses_}) {
+    if (!r) continue;
     void* m;
-    while (rte_ring_dequeue(control_, &m) == 0) {
+    while (rte_ring_dequeue(r, &m) == 0) {
       rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
     }
-    rte_ring_free(control_);
+    rte_ring_free(r);
   }
 }
 
@@ -404,9 +534,11 @@ void Engine::Publish(bool final) {
     if (t->state.load(std::memory_order_relaxed) == TargetState::kDisabled) {
       continue;
     }
-    if (!any ||
-        pmdcon_pos_diff(pmdcon_id_pos(t->sent_next), pmdcon_id_pos(tx)) < 0) {
-      tx = t->sent_next;
+    // A reliable target's records count once the collector acknowledged
+    // them: the kernel resends the rest after a panic.
+    const uint64_t done = t->rel ? t->rel->acked_next : t->sent_next;
+    if (!any || pmdcon_pos_diff(pmdcon_id_pos(done), pmdcon_id_pos(tx)) < 0) {
+      tx = done;
     }
     if (!any || pmdcon_pos_diff(pmdcon_id_pos(t->queued_next),
                                 pmdcon_id_pos(read)) > 0) {
@@ -442,6 +574,10 @@ void Engine::HoldForKernel() {
   const uint64_t resume = publisher_->kernel_tx_id();
   for (auto& t : targets_) {
     t->queued_next = t->sent_next = t->reader->SeekTo(resume);
+    if (t->rel) {  // the kernel sent the rest without asking for acks
+      t->rel->NewStream();
+      t->rel->acked_next = t->sent_next;
+    }
   }
   Publish(true);  // the kernel sent up to there itself
 }
@@ -462,7 +598,19 @@ void Engine::Run() {
                          8, nullptr));
     }
     if (batch_n_ == 0 || Flush()) {
+      if (any_reliable_) [[unlikely]] {
+        const uint64_t now_us = rte_rdtsc() / tsc_per_us_;
+        for (auto& t : targets_) t->now_us = now_us;
+        work |= TakeResponses(now_us);
+      }
       for (auto& t : targets_) work |= PollTarget(*t);
+      // Resends after the new records of this pass (the bound on how long
+      // they may delay new records: kResendsPerPass records per target).
+      if (any_reliable_) [[unlikely]] {
+        for (auto& t : targets_) {
+          if (t->rel) work |= Retransmit(*t, t->now_us);
+        }
+      }
     }
     work |= batch_n_ > 0;
     Flush();
@@ -505,6 +653,70 @@ void Engine::Run() {
     }
   }
   Publish(true);
+}
+
+// Collector datagrams the main lcore queued (at most a burst per pass):
+// acknowledgements move each target's position, requests join its queue.
+bool Engine::TakeResponses(uint64_t now_us) {
+  rte_mbuf* m[8];
+  const unsigned n = rte_ring_dequeue_burst(
+      responses_, reinterpret_cast<void**>(m), std::size(m), nullptr);
+  for (unsigned k = 0; k < n; ++k) {
+    const uint32_t i = m[k]->hash.usr;
+    Target* t = i < targets_.size() ? targets_[i].get() : nullptr;
+    if (!t || !t->rel) {
+      rte_pktmbuf_free(m[k]);
+      continue;
+    }
+    Target::Reliable& rel = *t->rel;
+    const std::string_view payload(rte_pktmbuf_mtod(m[k], const char*),
+                                   m[k]->data_len);
+    if (wire::ParseAck(payload, &ack_) != wire::AckError::kNone ||
+        rel.retx.OnAck(ack_.acked, now_us) == wire::Retx::AckResult::kBogus) {
+      Bump(t->stats.bad_responses);
+      rte_pktmbuf_free(m[k]);
+      continue;
+    }
+    Bump(t->stats.responses);
+    if (rel.retx.any_acked() && rel.retx.acked() == ack_.acked) {
+      if (const SentIndex::Entry* e = rel.index.Find(ack_.acked)) {
+        rel.acked_next = e->next_id;
+      }
+      rel.acked_seq.store(static_cast<int64_t>(ack_.acked),
+                          std::memory_order_relaxed);
+    }
+    for (const uint64_t seq : ack_.requests()) {
+      Bump(t->stats.requests);
+      if (rel.queue_len == Target::Reliable::kQueue) continue;  // asked again
+      rel.queue[(rel.queue_head + rel.queue_len++) % Target::Reliable::kQueue] =
+          seq;
+    }
+    rte_pktmbuf_free(m[k]);
+  }
+  return n > 0;
+}
+
+// A reliable target's resends: what its collector asked for, then one
+// emergency resend when acknowledgements are overdue (wire::Retx).
+bool Engine::Retransmit(Target& t, uint64_t now_us) {
+  if (t.state.load(std::memory_order_relaxed) != TargetState::kActive) {
+    return false;
+  }
+  Target::Reliable& rel = *t.rel;
+  bool work = false;
+  for (uint32_t k = 0; k < kResendsPerPass && rel.queue_len; ++k) {
+    if (!t.Resend(rel.queue[rel.queue_head], false)) return true;  // no room
+    rel.queue_head = (rel.queue_head + 1) % Target::Reliable::kQueue;
+    --rel.queue_len;
+    work = true;
+  }
+  if (now_us >= rel.retx.NextDeadline()) {
+    if (const std::optional<uint64_t> seq = rel.retx.Emergency(now_us)) {
+      t.Resend(*seq, true);
+      work = true;
+    }
+  }
+  return work;
 }
 
 // While sending, and for 50 ms after, kick a driver that may hold frames

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "packet/udp_frame.h"
 #include "port/port.h"
 #include "ring/ring.h"
+#include "wire/ack.h"
 #include "wire/encoder.h"
 
 namespace pmdcon::engine {
@@ -50,6 +52,16 @@ struct alignas(64) TargetStats {
   std::atomic<uint64_t> notices{0};     // loss notices sent
   std::atomic<uint64_t> tx_retries{0};  // partial tx_burst: backpressure
   std::atomic<uint64_t> mbuf_waits{0};  // no mbufs: the record waited
+  // Reliable targets (the acknowledgement protocol, docs/wire-format.md).
+  std::atomic<uint64_t> responses{0};      // collector datagrams taken
+  std::atomic<uint64_t> bad_responses{0};  // malformed, or acking unsent seqs
+  std::atomic<uint64_t> requests{0};       // seqs the collector asked for
+  std::atomic<uint64_t> retransmits{0};    // records resent on request
+  std::atomic<uint64_t> unavailable{0};    // asked for, answered by a notice
+  std::atomic<uint64_t> emergencies{0};    // resent for want of acks
+  // Written by the control lcore (the one other writer, of these alone).
+  std::atomic<uint64_t> foreign{0};  // ncrx datagrams from other addresses
+  std::atomic<uint64_t> responses_dropped{0};  // the engine's queue was full
 
   // Every counter with its name, in one order: telemetry, logs, snapshots.
   using Counter = std::atomic<uint64_t> TargetStats::*;
@@ -63,7 +75,18 @@ struct alignas(64) TargetStats {
       {"lost", &TargetStats::lost},
       {"notices", &TargetStats::notices},
       {"tx_retries", &TargetStats::tx_retries},
-      {"mbuf_waits", &TargetStats::mbuf_waits}};
+      {"mbuf_waits", &TargetStats::mbuf_waits},
+      {"responses", &TargetStats::responses},
+      {"bad_responses", &TargetStats::bad_responses},
+      {"requests", &TargetStats::requests},
+      {"retransmits", &TargetStats::retransmits},
+      {"unavailable", &TargetStats::unavailable},
+      {"emergencies", &TargetStats::emergencies},
+      {"foreign", &TargetStats::foreign},
+      {"responses_dropped", &TargetStats::responses_dropped}};
+  // kCounters from here on count reliable targets' protocol only.
+  static constexpr size_t kReliableFrom = 10;
+  static_assert(kCounters[kReliableFrom].second == &TargetStats::responses);
   // The counters as plain values, in kCounters' order.
   using Values = std::array<uint64_t, std::size(kCounters)>;
   Values Snapshot() const;
@@ -78,6 +101,9 @@ struct TargetSpec {
   uint32_t max_level = 7;
   uint32_t rate_per_s = 0;  // 0: unlimited
   uint32_t burst = 0;
+  // The acknowledgement protocol: resend what the collector asks for, and
+  // publish to the kernel only what it acknowledged.
+  bool reliable = false;
   // Where the counters and the sysdata msgid start: a reload hands a
   // target's own on to its successor of the same name.
   TargetStats::Values counters{};
@@ -105,6 +131,14 @@ class Engine {
   // Queues a frame (ARP/NDP) for the TX lcore to send: the TX queue is the
   // engine's alone. Takes the mbuf; false (and frees it) if the queue is full.
   bool SendControl(rte_mbuf* m);
+  // Hands a reliable target's collector datagram (an mbuf whose data is the
+  // UDP payload, addresses already checked) to the TX lcore. Takes the
+  // mbuf; false (frees it, counts it) if the queue is full.
+  bool SendResponse(size_t target, rte_mbuf* m);
+  // A datagram to target i's port from an address not its collector's.
+  void CountForeign(size_t target);
+  // Target i's acknowledged seq, if the collector acknowledged any.
+  std::optional<uint64_t> acked_seq(size_t i) const;
   size_t targets() const;
   const TargetSpec& spec(size_t i) const;
   TargetState state(size_t i) const;
@@ -136,6 +170,8 @@ class Engine {
   struct Target;
   Engine() = default;
   bool PollTarget(Target& t);
+  bool TakeResponses(uint64_t now_us);
+  bool Retransmit(Target& t, uint64_t now_us);
   void KickIdle(bool work);
   void HoldForKernel();
   bool Flush();
@@ -147,6 +183,14 @@ class Engine {
   std::vector<std::unique_ptr<Target>> targets_;
   std::unique_ptr<ring::Consumer> publisher_;  // writes the consumer page
   rte_ring* control_ = nullptr;  // frames from the main lcore (SP/SC)
+  // Reliable targets only: collector datagrams from the main lcore (SP/SC),
+  // a reader of the ring for resends, and the TSC's ticks per microsecond.
+  rte_ring* responses_ = nullptr;
+  std::unique_ptr<ring::Consumer> resender_;
+  bool any_reliable_ = false;
+  uint64_t tsc_per_us_ = 1;
+  static constexpr uint32_t kResendsPerPass = 8;  // per target
+  wire::Ack ack_;  // a parsed response (4 KiB: not on the stack)
   rte_mbuf* batch_[kBatchCap] = {};
   uint16_t batch_n_ = 0;
   uint64_t kick_until_ = 0;   // TSC: keep kicking the port until then

@@ -222,6 +222,27 @@ uint64_t Consumer::SeekTo(uint64_t id) {
   return cursor_;
 }
 
+Consumer::ReadAtResult Consumer::ReadAt(uint64_t id, const Record** out) {
+  if (state_.load(std::memory_order_relaxed) != State::kAttached) {
+    return ReadAtResult::kGone;
+  }
+  uint64_t c = id;
+  uint32_t lost = 0;
+  switch (pmdcon_ring_read(&ring_, &c, buf_.get(), buf_bytes_, &lost)) {
+    case PMDCON_READ_OK:
+      break;
+    case PMDCON_READ_LOST:
+      return ReadAtResult::kGone;
+    default:
+      return ReadAtResult::kUnreadable;
+  }
+  auto* h = reinterpret_cast<pmdcon_rec*>(buf_.get());
+  pmdcon_rec_mark_boot(&ring_, h);
+  MakeRecord(h);
+  *out = &record_;
+  return ReadAtResult::kOk;
+}
+
 void Consumer::MakeRecord(const pmdcon_rec* h) {
   const char* text = reinterpret_cast<const char*>(h + 1);
   record_.raw = h;

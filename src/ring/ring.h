@@ -191,6 +191,17 @@ class alignas(64) Consumer {
   // leaves the cursor alone. Returns the cursor.
   uint64_t SeekTo(uint64_t id);
 
+  // Reads the one record at `id` (a record delivered earlier, to resend it)
+  // without moving the cursor. The record (views into this consumer's
+  // buffer) stays valid until the next Poll or ReadAt. Use a consumer of its
+  // own for this: Poll's records share the buffer.
+  enum class ReadAtResult {
+    kOk,
+    kGone,        // overwritten since (or the ring is gone)
+    kUnreadable,  // not a committed record there (a bad id)
+  };
+  ReadAtResult ReadAt(uint64_t id, const Record** out);
+
   uint64_t cursor() const { return cursor_; }
   Origin origin() const { return origin_; }
   const ConsumerStats& stats() const { return stats_; }

@@ -8,26 +8,21 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "packet/checksum.h"
+#include "packet/udp_parse.h"
 
 namespace pmdcon::rx {
 namespace {
 
-uint16_t Get16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-
 // Would a socket bound to `spec` receive a datagram to (family, dst, port)?
 // "::" is any address of both families, as pmdcon-rx binds it (dual stack).
-bool Matches(const ListenSpec& spec, uint8_t family, const uint8_t* dst,
-             uint16_t port) {
+bool Matches(const ListenSpec& spec, const packet::IpAddr& dst, uint16_t port) {
   if (spec.port != 0 && spec.port != port) return false;
   if (spec.host.empty() || spec.host == "::") return true;
   uint8_t want[16];
-  const int af = family == 6 ? AF_INET6 : AF_INET;
+  const int af = dst.family == 6 ? AF_INET6 : AF_INET;
   if (inet_pton(af, spec.host.c_str(), want) != 1) return false;
-  const size_t n = family == 6 ? 16 : 4;
-  return std::memcmp(want, dst, n) == 0 ||
+  const size_t n = dst.family == 6 ? 16 : 4;
+  return std::memcmp(want, dst.bytes.data(), n) == 0 ||
          std::all_of(want, want + n, [](uint8_t b) { return b == 0; });
 }
 
@@ -70,62 +65,34 @@ absl::Status ReadPcap(
           absl::StrCat(path, ": truncated at record ", st->frames + 1));
     }
     ++st->frames;
-    const uint8_t* p = buf.data();
-    const size_t len = caplen;
-    if (len < 14) {
-      ++st->other;
-      continue;
-    }
-    const uint16_t type = Get16(p + 12);
-    wire::SourceKey key;
-    const uint8_t* udp;
-    size_t udp_len;
-    uint64_t pseudo;
-    if (type == 0x0800 && len >= 14 + 20 && (p[14] >> 4) == 4 && p[23] == 17) {
-      const size_t ihl = (p[14] & 15u) * 4u;
-      if (ihl < 20 || len < 14 + ihl + 8) {
+    packet::Datagram d;
+    switch (packet::ParseUdp(buf.data(), caplen, &d)) {
+      case packet::UdpParse::kOk:
+        break;
+      case packet::UdpParse::kNotUdp:
         ++st->other;
         continue;
-      }
-      if (packet::Checksum(p + 14, ihl) != 0) {
+      case packet::UdpParse::kBadIpChecksum:
         ++st->bad_ip_checksum;
         continue;
-      }
-      key.family = 4;
-      std::memcpy(key.addr.data(), p + 14 + 12, 4);
-      udp = p + 14 + ihl;
-      udp_len = Get16(udp + 4);
-      pseudo = packet::SumBytes(p + 14 + 12, 8) + 17 + udp_len;
-    } else if (type == 0x86dd && len >= 14 + 40 + 8 && p[14 + 6] == 17) {
-      key.family = 6;
-      std::memcpy(key.addr.data(), p + 14 + 8, 16);
-      udp = p + 14 + 40;
-      udp_len = Get16(udp + 4);
-      pseudo = packet::SumBytes(p + 14 + 8, 32) + 17 + udp_len;
-    } else {
-      ++st->other;
-      continue;
-    }
-    if (udp_len < 8 || udp + udp_len > p + len) {
-      ++st->other;
-      continue;
+      case packet::UdpParse::kBadUdpChecksum:
+        ++st->udp;
+        ++st->bad_udp_checksum;
+        continue;
     }
     ++st->udp;
-    if (Get16(udp + 6) == 0 || packet::Checksum(udp, udp_len, pseudo) != 0) {
-      ++st->bad_udp_checksum;
-      continue;
-    }
-    const uint8_t* dst = key.family == 6 ? p + 14 + 24 : p + 14 + 16;
-    const uint16_t port = Get16(udp + 2);
     if (!listen.empty() &&
         std::none_of(listen.begin(), listen.end(), [&](const ListenSpec& s) {
-          return Matches(s, key.family, dst, port);
+          return Matches(s, d.dst_ip, d.dst_port);
         })) {
       continue;
     }
-    key.port = Get16(udp);
-    f(key,
-      std::string_view(reinterpret_cast<const char*>(udp + 8), udp_len - 8));
+    wire::SourceKey key;
+    key.family = d.src_ip.family;
+    std::memcpy(key.addr.data(), d.src_ip.bytes.data(),
+                d.src_ip.family == 6 ? 16 : 4);
+    key.port = d.src_port;
+    f(key, d.payload);
   }
   return absl::OkStatus();
 }

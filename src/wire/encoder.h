@@ -62,6 +62,19 @@ class Encoder {
   // length, 0 when the record is done.
   uint32_t Next(char* out) { return pmdcon_wire_next(&enc_, out); }
 
+  // Starts the record again, as a resend the collector asked for: with the
+  // msgid it carried the first time (`msgid`: msgid() right after that
+  // Begin), the target's own numbering untouched. `emergency`: with
+  // ",ncemg=1" (include/pmdcon/wire.h).
+  void BeginResend(const pmdcon_rec& rec, const void* text, const void* dict,
+                   uint32_t msgid, bool emergency) {
+    uint32_t m = msgid - 1;  // begin numbers it msgid again
+    pmdcon_wire_begin(&enc_, &target_, &m, &rec, text, dict);
+    if (emergency) pmdcon_wire_mark_emergency(&enc_);
+  }
+  // Marks the record begun last as an emergency resend (a notice).
+  void MarkEmergency() { pmdcon_wire_mark_emergency(&enc_); }
+
   // Starts a notice standing in for `records` lost records (seq range known
   // or not), with the given cause; encoded like any record. The notice takes
   // the seq of the last lost record, so the rest of the gap stays visible.

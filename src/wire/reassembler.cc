@@ -158,6 +158,14 @@ struct Reassembler::Source {
     stats.gaps.push_back({first, last});
   }
 
+  // Is seq in an open gap? (Gaps stay ordered by seq.)
+  bool InGap(uint64_t seq) const {
+    auto it =
+        std::upper_bound(stats.gaps.begin(), stats.gaps.end(), seq,
+                         [](uint64_t s, const Gap& g) { return s < g.first; });
+    return it != stats.gaps.begin() && std::prev(it)->last >= seq;
+  }
+
   // Removes [first, last] from the open gaps; returns how many seqs it took.
   uint64_t FillGaps(uint64_t first, uint64_t last) {
     if (stats.gaps.empty()) return 0;
@@ -209,7 +217,13 @@ struct Reassembler::Source {
       slot = stamp;
       return Seen::kNew;
     }
-    if (stats.last_seq - seq >= kStampWindow) return Seen::kRestart;
+    if (stats.last_seq - seq >= kStampWindow) {
+      // Beyond the stamps' reach. A seq still missing arrives late (a resend
+      // the receiver asked for); any other is a new stream.
+      if (!InGap(seq)) return Seen::kRestart;
+      FillGaps(seq, seq);
+      return Seen::kReordered;
+    }
     if (slot == stamp) return Seen::kDuplicate;
     if (slot != 0) return Seen::kRestart;  // same seq, another record
     slot = stamp;

@@ -170,7 +170,7 @@ sleep 1.5
 sleep 0.5
 kill -TERM "$pid"
 wait "$pid" || fail "rate limit run"
-grep -q 'rate-limited [1-9]' "$dir/rl.log" || fail "rate limit: $(grep target "$dir/rl.log")"
+grep -q 'rate limited [1-9]' "$dir/rl.log" || fail "rate limit: $(grep target "$dir/rl.log")"
 "$rx" --pcap="$dir/rl.pcap" --listen=:6666 --quiet --fail_on_gap 2>"$dir/rl.rx" ||
   fail "rate limit left a silent gap: $(cat "$dir/rl.rx")"
 grep -q 'announced lost [1-9]' "$dir/rl.rx" || fail "rate-limit drops not announced: $(cat "$dir/rl.rx")"

@@ -56,7 +56,22 @@ TEST(Config, DefaultsAreSane) {
   EXPECT_FALSE(t.format.release);
   EXPECT_EQ(t.format.sysdata, 0);
   EXPECT_EQ(t.rate_limit.records_per_s, 0u);
+  EXPECT_FALSE(t.reliable);  // the bytes on the wire stay upstream's
   EXPECT_EQ(c->stats.interval_s, 10u);
+}
+
+TEST(Config, ReliableTargets) {
+  // Two reliable targets to one collector, told apart by source port.
+  auto c = Parse(
+      "port: {src_ipv4: 10.99.0.1}\ntargets:\n"
+      "  - {name: a, dst_ip: 10.99.0.2, reliable: true}\n"
+      "  - {name: b, dst_ip: 10.99.0.2, src_port: 6667, reliable: true}\n"
+      "  - {name: c, dst_ip: 10.99.0.2, reliable: false}\n",
+      "r.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->targets[0].reliable);
+  EXPECT_TRUE(c->targets[1].reliable);
+  EXPECT_FALSE(c->targets[2].reliable);
 }
 
 TEST(Config, KmsgAndFileSources) {
@@ -110,7 +125,18 @@ INSTANTIATE_TEST_SUITE_P(
             "bad.yaml:5:5: targets[0].colour: unknown key (expected one of: "
             "name, enabled, dst_ip, dst_port, src_port, dst_mac, gateway, "
             "format, release, time_prefix, userdata, sysdata, max_level, "
-            "rate_limit)"},
+            "rate_limit, reliable)"},
+        Bad{"reliable_basic",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
+                    "format: basic\n    reliable: true\n",
+            "bad.yaml:6:15: targets[0].reliable: needs format: extended (a "
+            "basic record carries no seq for the collector to acknowledge)"},
+        Bad{"reliable_same_collector",
+            kPort + "targets:\n  - {name: a, dst_ip: 10.99.0.2, reliable: "
+                    "true}\n  - {name: b, dst_ip: 10.99.0.2, reliable: true}\n",
+            "bad.yaml:4:44: targets[1].reliable: targets[0] is reliable too, "
+            "with the same dst_ip, dst_port and src_port: the collector's "
+            "acknowledgements could not be told apart"},
         Bad{"wrong_type_bool",
             kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
                     "enabled: yes please\n",

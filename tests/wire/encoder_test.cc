@@ -125,6 +125,42 @@ TEST(WireEdge, Exactly1000BytesIsOnePayload) {
   }
 }
 
+// A resend the collector asked for is the record as first sent, msgid
+// included; an emergency one carries ",ncemg=1" before any ",ncfrag=".
+TEST(WireEdge, ResendKeepsMsgidAndEmergencyJoinsTheHeader) {
+  Format f = Extended();
+  f.sysdata = PMDCON_SYSDATA_MSGID;
+  Encoder e = Make(f);
+  const TestRecord r = MakeRecord(434, 54928466, 13, "This is message #1");
+  const std::vector<std::string> first = Encode(e, r);
+  const uint32_t msgid = e.msgid();
+  Encode(e, MakeRecord(435, 54928467, 13, "another"));
+  auto again = [&](bool emergency) {
+    std::vector<std::string> out;
+    e.BeginResend(r.hdr, r.text.data(), r.dict.data(), msgid, emergency);
+    char buf[PMDCON_WIRE_CHUNK];
+    while (uint32_t n = e.Next(buf)) out.emplace_back(buf, n);
+    return out;
+  };
+  EXPECT_EQ(again(false), first);
+  EXPECT_EQ(again(true), std::vector<std::string>{
+                             "13,434,54928466,-,ncemg=1;This is message #1\n "
+                             "msgid=1\n"});
+  EXPECT_EQ(e.msgid(), 2u);  // the target's numbering went on untouched
+  // A record that no longer fits one payload with the longer header.
+  Format plain = Extended();
+  Encoder big = Make(plain);
+  TestRecord r2 = MakeRecord(9, 123, 6, std::string(1000 - 11, 'x'));
+  ASSERT_EQ(Encode(big, r2).size(), 1u);  // "6,9,123,-;" + text + "\n"
+  big.BeginResend(r2.hdr, r2.text.data(), r2.dict.data(), 0, true);
+  std::vector<std::string> out;
+  char buf[PMDCON_WIRE_CHUNK];
+  while (uint32_t n = big.Next(buf)) out.emplace_back(buf, n);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].rfind("6,9,123,-,ncemg=1,ncfrag=0/990;", 0), 0u) << out[0];
+  EXPECT_EQ(out[1].rfind("6,9,123,-,ncemg=1,ncfrag=", 0), 0u) << out[1];
+}
+
 TEST(WireEdge, Byte1001Fragments) {
   Format f = Extended();
   f.userdata = {{"host", "db1"}};

@@ -239,6 +239,25 @@ TEST(Sequence, RestartAfterRebootIsNotADuplicate) {
   EXPECT_TRUE(c.got.back().restart);
 }
 
+// With acknowledgements a hole can be filled long after newer records went
+// past it: a seq still missing is a late arrival however far back, while a
+// seq that far back that is not missing starts a new stream.
+TEST(Sequence, LateArrivalFarBehindFillsItsGap) {
+  Reassembler r({});
+  Collect c;
+  FeedAll(r, {Rec(0, 1), Rec(2, 1)}, c);
+  for (uint64_t s = 3; s < 20000; ++s) r.Feed(Src(), Rec(s, 1), 0, c);
+  FeedAll(r, {Rec(1, 1)}, c);
+  EXPECT_TRUE(c.got.back().reordered);
+  EXPECT_FALSE(c.got.back().restart);
+  const wire::SourceStats& st = *r.Stats(Src());
+  EXPECT_EQ(st.restarts, 0u);
+  EXPECT_EQ(st.missing, 0u);
+  EXPECT_EQ(st.records, 20000u);
+  FeedAll(r, {Rec(5, 2)}, c);  // delivered long ago, another stamp: new
+  EXPECT_TRUE(c.got.back().restart);
+}
+
 TEST(Sequence, AnnouncedLossClosesTheGapAndIsCounted) {
   Reassembler r({});
   Collect c;
