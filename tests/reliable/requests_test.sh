@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# A reliable target's answers, datagram by datagram, to a scripted collector
+# (Python in the collector's namespace of a veth pair; pmdcon on af_packet):
+#  - a request gets each record again, byte for byte as first sent;
+#  - a datagram from another address (port) is ignored and counted;
+#  - a malformed one is counted;
+#  - a seq the ring has overwritten gets a notice for that seq alone;
+#  - without acks for 10 s the unacknowledged records go out again with
+#    ",ncemg=1", and an ack that moves ends that.
+# Needs root; cleans up its namespaces and processes.
+set -euo pipefail
+pmdcon=$1 gen=$2
+source "$(dirname "$0")/../scratch.sh"
+source "$(dirname "$0")/../netns.sh"
+ip netns exec "$rxns" ethtool -K veth1 tx-checksumming off >/dev/null
+
+"$gen" --ring="$dir/ring" --size=64K --count=50 --text_size=100 >/dev/null 2>&1
+cat >"$dir/c.yaml" <<YAML
+eal: {lcores: [0, 1], memory_mb: 256, vdevs: ["net_af_packet0,iface=veth0"]}
+port: {src_ipv4: 10.99.0.1}
+source: {type: file, path: $dir/ring, start: oldest}
+targets: [{name: t, dst_ip: 10.99.0.2, reliable: true, sysdata: [msgid]}]
+stats: {interval_s: 0, telemetry: false}
+YAML
+cat >"$dir/collector.py" <<'PY'
+import re, socket, subprocess, sys, time
+gen, ring = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # SO_RCVBUFFORCE: no drops
+s.bind(("10.99.0.2", 6666))
+other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+other.bind(("10.99.0.2", 7777))
+pmdcon = ("10.99.0.1", 6665)
+first = {}
+
+def seq_of(p):
+    return int(p.split(b";", 1)[0].split(b",")[1])
+
+def recv_until(pred, timeout, what):
+    end = time.time() + timeout
+    while time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            p = s.recv(2048)
+        except socket.timeout:
+            break
+        first.setdefault(seq_of(p), p)
+        if pred(p):
+            return p
+    sys.exit("FAIL: " + what)
+
+def drain(seconds):
+    got = []
+    end = time.time() + seconds
+    while time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            got.append(s.recv(2048))
+        except socket.timeout:
+            break
+    return got
+
+recv_until(lambda p: seq_of(p) == 49, 10, "the first 50 records did not arrive")
+s.sendto(b"ncrx10 3 7", pmdcon)
+again = drain(1)
+assert sorted(again) == sorted([first[3], first[7]]), ("resends", again)
+print("request for 3 and 7: both resent, byte for byte (msgid included)")
+other.sendto(b"ncrx49 1", pmdcon)
+s.sendto(b"hello", pmdcon)
+assert drain(1) == [], "an answer to a foreign or malformed datagram"
+print("foreign and malformed datagrams: no answer")
+subprocess.run([gen, "--ring=" + ring, "--count=3000", "--text_size=100",
+                "--seq_start=50"], check=True, capture_output=True)
+recv_until(lambda p: seq_of(p) == 3049, 10, "the next 3000 records did not arrive")
+s.sendto(b"ncrx10 5", pmdcon)
+notice = recv_until(lambda p: seq_of(p) == 5, 2, "no answer for overwritten seq 5")
+assert b"pmdcon: lost 1 record (seq 5): overwritten in the ring" in notice, notice
+print("request for overwritten seq 5:", notice.split(b";", 1)[1].split(b"\n")[0].decode())
+# No ack has moved since "ncrx10": 10 s after that, emergencies.
+emg = recv_until(lambda p: b",ncemg=1" in p.split(b";", 1)[0], 15,
+                 "no emergency resend without acks")
+print("no acks for 10 s: emergency resend of seq", seq_of(emg))
+assert seq_of(emg) == 11, emg
+s.sendto(b"ncrx3049", pmdcon)
+time.sleep(0.5)
+late = [p for p in drain(3) if b",ncemg=1" in p]
+assert not late, ("emergencies after the ack", late)
+print("ack 3049: no more emergencies")
+PY
+ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
+pid=$!
+ip netns exec "$rxns" python3 "$dir/collector.py" "$gen" "$dir/ring" ||
+  fail "collector: $(tail -3 "$dir/log")"
+kill -TERM "$pid"
+wait "$pid" || fail "pmdcon: $(tail -3 "$dir/log")"
+line=$(grep 'acked seq' "$dir/log")
+echo "$line"
+for want in 'foreign 1,' 'bad responses 1,' 'retransmits 2,' 'unavailable 1,' \
+  'emergencies [1-9]' 'acked seq 3049'; do
+  grep -q "$want" <<<"$line" || fail "stats: want '$want': $line"
+done
