@@ -213,6 +213,37 @@ veth_pair() {
   ip -n "$rx" link set lo up
 }
 
+# lossy_link NS PCT: in namespace NS (the collector's), nftables drops PCT %
+# of the UDP datagrams to port 6666 on input and of those from it on output
+# (the acks): a link lossy both ways. Replaces the previous setting; 0: none.
+# (On pmdcon's side af_packet sees frames before netfilter.) The veth's
+# transmit checksum offload goes off: a raw socket there would see the
+# collector's datagrams without their checksums.
+lossy_link() {
+  ip netns exec "$1" ethtool -K veth1 tx-checksumming off >/dev/null
+  ip netns exec "$1" nft -f - <<NFT
+table inet pmdcon_loss
+delete table inet pmdcon_loss
+table inet pmdcon_loss {
+  chain in { type filter hook input priority 0; udp dport 6666 numgen random mod 100 < $2 drop; }
+  chain out { type filter hook output priority 0; udp sport 6666 numgen random mod 100 < $2 drop; }
+}
+NFT
+}
+
+# veth_config RING TARGETS: pmdcon's configuration for veth_pair's veth0
+# (af_packet, 10.99.0.1), reading the file ring RING from its oldest record;
+# TARGETS: YAML flow mappings, e.g. "{name: t, dst_ip: 10.99.0.2}".
+veth_config() {
+  cat <<YAML
+eal: {lcores: [0, 1], memory_mb: 256, vdevs: ["net_af_packet0,iface=veth0"]}
+port: {src_ipv4: 10.99.0.1}
+source: {type: file, path: $1, start: oldest}
+targets: [$2]
+stats: {interval_s: 0, telemetry: false}
+YAML
+}
+
 # build_tree DIR [meson options...]: configure once, then build.
 build_tree() {
   local dir=$1

@@ -83,7 +83,6 @@ struct Engine::Target {
 
   // A reliable target's side of the acknowledgement protocol.
   struct Reliable {
-    explicit Reliable(uint64_t index_size) : index(index_size) {}
     wire::Retx retx;
     SentIndex index;
     // Seqs the collector asked for, not yet resent (a FIFO; when full, the
@@ -363,9 +362,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     t->tokens = t->spec.burst;
     t->last_tsc = rte_rdtsc();
     if (t->spec.reliable) {
-      // Enough seqs for a ring of small records (128 bytes each).
-      t->rel = std::make_unique<Target::Reliable>(
-          std::clamp<uint64_t>(region.size() / 128, 4096, 1u << 20));
+      t->rel = std::make_unique<Target::Reliable>();
       t->rel->acked_next = t->reader->cursor();
       e->any_reliable_ = true;
     }
@@ -679,8 +676,12 @@ bool Engine::TakeResponses(uint64_t now_us) {
     }
     Bump(t->stats.responses);
     if (rel.retx.any_acked() && rel.retx.acked() == ack_.acked) {
-      if (const SentIndex::Entry* e = rel.index.Find(ack_.acked)) {
-        rel.acked_next = e->next_id;
+      // Forward only: a checkpoint may lie before the last exact position.
+      if (const std::optional<uint64_t> pos =
+              rel.index.PositionAfter(ack_.acked);
+          pos && pmdcon_pos_diff(pmdcon_id_pos(*pos),
+                                 pmdcon_id_pos(rel.acked_next)) > 0) {
+        rel.acked_next = *pos;
       }
       rel.acked_seq.store(static_cast<int64_t>(ack_.acked),
                           std::memory_order_relaxed);
@@ -711,7 +712,8 @@ bool Engine::Retransmit(Target& t, uint64_t now_us) {
     work = true;
   }
   if (now_us >= rel.retx.NextDeadline()) {
-    if (const std::optional<uint64_t> seq = rel.retx.Emergency(now_us)) {
+    const uint64_t floor = rel.index.any() ? rel.index.oldest() : 0;
+    if (const std::optional<uint64_t> seq = rel.retx.Emergency(now_us, floor)) {
       t.Resend(*seq, true);
       work = true;
     }

@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,12 @@ ABSL_FLAG(uint32_t, memory_budget_mb, 256,
           "resident memory pmdcon-rx may use, in MiB: past it, the longest "
           "idle sources and their incomplete records are evicted (counted in "
           "the summary)");
+ABSL_FLAG(std::string, ignore_text, "",
+          "testing: drop, unseen and unacknowledged, every datagram holding "
+          "this text from the sender (address and port) that sent the first "
+          "of them; the same records from another port are taken (a "
+          "collector that never got them from the appliance, and gets them "
+          "from its kernel's fallback)");
 ABSL_FLAG(std::string, ready_file, "",
           "create this file once the sockets are bound (for scripts)");
 
@@ -269,7 +276,18 @@ int main(int argc, char** argv) {
       duration > 0 ? start + static_cast<uint64_t>(duration * 1e6) : UINT64_MAX;
   uint64_t last_datagram = 0;
   uint64_t now = start;
+  const std::string ignore_text = absl::GetFlag(FLAGS_ignore_text);
+  std::optional<wire::SourceKey> ignore_from;
+  uint64_t ignored = 0;
   auto feed = [&](const wire::SourceKey& k, std::string_view payload) {
+    if (!ignore_text.empty() &&
+        payload.find(ignore_text) != std::string_view::npos) [[unlikely]] {
+      if (!ignore_from) ignore_from = k;
+      if (k == *ignore_from) {
+        ++ignored;
+        return;
+      }
+    }
     reasm.Feed(k, payload, now, printer);
   };
   rx::PcapStats pcap_stats;
@@ -328,6 +346,11 @@ int main(int argc, char** argv) {
   }
   std::fflush(out);
   PrintSummary(reasm, printer.unsent_responses());
+  if (!ignore_text.empty()) {
+    std::fprintf(stderr, "%s: --ignore_text: %llu datagrams dropped from %s\n",
+                 kTool.data(), static_cast<unsigned long long>(ignored),
+                 ignore_from ? rx::SourceName(*ignore_from).c_str() : "none");
+  }
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   const double cpu =

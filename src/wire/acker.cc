@@ -10,7 +10,9 @@ uint64_t Acker::tail() const {
 
 void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us) {
   ack_now_ = ack_now_ || emergency;
-  if (started_ && seq + o_.window < tail()) {  // a new stream
+  // A seq that far back is a new stream, unless it is an emergency resend:
+  // those repeat records of the current one (ncrx never takes them for oos).
+  if (started_ && !emergency && seq + o_.window < tail()) {
     started_ = false;
     holes_.clear();
     any_acked_ = false;

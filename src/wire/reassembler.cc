@@ -193,7 +193,8 @@ struct Reassembler::Source {
            stamps[seq % kStampWindow] == Stamp(ts_usec);
   }
 
-  Seen Accept(uint64_t seq, uint64_t ts_usec) {
+  // emergency: a resend (",ncemg=1") of a record of this stream.
+  Seen Accept(uint64_t seq, uint64_t ts_usec, bool emergency) {
     if (stamps.empty()) {
       stamps.assign(kStampWindow, 0);
       resized = true;
@@ -219,8 +220,9 @@ struct Reassembler::Source {
     }
     if (stats.last_seq - seq >= kStampWindow) {
       // Beyond the stamps' reach. A seq still missing arrives late (a resend
-      // the receiver asked for); any other is a new stream.
-      if (!InGap(seq)) return Seen::kRestart;
+      // the receiver asked for); an emergency resend of one already here is
+      // a duplicate; any other is a new stream.
+      if (!InGap(seq)) return emergency ? Seen::kDuplicate : Seen::kRestart;
       FillGaps(seq, seq);
       return Seen::kReordered;
     }
@@ -571,10 +573,10 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
     src.release = std::string(m.release);
     src.resized = true;
   }
-  Source::Seen seen = src.Accept(m.seq, m.ts_usec);
+  Source::Seen seen = src.Accept(m.seq, m.ts_usec, m.emergency);
   if (seen == Source::Seen::kRestart) {
     src.ResetStream();
-    seen = src.Accept(m.seq, m.ts_usec);
+    seen = src.Accept(m.seq, m.ts_usec, m.emergency);
     m.restart = true;
   }
   if (m.restart) ++st.restarts;

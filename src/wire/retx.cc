@@ -4,19 +4,34 @@
 
 namespace pmdcon::wire {
 
-Retx::Retx(Options o)
-    : o_(o), sent_seq_(o.window, UINT64_MAX), sent_at_(o.window, 0) {}
+Retx::Retx(Options o) : o_(o), cps_(std::max<uint32_t>(o.checkpoints, 1)) {}
 
 uint64_t Retx::SentAt(uint64_t seq) const {
-  const size_t i = seq % o_.window;
-  // Beyond the window: the time the position last moved is the best known.
-  return sent_seq_[i] == seq ? sent_at_[i] : waiting_since_;
+  // The last checkpoint at or before seq (seq was sent no earlier); older
+  // than them all: the oldest's time.
+  size_t lo = 0, hi = cp_n_;  // first checkpoint with a seq above `seq`
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (cps_[(cp_head_ + mid) % cps_.size()].seq <= seq) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (cp_n_ == 0) return waiting_since_;
+  return cps_[(cp_head_ + (lo ? lo - 1 : 0)) % cps_.size()].at;
 }
 
 void Retx::OnSent(uint64_t seq, uint64_t now_us) {
-  const size_t i = seq % o_.window;
-  sent_seq_[i] = seq;
-  sent_at_[i] = now_us;
+  const Checkpoint* last =
+      cp_n_ ? &cps_[(cp_head_ + cp_n_ - 1) % cps_.size()] : nullptr;
+  if (!last || now_us - last->at >= o_.resolution_us) {
+    if (cp_n_ == cps_.size()) {
+      cp_head_ = (cp_head_ + 1) % cps_.size();
+      --cp_n_;
+    }
+    cps_[(cp_head_ + cp_n_++) % cps_.size()] = {seq, now_us};
+  }
   if (!any_sent_ || seq > last_sent_) last_sent_ = seq;
   if (mode_ == Mode::kIdle) {
     mode_ = Mode::kWaiting;
@@ -41,7 +56,7 @@ Retx::AckResult Retx::OnAck(uint64_t acked_seq, uint64_t now_us) {
   return AckResult::kMoved;
 }
 
-std::optional<uint64_t> Retx::Emergency(uint64_t now_us) {
+std::optional<uint64_t> Retx::Emergency(uint64_t now_us, uint64_t floor) {
   if (mode_ == Mode::kIdle || now_us < NextDeadline()) return std::nullopt;
   if (mode_ == Mode::kWaiting) {
     mode_ = Mode::kEmergency;
@@ -53,6 +68,7 @@ std::optional<uint64_t> Retx::Emergency(uint64_t now_us) {
     emg_interval_ = std::min(emg_interval_ * 2, o_.emg_max_us);
     emg_seq_ = first_unacked_;
   }
+  emg_seq_ = std::max(emg_seq_, std::min(floor, last_sent_));
   emg_next_ = now_us + emg_interval_;
   ++emergency_sends_;
   return emg_seq_;

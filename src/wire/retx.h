@@ -29,7 +29,11 @@ class Retx {
     uint64_t ack_timeout_us = 10'000'000;  // nctx's ACK_TIMEOUT
     uint64_t emg_min_us = 100'000;         // EMG_TX_MIN_INTV
     uint64_t emg_max_us = 1'000'000;       // EMG_TX_MAX_INTV
-    uint32_t window = 1u << 16;            // send times remembered, in records
+    // Send times are kept at this resolution (one per interval, 16,384 of
+    // them: 16 s at the least), not per record: a deadline may come up to
+    // one resolution early.
+    uint64_t resolution_us = 1000;
+    uint32_t checkpoints = 1u << 14;
   };
   enum class Mode {
     kIdle,       // everything sent is acknowledged (or nothing was sent)
@@ -48,8 +52,9 @@ class Retx {
   // A record left for the first time (resends do not count).
   void OnSent(uint64_t seq, uint64_t now_us);
   AckResult OnAck(uint64_t acked_seq, uint64_t now_us);
-  // The seq to resend now as an emergency, if it is time.
-  std::optional<uint64_t> Emergency(uint64_t now_us);
+  // The seq to resend now as an emergency, if it is time; `floor`: the
+  // oldest seq the caller can still resend (older ones are skipped).
+  std::optional<uint64_t> Emergency(uint64_t now_us, uint64_t floor = 0);
   // When Emergency has something to do next; UINT64_MAX if never.
   uint64_t NextDeadline() const;
 
@@ -71,7 +76,13 @@ class Retx {
   uint64_t first_unacked_ = 0;
   uint64_t last_sent_ = 0;
   uint64_t waiting_since_ = 0;  // when acks last moved (or sending began)
-  std::vector<uint64_t> sent_seq_, sent_at_;  // by seq % window
+  // (seq, time) of the first record sent in each resolution interval, a
+  // ring in seq order: cps_[(cp_head_ + i) % size], i < cp_n_.
+  struct Checkpoint {
+    uint64_t seq, at;
+  };
+  std::vector<Checkpoint> cps_;
+  size_t cp_head_ = 0, cp_n_ = 0;
   uint64_t emg_interval_ = 0;
   uint64_t emg_next_ = 0;  // when to resend next
   uint64_t emg_seq_ = 0;   // the seq resent last

@@ -17,25 +17,17 @@ cc -O2 -D_GNU_SOURCE -I "$src" -o "$dir/ncrx" "$src/ncrx.c" "$src/libncrx.c" ||
   fail "cannot build ncrx"
 records=5000
 
-ip netns exec "$rxns" ethtool -K veth1 tx-checksumming off >/dev/null
-ip netns exec "$rxns" nft -f - <<NFT
-table inet pmdcon_loss {
-  chain in { type filter hook input priority 0; udp dport 6666 numgen random mod 10 0 drop; }
-  chain out { type filter hook output priority 0; udp sport 6666 numgen random mod 10 0 drop; }
-}
-NFT
+lossy_link "$rxns" 0
 "$gen" --ring="$dir/ring" --size=16M --count=1 >/dev/null 2>&1
-cat >"$dir/c.yaml" <<YAML
-eal: {lcores: [0, 1], memory_mb: 256, vdevs: ["net_af_packet0,iface=veth0"]}
-port: {src_ipv4: 10.99.0.1}
-source: {type: file, path: $dir/ring, start: oldest}
-targets: [{name: ncrx, dst_ip: 10.99.0.2, reliable: true}]
-stats: {interval_s: 0, telemetry: false}
-YAML
+veth_config "$dir/ring" "{name: ncrx, dst_ip: 10.99.0.2, reliable: true}" >"$dir/c.yaml"
 ip netns exec "$rxns" stdbuf -oL "$dir/ncrx" 6666 >"$dir/ncrx.out" 2>"$dir/ncrx.err" &
 ncrx_pid=$!
 ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
+# Seq 0 over a clean link (a receiver cannot ask for what came before the
+# first record it saw), then the loss.
+for _ in $(seq 100); do grep -q "ringgen seq=0 " "$dir/ncrx.out" && break; sleep 0.1; done
+lossy_link "$rxns" 10
 "$gen" --ring="$dir/ring" --count=$((records - 1)) --seq_start=1 --rate=2000 \
   >/dev/null 2>&1
 # Wait until ncrx has printed the last record (holes resent, in order).

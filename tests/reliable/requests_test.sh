@@ -12,16 +12,11 @@ set -euo pipefail
 pmdcon=$1 gen=$2
 source "$(dirname "$0")/../scratch.sh"
 source "$(dirname "$0")/../netns.sh"
-ip netns exec "$rxns" ethtool -K veth1 tx-checksumming off >/dev/null
+command -v nft >/dev/null || { echo "SKIP: nft (Debian's nftables) is not installed"; exit 77; }
+lossy_link "$rxns" 0
 
 "$gen" --ring="$dir/ring" --size=64K --count=50 --text_size=100 >/dev/null 2>&1
-cat >"$dir/c.yaml" <<YAML
-eal: {lcores: [0, 1], memory_mb: 256, vdevs: ["net_af_packet0,iface=veth0"]}
-port: {src_ipv4: 10.99.0.1}
-source: {type: file, path: $dir/ring, start: oldest}
-targets: [{name: t, dst_ip: 10.99.0.2, reliable: true, sysdata: [msgid]}]
-stats: {interval_s: 0, telemetry: false}
-YAML
+veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, sysdata: [msgid]}" >"$dir/c.yaml"
 cat >"$dir/collector.py" <<'PY'
 import re, socket, subprocess, sys, time
 gen, ring = sys.argv[1], sys.argv[2]

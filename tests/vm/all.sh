@@ -13,7 +13,7 @@ build=$(cd "$1" && pwd)
 shift
 scenarios=("$@")
 ((${#scenarios[@]})) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve e2e flood flood-netconsole bench fallback-idle
-  fallback-ipv6 nic-lifecycle configfs sysdata takeover panic panic-2nic panic-kthread panic-timer panic-txlock panic-flood reboot-stranded)
+  fallback-ipv6 nic-lifecycle configfs sysdata takeover panic panic-reliable panic-2nic panic-kthread panic-timer panic-txlock panic-flood reboot-stranded)
 logs=$build/vm-logs
 mkdir -p "$logs"
 work=$(mktemp -d)

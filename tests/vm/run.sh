@@ -28,7 +28,7 @@ case "$kver" in 6.1.*) ;; *) append+=" reserve_mem=16M:4096:pmdcon" ;; esac
 # reboot-* and panic scenarios reboot the guest once (QEMU keeps its RAM
 # across the reset, as a warm reboot does); the second boot powers off.
 noreboot=(-no-reboot)
-case "$scenario" in reboot-* | panic | panic-2nic | panic-kthread | panic-timer | panic-txlock) noreboot=() ;; esac
+case "$scenario" in reboot-* | panic | panic-2nic | panic-kthread | panic-timer | panic-txlock | panic-reliable) noreboot=() ;; esac
 
 # e2e: pmdcon in the guest sends on a second NIC, whose slirp gateway
 # forwards to pmdcon-rx here on 127.0.0.1.
@@ -43,6 +43,10 @@ takeover) rx_flags+=(--by_address --dedupe=false) ;;
 nic-lifecycle) rx_flags+=(--by_address) ;;
 panic*) rx_flags+=(--by_address) ;;
 esac
+# The collector acknowledges, and never takes the "unacked" records from
+# the appliance (nor gives up asking): only the panic's fallback brings them.
+[ "$scenario" = panic-reliable ] &&
+  rx_flags+=(--ack --give_up_ms=600000 "--ignore_text=pmdcon-vm unacked ")
 case "$scenario" in
 e2e | flood* | bench* | fallback-* | takeover | panic* | reboot-stranded | nic-* | configfs | sysdata) with_rx=1 ;;
 *) with_rx= ;;
@@ -247,6 +251,16 @@ if [ "$scenario" = panic-flood ]; then
   tshark -r "$logdir/$kver-$scenario-n0.pcap" -Y "udp.dstport==$port" -T fields \
     -e frame.time_relative 2>/dev/null | sed -n '1p;$p' | paste -sd' ' |
     awk -v n="${backlog:-0}" '{ printf "panic-flood: the fallback sent for %.2f s (%d records of backlog first; TCG)\n", $2 - $1, n }'
+elif [ "$scenario" = panic-reliable ]; then
+  for tag in unacked after; do
+    read -r n distinct < <(tagged $tag)
+    echo "panic-reliable: $tag: $distinct of 100 records ($n copies)"
+    ((distinct == 100)) || { echo "FAIL: $kver $scenario: $tag records"; exit 1; }
+  done
+  grep -q 'Kernel panic - not syncing' "$rx_txt" || { echo "FAIL: $kver $scenario: no panic output"; exit 1; }
+  grep -q -- '--ignore_text: [1-9][0-9]* datagrams dropped' "$logdir/$kver-$scenario-rx.err" ||
+    { echo "FAIL: $kver $scenario: the appliance's copies were not dropped"; exit 1; }
+  echo "panic-reliable: what the collector never acknowledged came from the panic's fallback"
 elif [ -n "$panics" ]; then
   tshark -r "$logdir/$kver-$scenario-n0.pcap" -Y 'udp' -T fields \
     -e frame.time_epoch -e udp.dstport -e udp.payload 2>/dev/null >"$logdir/$kver-$scenario-n0.txt"

@@ -134,6 +134,23 @@ TEST(Retx, EmergencyResendsOnePerIntervalDoublingToTheMaximum) {
   EXPECT_EQ(r.Emergency(20 * kSec), 1u);
 }
 
+// Send times are kept per resolution interval in a bounded ring: a deadline
+// comes from the checkpoint at or before the seq (never later than the true
+// one); the caller's floor skips seqs it can no longer resend.
+TEST(Retx, SendTimesPerIntervalAndTheFloor) {
+  Retx::Options o;
+  o.checkpoints = 4;
+  Retx r(o);
+  for (uint64_t s = 0; s < 1000; ++s) r.OnSent(s, s * 10);  // 100 per ms
+  EXPECT_EQ(r.OnAck(649, 20000), Retx::AckResult::kMoved);
+  // Checkpoints kept: seqs 600, 700, 800, 900; seq 650 was sent at 6500.
+  EXPECT_EQ(r.NextDeadline(), 6000 + 10 * kSec);
+  EXPECT_EQ(r.Emergency(6000 + 10 * kSec, 800), 800u);
+  EXPECT_EQ(r.Emergency(6000 + 10 * kSec + 100000, 800), 801u);
+  r.OnAck(999, 11 * kSec);
+  EXPECT_EQ(r.mode(), Retx::Mode::kIdle);
+}
+
 TEST(Retx, NewRecordsDuringAnEmergencyJoinIt) {
   Retx r;
   r.OnSent(0, 0);

@@ -80,6 +80,9 @@ TEST(Acker, TracksAWindowAndStartsOverOnANewStream) {
   EXPECT_EQ(a.holes(), 99u);
   EXPECT_EQ(a.stats().given_up, 900u);
   EXPECT_EQ(a.tail(), 901u);
+  a.OnRecord(7, true, 0);  // far behind, but an emergency resend: no restart
+  EXPECT_EQ(a.holes(), 99u);
+  EXPECT_EQ(a.tail(), 901u);
   a.OnRecord(5, false, 0);  // far behind: the sender restarted
   EXPECT_EQ(a.holes(), 0u);
   EXPECT_EQ(a.tail(), 6u);

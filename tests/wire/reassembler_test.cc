@@ -254,6 +254,13 @@ TEST(Sequence, LateArrivalFarBehindFillsItsGap) {
   EXPECT_EQ(st.restarts, 0u);
   EXPECT_EQ(st.missing, 0u);
   EXPECT_EQ(st.records, 20000u);
+  // An emergency resend (",ncemg=1") of a record delivered long ago is a
+  // duplicate: a sender walks its unacknowledged records with them.
+  const size_t n = c.got.size();
+  FeedAll(r, {"6,7,1,-,ncemg=1;x\n"}, c);
+  EXPECT_EQ(c.got.size(), n);
+  EXPECT_EQ(r.Stats(Src())->restarts, 0u);
+  EXPECT_EQ(r.Stats(Src())->duplicates, 1u);
   FeedAll(r, {Rec(5, 2)}, c);  // delivered long ago, another stamp: new
   EXPECT_TRUE(c.got.back().restart);
 }
