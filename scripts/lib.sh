@@ -213,12 +213,13 @@ veth_pair() {
   ip -n "$rx" link set lo up
 }
 
-# lossy_link NS PCT: in namespace NS (the collector's), nftables drops PCT %
-# of the UDP datagrams to port 6666 on input and of those from it on output
-# (the acks): a link lossy both ways. Replaces the previous setting; 0: none.
-# (On pmdcon's side af_packet sees frames before netfilter.) The veth's
-# transmit checksum offload goes off: a raw socket there would see the
-# collector's datagrams without their checksums.
+# lossy_link NS PCT [DUP]: in namespace NS (the collector's), nftables drops
+# PCT % of the UDP datagrams to port 6666 on input and of those from it on
+# output (the acks): a link lossy both ways; and duplicates DUP % of the
+# arriving ones (a copy through lo, marked so that it is not copied again).
+# Replaces the previous setting; 0: none. (On pmdcon's side af_packet sees
+# frames before netfilter.) The veth's transmit checksum offload goes off: a
+# raw socket there would see the collector's datagrams without checksums.
 lossy_link() {
   ip netns exec "$1" ethtool -K veth1 tx-checksumming off >/dev/null
   ip netns exec "$1" nft -f - <<NFT
@@ -227,6 +228,14 @@ delete table inet pmdcon_loss
 table inet pmdcon_loss {
   chain in { type filter hook input priority 0; udp dport 6666 numgen random mod 100 < $2 drop; }
   chain out { type filter hook output priority 0; udp sport 6666 numgen random mod 100 < $2 drop; }
+}
+table ip pmdcon_dup
+delete table ip pmdcon_dup
+table ip pmdcon_dup {
+  chain pre {
+    type filter hook prerouting priority 0;
+    udp dport 6666 meta mark != 0x42 numgen random mod 100 < ${3:-0} meta mark set 0x42 dup to 127.0.0.1 device "lo";
+  }
 }
 NFT
 }

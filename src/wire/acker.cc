@@ -8,7 +8,9 @@ uint64_t Acker::tail() const {
   return holes_.empty() ? head_ : holes_.front().seq;
 }
 
-void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us) {
+void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us,
+                     uint64_t covers_from) {
+  covers_from = std::min(covers_from, seq);
   ack_now_ = ack_now_ || emergency;
   // A seq that far back is a new stream, unless it is an emergency resend:
   // those repeat records of the current one (ncrx never takes them for oos).
@@ -32,19 +34,24 @@ void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us) {
       holes_.pop_front();
       ++stats_.given_up;
     }
-    const uint64_t from = std::max(head_, oldest);
+    // Skipped seqs a notice covers are not holes, nor given up.
+    const uint64_t upto = std::max(head_, covers_from);
+    const uint64_t from = std::max(head_, std::min(oldest, upto));
     stats_.given_up += from - head_;
-    for (uint64_t s = from; s < seq; ++s) holes_.push_back({s, now_us, 0});
+    for (uint64_t s = from; s < upto; ++s) holes_.push_back({s, now_us, 0});
     head_ = seq + 1;
     return;
   }
+  // A late arrival: it (and whatever its notice covers) fills holes.
   auto it =
-      std::lower_bound(holes_.begin(), holes_.end(), seq,
+      std::lower_bound(holes_.begin(), holes_.end(), covers_from,
                        [](const Hole& h, uint64_t s) { return h.seq < s; });
-  if (it != holes_.end() && it->seq == seq) {
-    stats_.recovered += it->last_request != 0;
-    holes_.erase(it);
+  auto end = it;
+  while (end != holes_.end() && end->seq <= seq) {
+    stats_.recovered += end->last_request != 0;
+    ++end;
   }
+  holes_.erase(it, end);
 }
 
 void Acker::GiveUp(uint64_t now_us) {

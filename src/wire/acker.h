@@ -53,7 +53,10 @@ class Acker {
   Acker() : Acker(Options()) {}
   explicit Acker(Options o) : o_(o) {}
 
-  void OnRecord(uint64_t seq, bool emergency, uint64_t now_us);
+  // covers_from: the record is a loss notice for [covers_from, seq] (pmdcon's
+  // PMDCON_LOST_SEQ): those seqs are accounted for, not missing.
+  void OnRecord(uint64_t seq, bool emergency, uint64_t now_us,
+                uint64_t covers_from = UINT64_MAX);
   // Writes the response due now into out[kAckMax]; returns its length, 0 if
   // none is due.
   size_t Respond(uint64_t now_us, char* out);

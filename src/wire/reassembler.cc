@@ -553,9 +553,23 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
                           MessageSink& sink) {
   const std::string_view own = OwnEntries(m.body);
   m.previous_boot = DictValue(own, "PMDCON_BOOT=") == "previous";
+  // A loss notice from pmdcon accounts for its seqs (PMDCON_LOST_SEQ).
+  uint64_t lost_first = 0, lost_last = 0;
+  bool lost_range = false;
+  std::string_view lost = DictValue(own, "PMDCON_LOST=");
+  if (!lost.empty()) {
+    const std::string_view range = DictValue(own, "PMDCON_LOST_SEQ=");
+    const size_t dash = range.find('-');
+    lost_range = dash != std::string_view::npos &&
+                 ParseDecimal(range.substr(0, dash), &lost_first) &&
+                 ParseDecimal(range.substr(dash + 1), &lost_last) &&
+                 lost_first <= lost_last;
+  }
   // Records kept from a previous boot cannot be asked for again.
   if (from.acker && !m.previous_boot) {
-    from.acker->OnRecord(m.seq, m.emergency, now_us);
+    from.acker->OnRecord(
+        m.seq, m.emergency, now_us,
+        lost_range && lost_last == m.seq ? lost_first : UINT64_MAX);
   }
   Source* routed = &from;
   if (m.previous_boot && !from.key.previous_boot) {
@@ -590,18 +604,13 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
     m.reordered = true;
   }
   // A loss notice from pmdcon: the seqs it covers are accounted, not silent.
-  if (std::string_view lost = DictValue(own, "PMDCON_LOST="); !lost.empty()) {
+  if (!lost.empty()) {
     uint64_t n = 0;
     if (ParseDecimal(lost, &n)) st.announced_lost += n;
-    std::string_view range = DictValue(own, "PMDCON_LOST_SEQ=");
-    const size_t dash = range.find('-');
-    uint64_t first = 0, last = 0;
-    if (dash != std::string_view::npos &&
-        ParseDecimal(range.substr(0, dash), &first) &&
-        ParseDecimal(range.substr(dash + 1), &last) && first <= last) {
-      src.FillGaps(first, last);
+    if (lost_range) {
+      src.FillGaps(lost_first, lost_last);
       if (st.announced.size() < kMaxGaps) {
-        st.announced.push_back({first, last});
+        st.announced.push_back({lost_first, lost_last});
         src.resized = true;
       } else {
         ++st.announced_dropped;

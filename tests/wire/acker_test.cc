@@ -89,6 +89,23 @@ TEST(Acker, TracksAWindowAndStartsOverOnANewStream) {
   EXPECT_EQ(Respond(a, 1000 * kMs), "ncrx5");
 }
 
+// pmdcon's loss notice (seq L, PMDCON_LOST_SEQ=F-L) accounts for F..L: no
+// holes for them, none given up, and a late one fills those it covers.
+TEST(Acker, LossNoticesCoverTheirSeqs) {
+  Acker a({.window = 100});
+  for (uint64_t s = 0; s < 10; ++s) a.OnRecord(s, false, 0);
+  a.OnRecord(50, false, 0, 12);  // 10 and 11 missing, 12..50 announced
+  EXPECT_EQ(a.holes(), 2u);
+  a.OnRecord(5000, false, 0, 51);     // 51..5000 announced: none given up
+  EXPECT_EQ(a.stats().given_up, 2u);  // 10 and 11: beyond the window now
+  EXPECT_EQ(a.holes(), 0u);
+  a.OnRecord(6000, false, 0);  // 5001..5999 missing: the 99 up to 6000
+  EXPECT_EQ(a.stats().given_up, 2u + 900u);
+  a.OnRecord(5990, false, 0, 5950);  // late: a notice for 5950..5990
+  EXPECT_EQ(a.holes(), 99u - 41u);
+  EXPECT_EQ(a.tail(), 5901u);
+}
+
 TEST(Acker, ARequestListStopsAtAThousandBytes) {
   Acker a;
   a.OnRecord(0, false, 0);
