@@ -16,7 +16,8 @@ command -v nft >/dev/null || { echo "SKIP: nft (Debian's nftables) is not instal
 lossy_link "$rxns" 0
 
 "$gen" --ring="$dir/ring" --size=64K --count=50 --text_size=100 >/dev/null 2>&1
-veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, sysdata: [msgid]}" >"$dir/c.yaml"
+veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, sysdata: [msgid]}" |
+  sed 's/telemetry: false/telemetry: true/' >"$dir/c.yaml"
 cat >"$dir/collector.py" <<'PY'
 import re, socket, subprocess, sys, time
 gen, ring = sys.argv[1], sys.argv[2]
@@ -86,6 +87,17 @@ ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
 ip netns exec "$rxns" python3 "$dir/collector.py" "$gen" "$dir/ring" ||
   fail "collector: $(tail -3 "$dir/log")"
+# The same counters through telemetry, while it runs.
+json=$(echo /pmdcon/stats | timeout 10 dpdk-telemetry.py -f "pmdcon-$pid" | tail -1)
+python3 - "$json" <<'PY' || fail "telemetry: $json"
+import json, sys
+t = json.loads(sys.argv[1])["/pmdcon/stats"]["t"]
+want = {"acked_seq": 3049, "retransmits": 2, "unavailable": 1, "foreign": 1,
+        "bad_responses": 1, "requests": 3, "responses": 3}
+bad = {k: t.get(k) for k, v in want.items() if t.get(k) != v}
+assert not bad and t["emergencies"] >= 1, bad
+print("telemetry /pmdcon/stats:", {k: t[k] for k in list(want) + ["emergencies"]})
+PY
 kill -TERM "$pid"
 wait "$pid" || fail "pmdcon: $(tail -3 "$dir/log")"
 line=$(grep 'acked seq' "$dir/log")

@@ -13,7 +13,7 @@ build=$(cd "$1" && pwd)
 shift
 scenarios=("$@")
 ((${#scenarios[@]})) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve e2e flood flood-netconsole bench fallback-idle
-  fallback-ipv6 nic-lifecycle configfs sysdata takeover panic panic-reliable panic-2nic panic-kthread panic-timer panic-txlock panic-flood reboot-stranded)
+  fallback-ipv6 nic-lifecycle configfs sysdata takeover reliable-netem panic panic-reliable panic-2nic panic-kthread panic-timer panic-txlock panic-flood reboot-stranded)
 logs=$build/vm-logs
 mkdir -p "$logs"
 work=$(mktemp -d)
@@ -48,10 +48,10 @@ while read -r kver vmlinuz modroot chroot; do
   done
   cp "$work/$kver/testmod/pmdcon_test.ko" "$work/$kver/kmod/"
   echo "ok: $kver: pmdcon.ko and pmdcon_test.ko built with W=1, no warnings"
-  MODROOT=$modroot KMODS="configfs virtio_pci virtio_net netconsole" PMDS="net_af_packet mempool_ring" \
+  MODROOT=$modroot KMODS="configfs virtio_pci virtio_net netconsole sch_netem" PMDS="net_af_packet mempool_ring" \
     "$here/initramfs.sh" "$kver" "$work/$kver/initrd.gz" "$work/$kver/kmod" \
     "$build/src/tools/pmdcon-ringdump" "$build/tests/pmdcon-hostile-consumer" \
-    "$build/src/pmdcon"
+    "$build/src/pmdcon" /sbin/tc
   for s in "${scenarios[@]}"; do
     case "$s:$kver" in load-reserve:6.1.* | reboot-reserve:6.1.*) continue ;; esac
     PMDCON_RX=$build/src/pmdcon-rx VMLINUZ=$vmlinuz \

@@ -79,7 +79,7 @@ FALLBACK="fallback=+6665@10.0.2.15/eth0,$PORT@10.0.2.2/52:55:0a:00:02:02"
 # The appliance on ${1:-eth1} (af_packet), sending to pmdcon-rx on the host;
 # $2: a file of lines to add to its target.
 start_appliance() {
-  sed "s/@PORT@/$PORT/; s/iface=eth1/iface=${1:-eth1}/; /dst_mac:/r ${2:-/dev/null}" \
+  sed "s/@PORT@/$PORT/; s/iface=eth1/iface=${1:-eth1}${VDEV_EXTRA:-}/; /dst_mac:/r ${2:-/dev/null}" \
     /etc/pmdcon-guest.yaml >/tmp/pmdcon.yaml
   app_if=${1:-eth1}
   tx0=$(cat /sys/class/net/$app_if/statistics/tx_packets)
@@ -573,6 +573,25 @@ panic | panic-2nic | panic-kthread | panic-timer | panic-txlock)
   esac
   sleep 30
   fail "no panic"
+  ;;
+reliable-netem)
+  # netem on the appliance's NIC delays, reorders, duplicates and drops what
+  # it sends (qdisc_bypass=0: af_packet's frames pass the qdisc); with its
+  # target reliable, pmdcon-rx --ack on the host gets every record once.
+  load_netdevs
+  load $MEMMAP
+  /opt/pmdcon/tc qdisc add dev eth1 root netem delay 10ms reorder 25% 50% \
+    duplicate 10% loss 10% || fail "netem"
+  echo "    reliable: true" >/tmp/reliable.yaml
+  VDEV_EXTRA=,qdisc_bypass=0 start_appliance eth1 /tmp/reliable.yaml
+  print_records 2000 netem
+  wait_sent # the position moves as the collector acknowledges
+  kill -TERM $appliance
+  wait $appliance || { cat /tmp/pmdcon.log; fail "pmdcon exited $?"; }
+  appliance=
+  grep 'acked seq' /tmp/pmdcon.log
+  log "netem: $(/opt/pmdcon/tc -s qdisc show dev eth1 | tr '\n' ' ')"
+  unload
   ;;
 panic-reliable)
   # Reliable delivery through a panic: the appliance's target is reliable,

@@ -45,10 +45,11 @@ panic*) rx_flags+=(--by_address) ;;
 esac
 # The collector acknowledges, and never takes the "unacked" records from
 # the appliance (nor gives up asking): only the panic's fallback brings them.
+[ "$scenario" = reliable-netem ] && rx_flags+=(--ack --fail_on_loss)
 [ "$scenario" = panic-reliable ] &&
   rx_flags+=(--ack --give_up_ms=600000 "--ignore_text=pmdcon-vm unacked ")
 case "$scenario" in
-e2e | flood* | bench* | fallback-* | takeover | panic* | reboot-stranded | nic-* | configfs | sysdata) with_rx=1 ;;
+e2e | flood* | bench* | fallback-* | takeover | panic* | reboot-stranded | nic-* | configfs | sysdata | reliable-netem) with_rx=1 ;;
 *) with_rx= ;;
 esac
 # panic* scenarios end in a panic: the guest never reports PASS.
@@ -173,6 +174,17 @@ if [ "$scenario" = fallback-idle ]; then
   # The module's own codec against the kernel's netconsole (e2e does the
   # same for the appliance): both paths send the same bytes.
   same_as_netconsole "$logdir/$kver-$scenario-n0.pcap" 1000
+fi
+if [ "$scenario" = reliable-netem ]; then
+  read -r n distinct < <(tagged netem)
+  echo "reliable-netem: $distinct of 2000 records, $n copies in pmdcon-rx's output"
+  sed -n 's/.*\(duplicates [0-9]*, reordered [0-9]*\).*/reliable-netem: pmdcon-rx counted \1/p' "$logdir/$kver-$scenario-rx.err"
+  grep -a 'netem:' "$log" | tr -d '\r' | head -1
+  if ((n != 2000 || distinct != 2000)) ||
+    ! grep -q 'duplicates [1-9][0-9]*, reordered [1-9]' "$logdir/$kver-$scenario-rx.err"; then
+    echo "FAIL: $kver $scenario"
+    exit 1
+  fi
 fi
 if [ "$scenario" = fallback-ipv6 ]; then
   read -r n distinct < <(tagged fallback6)
