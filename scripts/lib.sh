@@ -7,7 +7,7 @@ PMDCON_PACKAGES=(
   meson ninja-build pkg-config g++ clang clang-format python3
   libabsl-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev
   dpdk dpdk-dev libdpdk-dev
-  socat iproute2 nftables ethtool man-db
+  socat iproute2 nftables ethtool man-db systemd
   linux-headers-amd64 make debootstrap kmod xz-utils
   tshark
   qemu-system-x86 busybox-static cpio bc
