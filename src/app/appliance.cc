@@ -156,12 +156,14 @@ bool TakeResponse(engine::Engine& e, rte_mbuf* m) {
       packet::UdpParse::kOk) {
     return false;
   }
+  std::optional<size_t> to;  // the first reliable target at this port
   for (size_t i = 0; i < e.targets(); ++i) {
     const engine::TargetSpec& s = e.spec(i);
     if (!s.reliable || d.dst_port != s.endpoints.src_port ||
         d.dst_ip != s.endpoints.src_ip) {
       continue;
     }
+    if (!to) to = i;
     if (d.src_ip != s.endpoints.dst_ip || d.src_port != s.endpoints.dst_port) {
       continue;  // perhaps another target's collector
     }
@@ -171,15 +173,7 @@ bool TakeResponse(engine::Engine& e, rte_mbuf* m) {
     e.SendResponse(i, m);  // counted if its queue is full
     return true;
   }
-  // To a reliable target's port, but from none of their collectors.
-  for (size_t i = 0; i < e.targets(); ++i) {
-    const engine::TargetSpec& s = e.spec(i);
-    if (s.reliable && d.dst_port == s.endpoints.src_port &&
-        d.dst_ip == s.endpoints.src_ip) {
-      e.CountForeign(i);
-      break;
-    }
-  }
+  if (to) e.CountForeign(*to);  // from none of their collectors
   return false;
 }
 

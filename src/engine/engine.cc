@@ -100,9 +100,13 @@ struct Engine::Target {
       index.Clear();
       queue_len = 0;
     }
+    // Before seq goes out: a seq not above the last one starts a new stream.
+    void Follow(uint64_t seq) {
+      if (index.any() && seq <= index.newest()) [[unlikely]]
+        NewStream();
+    }
   };
   std::unique_ptr<Reliable> rel;
-  uint64_t now_us = 0;  // the TX loop's clock for this pass (reliable only)
 
   // Queues the encoder's current record; false if mbufs or batch room ran
   // out (nothing was queued then).
@@ -159,7 +163,7 @@ struct Engine::Target {
       return false;
     }
     Bump(stats.notices);
-    if (rel && seq_known) rel->retx.OnSent(last, now_us);
+    if (rel && seq_known) rel->retx.OnSent(last, engine->now_us_);
     return true;
   }
 
@@ -168,7 +172,8 @@ struct Engine::Target {
     if (!rel) [[likely]]
       return;
     rel->index.Put({r.seq, r.id, r.next_id, encoder.msgid(), kind});
-    if (kind == SentIndex::Kind::kSent) rel->retx.OnSent(r.seq, now_us);
+    if (kind == SentIndex::Kind::kSent)
+      rel->retx.OnSent(r.seq, engine->now_us_);
   }
 
   // Sends seq again (`emergency`: with ",ncemg=1"); a seq the ring no
@@ -210,9 +215,7 @@ struct Engine::Target {
   }
 
   bool PayOwed() {
-    if (rel && owed.known && rel->index.any() &&
-        owed.last <= rel->index.newest()) [[unlikely]]
-      rel->NewStream();
+    if (rel && owed.known) rel->Follow(owed.last);
     if (!Notice(owed.records, owed.known, owed.first, owed.last, owed.cause)) {
       return false;
     }
@@ -259,8 +262,7 @@ struct Engine::Target {
     // An announced loss goes out before the record after it.
     if (owed.records && !PayOwed()) return GiveBack(r);
     last_ts = r.ts_usec;
-    if (rel && rel->index.any() && r.seq <= rel->index.newest()) [[unlikely]]
-      rel->NewStream();
+    if (rel) rel->Follow(r.seq);
     if (r.level > spec.max_level) {
       Bump(stats.filtered);
       Remember(r, SentIndex::Kind::kFiltered);
@@ -596,16 +598,15 @@ void Engine::Run() {
     }
     if (batch_n_ == 0 || Flush()) {
       if (any_reliable_) [[unlikely]] {
-        const uint64_t now_us = rte_rdtsc() / tsc_per_us_;
-        for (auto& t : targets_) t->now_us = now_us;
-        work |= TakeResponses(now_us);
+        now_us_ = rte_rdtsc() / tsc_per_us_;
+        work |= TakeResponses();
       }
       for (auto& t : targets_) work |= PollTarget(*t);
       // Resends after the new records of this pass (the bound on how long
       // they may delay new records: kResendsPerPass records per target).
       if (any_reliable_) [[unlikely]] {
         for (auto& t : targets_) {
-          if (t->rel) work |= Retransmit(*t, t->now_us);
+          if (t->rel) work |= Retransmit(*t);
         }
       }
     }
@@ -654,7 +655,7 @@ void Engine::Run() {
 
 // Collector datagrams the main lcore queued (at most a burst per pass):
 // acknowledgements move each target's position, requests join its queue.
-bool Engine::TakeResponses(uint64_t now_us) {
+bool Engine::TakeResponses() {
   rte_mbuf* m[8];
   const unsigned n = rte_ring_dequeue_burst(
       responses_, reinterpret_cast<void**>(m), std::size(m), nullptr);
@@ -668,14 +669,17 @@ bool Engine::TakeResponses(uint64_t now_us) {
     Target::Reliable& rel = *t->rel;
     const std::string_view payload(rte_pktmbuf_mtod(m[k], const char*),
                                    m[k]->data_len);
-    if (wire::ParseAck(payload, &ack_) != wire::AckError::kNone ||
-        rel.retx.OnAck(ack_.acked, now_us) == wire::Retx::AckResult::kBogus) {
+    const wire::Retx::AckResult acked =
+        wire::ParseAck(payload, &ack_) == wire::AckError::kNone
+            ? rel.retx.OnAck(ack_.acked, now_us_)
+            : wire::Retx::AckResult::kBogus;
+    if (acked == wire::Retx::AckResult::kBogus) {
       Bump(t->stats.bad_responses);
       rte_pktmbuf_free(m[k]);
       continue;
     }
     Bump(t->stats.responses);
-    if (rel.retx.any_acked() && rel.retx.acked() == ack_.acked) {
+    if (acked == wire::Retx::AckResult::kMoved) {
       // Forward only: a checkpoint may lie before the last exact position.
       if (const std::optional<uint64_t> pos =
               rel.index.PositionAfter(ack_.acked);
@@ -699,7 +703,7 @@ bool Engine::TakeResponses(uint64_t now_us) {
 
 // A reliable target's resends: what its collector asked for, then one
 // emergency resend when acknowledgements are overdue (wire::Retx).
-bool Engine::Retransmit(Target& t, uint64_t now_us) {
+bool Engine::Retransmit(Target& t) {
   if (t.state.load(std::memory_order_relaxed) != TargetState::kActive) {
     return false;
   }
@@ -711,9 +715,10 @@ bool Engine::Retransmit(Target& t, uint64_t now_us) {
     --rel.queue_len;
     work = true;
   }
-  if (now_us >= rel.retx.NextDeadline()) {
+  if (now_us_ >= rel.retx.NextDeadline()) {
     const uint64_t floor = rel.index.any() ? rel.index.oldest() : 0;
-    if (const std::optional<uint64_t> seq = rel.retx.Emergency(now_us, floor)) {
+    if (const std::optional<uint64_t> seq =
+            rel.retx.Emergency(now_us_, floor)) {
       t.Resend(*seq, true);
       work = true;
     }

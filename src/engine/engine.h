@@ -170,8 +170,8 @@ class Engine {
   struct Target;
   Engine() = default;
   bool PollTarget(Target& t);
-  bool TakeResponses(uint64_t now_us);
-  bool Retransmit(Target& t, uint64_t now_us);
+  bool TakeResponses();
+  bool Retransmit(Target& t);
   void KickIdle(bool work);
   void HoldForKernel();
   bool Flush();
@@ -189,6 +189,7 @@ class Engine {
   std::unique_ptr<ring::Consumer> resender_;
   bool any_reliable_ = false;
   uint64_t tsc_per_us_ = 1;
+  uint64_t now_us_ = 0;  // the TX loop's clock, read once a pass
   static constexpr uint32_t kResendsPerPass = 8;  // per target
   wire::Ack ack_;  // a parsed response (4 KiB: not on the stack)
   rte_mbuf* batch_[kBatchCap] = {};

@@ -37,6 +37,7 @@ void Retx::OnSent(uint64_t seq, uint64_t now_us) {
     mode_ = Mode::kWaiting;
     first_unacked_ = seq;
     waiting_since_ = now_us;
+    Rearm();
   }
   any_sent_ = true;
 }
@@ -53,11 +54,12 @@ Retx::AckResult Retx::OnAck(uint64_t acked_seq, uint64_t now_us) {
     mode_ = Mode::kWaiting;  // an emergency ends when acks move
     first_unacked_ = std::max(first_unacked_, acked_seq + 1);
   }
+  Rearm();
   return AckResult::kMoved;
 }
 
 std::optional<uint64_t> Retx::Emergency(uint64_t now_us, uint64_t floor) {
-  if (mode_ == Mode::kIdle || now_us < NextDeadline()) return std::nullopt;
+  if (mode_ == Mode::kIdle || now_us < deadline_) return std::nullopt;
   if (mode_ == Mode::kWaiting) {
     mode_ = Mode::kEmergency;
     emg_interval_ = o_.emg_min_us;
@@ -70,20 +72,25 @@ std::optional<uint64_t> Retx::Emergency(uint64_t now_us, uint64_t floor) {
   }
   emg_seq_ = std::max(emg_seq_, std::min(floor, last_sent_));
   emg_next_ = now_us + emg_interval_;
+  Rearm();
   ++emergency_sends_;
   return emg_seq_;
 }
 
-uint64_t Retx::NextDeadline() const {
+// After every change of mode, first_unacked_ or emg_next_: the caller asks
+// for the deadline on every pass of its loop.
+void Retx::Rearm() {
   switch (mode_) {
     case Mode::kIdle:
-      return UINT64_MAX;
+      deadline_ = UINT64_MAX;
+      break;
     case Mode::kWaiting:
-      return SentAt(first_unacked_) + o_.ack_timeout_us;
+      deadline_ = SentAt(first_unacked_) + o_.ack_timeout_us;
+      break;
     case Mode::kEmergency:
-      return emg_next_;
+      deadline_ = emg_next_;
+      break;
   }
-  return UINT64_MAX;
 }
 
 }  // namespace pmdcon::wire

@@ -56,7 +56,7 @@ class Retx {
   // oldest seq the caller can still resend (older ones are skipped).
   std::optional<uint64_t> Emergency(uint64_t now_us, uint64_t floor = 0);
   // When Emergency has something to do next; UINT64_MAX if never.
-  uint64_t NextDeadline() const;
+  uint64_t NextDeadline() const { return deadline_; }
 
   Mode mode() const { return mode_; }
   bool any_acked() const { return any_acked_; }
@@ -67,6 +67,7 @@ class Retx {
 
  private:
   uint64_t SentAt(uint64_t seq) const;
+  void Rearm();  // recomputes deadline_
 
   Options o_;
   Mode mode_ = Mode::kIdle;
@@ -87,6 +88,7 @@ class Retx {
   uint64_t emg_next_ = 0;  // when to resend next
   uint64_t emg_seq_ = 0;   // the seq resent last
   uint64_t emergency_sends_ = 0;
+  uint64_t deadline_ = UINT64_MAX;  // NextDeadline()
 };
 
 }  // namespace pmdcon::wire
