@@ -197,13 +197,22 @@ static ssize_t transmit_errors_show(struct device *d,
 }
 static DEVICE_ATTR_RO(transmit_errors);
 
+/* Where the ring lives and whose it is, for `pmdcon doctor`. */
+static ssize_t ring_show(struct device *d, struct device_attribute *a,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s %s\n", pmdcon_mem_kind_name(),
+			  pmdcon.origin ? pmdcon.origin : "new");
+}
+static DEVICE_ATTR_RO(ring);
+
 static struct attribute *pmdcon_attrs[] = {
 	&dev_attr_records.attr, &dev_attr_bytes.attr,
 	&dev_attr_lost.attr,    &dev_attr_tx_id.attr,
 	&dev_attr_unsent.attr,  &dev_attr_heartbeat_age_ms.attr,
 	&dev_attr_skipped.attr, &dev_attr_sender.attr,
 	&dev_attr_fallback_sent.attr, &dev_attr_transmit_errors.attr,
-	NULL,
+	&dev_attr_ring.attr, NULL,
 };
 ATTRIBUTE_GROUPS(pmdcon);
 

@@ -169,9 +169,11 @@ int pmdcon_mem_attach(void)
 		if (memcmp(pmdcon.ring.hdr->boot_id, boot_id,
 			   PMDCON_BOOT_ID_LEN)) {
 			pmdcon_ring_adopt(&pmdcon.ring, boot_id);
+			pmdcon.origin = "adopted";
 			pr_info("adopted the ring of the previous boot (generation %u)\n",
 				pmdcon.ring.boot_gen);
 		} else {
+			pmdcon.origin = "reattached";
 			pr_info("reattached to this boot's ring\n");
 		}
 	}
@@ -182,13 +184,18 @@ int pmdcon_mem_attach(void)
 			pmdcon_mem_detach();
 			return err;
 		}
+		pmdcon.origin = "new";
 	}
 	pr_info("ring at %pa: %llu bytes, %llu of data (%s)\n", &pmdcon.phys,
-		pmdcon.size, pmdcon.ring.hdr->data_size,
-		pmdcon.mem_kind == PMDCON_MEM_RESERVE ? "reserve_mem" :
-		pmdcon.mem_kind == PMDCON_MEM_MEMMAP  ? "memmap" :
-							"allocated");
+		pmdcon.size, pmdcon.ring.hdr->data_size, pmdcon_mem_kind_name());
 	return 0;
+}
+
+const char *pmdcon_mem_kind_name(void)
+{
+	return pmdcon.mem_kind == PMDCON_MEM_RESERVE ? "reserve_mem" :
+	       pmdcon.mem_kind == PMDCON_MEM_MEMMAP  ? "memmap" :
+						       "allocated";
 }
 
 void pmdcon_mem_detach(void)

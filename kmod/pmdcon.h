@@ -22,6 +22,7 @@ struct pmdcon_state {
 	phys_addr_t phys;	/* physical start, page aligned */
 	u64 size;		/* bytes, page multiple */
 	u32 mem_kind;		/* PMDCON_MEM_* */
+	const char *origin;	/* the ring's: "new", "adopted", "reattached" */
 	atomic64_t records;	/* written by the console */
 	atomic64_t bytes;	/* text + dict bytes of those */
 	atomic64_t unparsed;	/* console lines that were not records */
@@ -38,6 +39,7 @@ extern struct pmdcon_state pmdcon;
 /* mem.c: find, map and attach (validate, adopt or format) the region. */
 int pmdcon_mem_attach(void);
 void pmdcon_mem_detach(void);
+const char *pmdcon_mem_kind_name(void); /* "reserve_mem", "memmap", "allocated" */
 
 /* console.c */
 int pmdcon_console_register(void);

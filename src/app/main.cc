@@ -1,20 +1,25 @@
 // pmdcon: the poll-mode netconsole appliance.
 //   pmdcon --config FILE          run (EAL, port, TX lcore, control loop)
 //   pmdcon --check-config FILE    validate FILE without starting EAL
-// Exit codes: 0 success, 1 runtime failure, 2 bad command line or config.
+//   pmdcon doctor [--config FILE] check the host for FILE (default
+//                                 /etc/pmdcon/pmdcon.yaml), print fixes
+// Exit codes: 0 success, 1 runtime failure (doctor: a problem that would
+// stop pmdcon), 2 bad command line or config.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "app/appliance.h"
+#include "app/doctor.h"
 
 namespace {
 
 [[noreturn]] void Usage(const char* msg) {
   std::fprintf(stderr,
                "pmdcon: %s\n"
-               "usage: pmdcon --config FILE | --check-config FILE\n",
+               "usage: pmdcon --config FILE | --check-config FILE |\n"
+               "       pmdcon doctor [--config FILE]\n",
                msg);
   std::exit(2);
 }
@@ -22,26 +27,36 @@ namespace {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path;
-  bool check = false;
-  for (int i = 1; i < argc; ++i) {
+  std::string path, root = "/";
+  enum class Mode { kRun, kCheck, kDoctor } mode = Mode::kRun;
+  int first = 1;
+  if (argc > 1 && std::string(argv[1]) == "doctor") {
+    mode = Mode::kDoctor;
+    first = 2;
+  }
+  for (int i = first; i < argc; ++i) {
     std::string a = argv[i], value;
     if (const size_t eq = a.find('='); eq != std::string::npos) {
       value = a.substr(eq + 1);  // --config=FILE
       a.resize(eq);
-    } else if ((a == "--config" || a == "--check-config") && i + 1 < argc) {
+    } else if ((a == "--config" || a == "--check-config" || a == "--root") &&
+               i + 1 < argc) {
       value = argv[++i];
     }
-    if ((a == "--config" || a == "--check-config") && !value.empty()) {
+    if ((a == "--config" || (a == "--check-config" && mode != Mode::kDoctor)) &&
+        !value.empty()) {
       if (!path.empty()) Usage("give one configuration file");
-      check = a == "--check-config";
+      if (a == "--check-config") mode = Mode::kCheck;
       path = value;
+    } else if (a == "--root" && mode == Mode::kDoctor && !value.empty()) {
+      root = value;  // tests: a tree standing in for /
     } else if (a == "--help" || a == "-h") {
       Usage("a poll-mode netconsole");
     } else {
       Usage(absl::StrCat("unexpected argument \"", a, "\"").c_str());
     }
   }
+  if (path.empty() && mode == Mode::kDoctor) path = "/etc/pmdcon/pmdcon.yaml";
   if (path.empty()) Usage("--config FILE or --check-config FILE is required");
   auto c = pmdcon::app::Load(path);
   if (!c.ok()) {
@@ -49,7 +64,8 @@ int main(int argc, char** argv) {
                  std::string(c.status().message()).c_str());
     return 2;
   }
-  if (check) {
+  if (mode == Mode::kDoctor) return pmdcon::app::Doctor(*c, root, stdout);
+  if (mode == Mode::kCheck) {
     std::printf(
         "%s: OK (%zu targets, source %s %s)\n", path.c_str(), c->targets.size(),
         std::string(pmdcon::config::SourceTypeName(c->source.type)).c_str(),

@@ -27,6 +27,8 @@ fail() {
 log() { echo "pmdcon-vm: $*"; }
 has_msg() { dmesg | grep -q "pmdcon: .*$1" || fail "no kernel message \"pmdcon: $1\""; }
 load() { insmod /lib/modules/pmdcon.ko "$@" || fail "insmod $* failed"; }
+# The ring attribute: where the ring lives and whose it is.
+ring_is() { [ "$(cat $SYS/ring)" = "$1" ] || fail "ring is \"$(cat $SYS/ring)\", not \"$1\""; }
 unload() { rmmod pmdcon || fail "rmmod failed"; }
 
 # The device, its mode, one consumer, stats, and rmmod refused while open.
@@ -219,6 +221,7 @@ case "$scenario" in
 load-alloc)
   load
   has_msg "no reserved memory given"
+  ring_is "allocated new"
   check_device
   unload
   load alloc_size=65536
@@ -228,11 +231,13 @@ load-alloc)
 load-memmap)
   load $MEMMAP
   has_msg "no valid ring at 0x0*40000000 (bad magic"
+  ring_is "memmap new"
   check_device
   echo "<6>pmdcon-vm: before reload" >/dev/kmsg
   unload
   load $MEMMAP
   has_msg "reattached to this boot's ring"
+  ring_is "memmap reattached"
   pmdcon-ringdump --ring /dev/pmdcon | grep -q "pmdcon-vm: before reload" ||
     fail "record from the first load not kept"
   unload
@@ -240,6 +245,7 @@ load-memmap)
 load-reserve)
   load mem_name=pmdcon
   has_msg "(reserve_mem)"
+  ring_is "reserve_mem new"
   check_device
   unload
   if insmod /lib/modules/pmdcon.ko mem_name=nosuch 2>/dev/null; then fail "mem_name=nosuch loaded"; fi
@@ -309,6 +315,7 @@ reboot-memmap | reboot-reserve)
   if [ "$scenario" = reboot-reserve ]; then args=mem_name=pmdcon; else args=$MEMMAP; fi
   load $args
   if dmesg | grep -q "pmdcon: adopted the ring of the previous boot"; then
+    ring_is "memmap adopted"
     pmdcon-ringdump --ring /dev/pmdcon >/tmp/ring || fail "ringdump failed"
     grep -q "pmdcon-vm: written before the reboot  \[previous boot\]" /tmp/ring ||
       fail "the previous boot's marker is not in the ring"
@@ -332,6 +339,7 @@ reboot-stranded)
   # as the previous boot's, then this boot's.
   load $MEMMAP
   if dmesg | grep -q "pmdcon: adopted the ring of the previous boot"; then
+    ring_is "memmap adopted"
     load_netdevs
     start_appliance
     print_records 100 fresh
@@ -629,7 +637,11 @@ panic-flood)
   wait_sent
   kill -STOP $appliance
   echo 1000 >$TESTMOD/flood_ms || fail "flood failed"
-  log "panic-flood: run 1: $(cat $TESTMOD/flood_count) records printed, $(cat $SYS/unsent) unsent: panicking"
+  # The report goes to the host twice: the panic can come before ttyS0
+  # drains the tty's buffer, while the fallback sends the kernel's log.
+  report="panic-flood: run 1: $(cat $TESTMOD/flood_count) records printed, $(cat $SYS/unsent) unsent: panicking"
+  log "$report"
+  echo "<6>pmdcon-vm: $report" >/dev/kmsg
   echo c >/proc/sysrq-trigger
   sleep 60
   fail "no panic"

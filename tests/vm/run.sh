@@ -249,7 +249,8 @@ if [ "$scenario" = reboot-stranded ]; then
   fi
 fi
 if [ "$scenario" = panic-flood ]; then
-  printed=$(sed -n 's/.*panic-flood: run 1: \([0-9]*\) records printed, \([0-9]*\) unsent.*/\1 \2/p' "$log" | tr -d '\r')
+  printed=$(sed -n 's/.*panic-flood: run 1: \([0-9]*\) records printed, \([0-9]*\) unsent.*/\1 \2/p' \
+    "$log" "$rx_txt" | tr -d '\r' | head -1)
   read -r printed backlog <<<"$printed"
   got=$(grep -oE 'pmdcon-flood 1 [0-9]+ ' "$rx_txt" | sort -u | wc -l)
   echo "panic-flood: $printed printed, backlog ${backlog:-?} records at the panic, $got received"

@@ -1,0 +1,25 @@
+#include "app/doctor.h"
+
+#include "doctor/doctor.h"
+#include "io/host.h"
+
+namespace pmdcon::app {
+
+int Doctor(const config::Config& c, const std::string& root, FILE* out) {
+  const doctor::Host host = io::ReadHost(root, c);
+  int fails = 0, warns = 0;
+  for (const auto& f : doctor::Check(host, c)) {
+    std::fprintf(out, "%-4s  %s: %s\n",
+                 std::string(doctor::VerdictName(f.verdict)).c_str(),
+                 f.item.c_str(), f.detail.c_str());
+    if (!f.fix.empty()) std::fprintf(out, "      fix: %s\n", f.fix.c_str());
+    fails += f.verdict == doctor::Verdict::kFail;
+    warns += f.verdict == doctor::Verdict::kWarn;
+  }
+  std::fprintf(out, "pmdcon doctor: %d %s that would stop pmdcon, %d %s\n",
+               fails, fails == 1 ? "problem" : "problems", warns,
+               warns == 1 ? "warning" : "warnings");
+  return fails ? 1 : 0;
+}
+
+}  // namespace pmdcon::app

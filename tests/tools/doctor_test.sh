@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# doctor_test.sh PMDCON: `pmdcon doctor --root` on trees standing in for a
+# host's /proc, /sys and /dev: a healthy host passes (exit 0), a host
+# without the module fails (exit 1) naming the fix, warnings alone pass,
+# and a bad configuration is exit 2. Needs root (mknod).
+set -euo pipefail
+pmdcon=$1
+source "$(dirname "$0")/../scratch.sh"
+
+# host ROOT: a 6.12 host with the module loaded on reserved memory.
+host() {
+  local r=$1
+  mkdir -p "$r/proc/sys/kernel" "$r/sys/module/pmdcon/parameters" \
+    "$r/sys/class/misc/pmdcon" "$r/dev" "$r/sys/class/net/eth1" \
+    "$r/sys/devices/system/cpu"
+  echo 6.12.95+deb12-amd64 >"$r/proc/sys/kernel/osrelease"
+  echo "root=/dev/vda1 reserve_mem=16M:4096:pmdcon ignore_loglevel isolcpus=1" >"$r/proc/cmdline"
+  printf '4\t4\t1\t7\n' >"$r/proc/sys/kernel/printk"
+  echo pmdcon >"$r/sys/module/pmdcon/parameters/mem_name"
+  echo "+6665@10.99.0.1/eth0,6666@10.99.0.2/" >"$r/sys/module/pmdcon/parameters/fallback"
+  echo "reserve_mem adopted" >"$r/sys/class/misc/pmdcon/ring"
+  mknod -m 0600 "$r/dev/pmdcon" c 10 123
+  echo up >"$r/sys/class/net/eth1/operstate"
+  echo 0-1 >"$r/sys/devices/system/cpu/online"
+  echo 1 >"$r/sys/devices/system/cpu/isolated"
+  printf 'MemTotal: 1000 kB\nHugePages_Free: 0\nHugepagesize: 2048 kB\n' >"$r/proc/meminfo"
+  : >"$r/proc/mounts"
+}
+cat >"$dir/c.yaml" <<'YAML'
+eal: {vdevs: ["net_af_packet0,iface=eth1"]}
+port: {src_ipv4: 10.99.0.1}
+targets: [{name: t, dst_ip: 10.99.0.2}]
+YAML
+
+host "$dir/good"
+out=$("$pmdcon" doctor --config "$dir/c.yaml" --root "$dir/good") ||
+  fail "a healthy host failed: $out"
+grep -q '^ok *module: loaded; its ring is the previous boot' <<<"$out" || fail "$out"
+grep -q '^ok *reserved memory: reserve_mem=16M:4096:pmdcon: the ring is in it' <<<"$out" || fail "$out"
+grep -q '^ok *interface eth1: up' <<<"$out" || fail "$out"
+grep -q '0 problems that would stop pmdcon, 0 warnings' <<<"$out" || fail "$out"
+echo "healthy host: exit 0"
+
+# Warnings alone: the log level and an unisolated TX lcore.
+host "$dir/warn"
+echo "root=/dev/vda1 reserve_mem=16M:4096:pmdcon" >"$dir/warn/proc/cmdline"
+: >"$dir/warn/sys/devices/system/cpu/isolated"
+out=$("$pmdcon" doctor --config "$dir/c.yaml" --root "$dir/warn") ||
+  fail "warnings made it fail: $out"
+grep -q '^WARN *console log level: 4' <<<"$out" || fail "$out"
+grep -q 'fix: add isolcpus=1 nohz_full=1 rcu_nocbs=1' <<<"$out" || fail "$out"
+echo "warnings only: exit 0"
+
+# No module, a missing interface: exit 1, each with its fix.
+host "$dir/bad"
+rm -r "$dir/bad/sys/module/pmdcon" "$dir/bad/sys/class/misc/pmdcon" "$dir/bad/dev/pmdcon" \
+  "$dir/bad/sys/class/net/eth1"
+rc=0
+out=$("$pmdcon" doctor --config "$dir/c.yaml" --root "$dir/bad") || rc=$?
+((rc == 1)) || fail "no module: exit $rc, not 1: $out"
+grep -q '^FAIL *module: pmdcon is not loaded' <<<"$out" || fail "$out"
+grep -q 'fix: modprobe pmdcon' <<<"$out" || fail "$out"
+grep -q '^FAIL *interface eth1: does not exist' <<<"$out" || fail "$out"
+grep -q '^FAIL */dev/pmdcon: does not exist' <<<"$out" || fail "$out"
+echo "no module: exit 1"
+
+# A configuration error is the configuration's: exit 2, named.
+echo 'targets: [{name: t}]' >"$dir/bad.yaml"
+rc=0
+out=$("$pmdcon" doctor --config "$dir/bad.yaml" --root "$dir/good" 2>&1) || rc=$?
+((rc == 2)) || fail "bad config: exit $rc, not 2: $out"
+grep -q 'bad.yaml' <<<"$out" || fail "$out"
+echo "bad configuration: exit 2"
