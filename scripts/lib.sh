@@ -9,6 +9,7 @@ PMDCON_PACKAGES=(
   dpdk dpdk-dev libdpdk-dev
   socat iproute2 nftables ethtool man-db systemd
   linux-headers-amd64 make debootstrap kmod xz-utils
+  debhelper dh-dkms dkms lintian fakeroot
   tshark
   qemu-system-x86 busybox-static cpio bc
 )

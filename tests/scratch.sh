@@ -5,7 +5,7 @@ dir=$(mktemp -d)
 cleanup() {
   for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$dir"
+  rm -rf --one-file-system "$dir"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -102,40 +102,50 @@ void CheckMemory(const Host& h, std::vector<Finding>& out) {
     return;
   }
   if (!reserves.empty() && memmaps.empty() && !new_kernel) {
-    out.push_back(Warn(
-        item,
-        absl::StrCat("reserve_mem=", reserves[0], " needs Linux 6.12 or later; ",
-                     h.kernel_release, " ignores it"),
-        absl::StrCat("add memmap=16M$0x40000000 in its place", kGrub,
-                     "; then \"options pmdcon mem_address=0x40000000 "
-                     "mem_size=0x1000000\" in ",
-                     kModprobe)));
+    out.push_back(
+        Warn(item,
+             absl::StrCat("reserve_mem=", reserves[0],
+                          " needs Linux 6.12 or later; ", h.kernel_release,
+                          " ignores it"),
+             absl::StrCat("add memmap=16M$0x40000000 in its place", kGrub,
+                          "; then \"options pmdcon mem_address=0x40000000 "
+                          "mem_size=0x1000000\" in ",
+                          kModprobe)));
     return;
   }
-  const std::string seen = !reserves.empty() && new_kernel
+  // The reservation the ring is in, if the module says; else the one it
+  // can use on this kernel.
+  const bool use_reserve =
+      ring_kind == "reserve_mem" ||
+      (ring_kind != "memmap" && !reserves.empty() && new_kernel) ||
+      memmaps.empty();
+  const std::string seen = use_reserve
                                ? absl::StrCat("reserve_mem=", reserves[0])
                                : absl::StrCat("memmap=", memmaps[0]);
   if (!h.module_loaded || ring_kind.empty()) {
-    out.push_back(Ok(item, absl::StrCat(seen, " on the kernel command line "
-                                              "(the module, once loaded, "
-                                              "shows whether it took)")));
+    out.push_back(Ok(item, absl::StrCat(seen,
+                                        " on the kernel command line "
+                                        "(the module, once loaded, "
+                                        "shows whether it took)")));
   } else if (ring_kind == "allocated") {
     out.push_back(Warn(
         item,
-        absl::StrCat(seen, " is on the kernel command line, but the module's "
-                           "ring is in ordinary memory"),
+        absl::StrCat(seen,
+                     " is on the kernel command line, but the module's "
+                     "ring is in ordinary memory"),
         !reserves.empty() && new_kernel
             ? absl::StrCat("\"options pmdcon mem_name=", NameOf(reserves[0]),
-                           "\" in ", kModprobe, ", then rmmod pmdcon; modprobe "
-                                                "pmdcon (with pmdcon stopped)")
+                           "\" in ", kModprobe,
+                           ", then rmmod pmdcon; modprobe "
+                           "pmdcon (with pmdcon stopped)")
             : absl::StrCat("\"options pmdcon mem_address=ADDRESS "
                            "mem_size=SIZE\" (memmap=SIZE$ADDRESS) in ",
                            kModprobe,
                            ", then rmmod pmdcon; modprobe pmdcon (with pmdcon "
                            "stopped)")));
   } else {
-    out.push_back(Ok(item, absl::StrCat(seen, ": the ring is in it (",
-                                        ring_kind, ")")));
+    out.push_back(
+        Ok(item, absl::StrCat(seen, ": the ring is in it (", ring_kind, ")")));
   }
 }
 
@@ -190,12 +200,13 @@ void CheckModule(const Host& h, std::vector<Finding>& out) {
   }
   out.push_back(Ok(item, absl::StrCat("loaded; ", ring)));
   if (Param(h, "fallback").empty()) {
-    out.push_back(Warn(
-        "fallback", "the module has no fallback= target: while pmdcon is down "
-                    "and when the kernel panics, nothing sends",
-        absl::StrCat("\"options pmdcon fallback=+6665@SOURCE_IP/IFACE,"
-                     "6666@COLLECTOR_IP/\" in ",
-                     kModprobe, " (docs/crash-path.md)")));
+    out.push_back(
+        Warn("fallback",
+             "the module has no fallback= target: while pmdcon is down "
+             "and when the kernel panics, nothing sends",
+             absl::StrCat("\"options pmdcon fallback=+6665@SOURCE_IP/IFACE,"
+                          "6666@COLLECTOR_IP/\" in ",
+                          kModprobe, " (docs/crash-path.md)")));
   }
 }
 
@@ -203,12 +214,12 @@ void CheckSource(const Host& h, const config::Config& c,
                  std::vector<Finding>& out) {
   const std::string item = c.source.path;
   if (!h.source) {
-    out.push_back(Fail(
-        item, "does not exist",
-        c.source.type == SourceType::kDevice
-            ? "load the module; if it is loaded, udevadm trigger "
-              "--subsystem-match=misc (60-pmdcon.rules)"
-            : "set source.path to an existing file"));
+    out.push_back(
+        Fail(item, "does not exist",
+             c.source.type == SourceType::kDevice
+                 ? "load the module; if it is loaded, udevadm trigger "
+                   "--subsystem-match=misc (60-pmdcon.rules)"
+                 : "set source.path to an existing file"));
   } else if (c.source.type != SourceType::kFile && !h.source->char_device) {
     out.push_back(Fail(item, "is not a character device",
                        absl::StrCat("remove it and reload the module")));
@@ -223,7 +234,8 @@ void CheckSource(const Host& h, const config::Config& c,
                      ", and find the udev rule that changes it "
                      "(the module creates it 0600)")));
   } else {
-    out.push_back(Ok(item, absl::StrFormat("mode %04o", h.source->mode & 07777)));
+    out.push_back(
+        Ok(item, absl::StrFormat("mode %04o", h.source->mode & 07777)));
   }
 }
 
@@ -246,18 +258,18 @@ void CheckNic(const Host& h, const config::Config& c,
     } else if (KernelDriverForDpdk(*driver)) {
       out.push_back(Ok(item, absl::StrCat("bound to ", *driver, " for DPDK")));
     } else if (*driver == "mlx5_core" || *driver == "mlx4_core") {
-      out.push_back(Ok(item, absl::StrCat(*driver, ": DPDK drives it beside "
-                                                   "the kernel (bifurcated)")));
+      out.push_back(Ok(item, absl::StrCat(*driver,
+                                          ": DPDK drives it beside "
+                                          "the kernel (bifurcated)")));
     } else {
-      out.push_back(Fail(
-          item,
-          absl::StrCat("bound to the kernel's ", *driver,
-                       ": DPDK's PCI drivers cannot use it"),
-          absl::StrCat("ip link set IFACE down; dpdk-devbind.py "
-                       "--bind=vfio-pci ",
-                       addr,
-                       " (or leave it to the kernel: eal.vdevs "
-                       "net_af_packet0,iface=IFACE)")));
+      out.push_back(Fail(item,
+                         absl::StrCat("bound to the kernel's ", *driver,
+                                      ": DPDK's PCI drivers cannot use it"),
+                         absl::StrCat("ip link set IFACE down; dpdk-devbind.py "
+                                      "--bind=vfio-pci ",
+                                      addr,
+                                      " (or leave it to the kernel: eal.vdevs "
+                                      "net_af_packet0,iface=IFACE)")));
     }
   }
   for (const auto& [name, state] : h.interfaces) {
@@ -266,8 +278,8 @@ void CheckNic(const Host& h, const config::Config& c,
       out.push_back(Fail(item, "does not exist",
                          "ip link lists them; set iface= in eal.vdevs"));
     } else if (*state == "down") {
-      out.push_back(Warn(item, "is down", absl::StrCat("ip link set ", name,
-                                                       " up")));
+      out.push_back(
+          Warn(item, "is down", absl::StrCat("ip link set ", name, " up")));
     } else {
       out.push_back(Ok(item, absl::StrCat(*state, ", left to the kernel")));
     }
@@ -301,8 +313,8 @@ void CheckHugepages(const Host& h, const config::Config& c,
                         "/etc/sysctl.d/)",
                         pages, page_kb, pages)));
   } else {
-    out.push_back(Ok(item, absl::StrFormat("%u free of %u kB", h.hugepages_free,
-                                           page_kb)));
+    out.push_back(Ok(
+        item, absl::StrFormat("%u free of %u kB", h.hugepages_free, page_kb)));
   }
 }
 
@@ -311,28 +323,29 @@ void CheckLcore(const Host& h, const config::Config& c,
   const uint32_t cpu = c.eal.tx_lcore;
   const std::string item = absl::StrCat("TX lcore ", cpu);
   if (!InCpuList(h.cpus_online, cpu)) {
-    out.push_back(Fail(item, absl::StrCat("CPU ", cpu, " is not online (",
-                                          h.cpus_online, ")"),
-                       "set eal.tx_lcore (and eal.lcores) to an online CPU"));
+    out.push_back(Fail(
+        item, absl::StrCat("CPU ", cpu, " is not online (", h.cpus_online, ")"),
+        "set eal.tx_lcore (and eal.lcores) to an online CPU"));
   } else if (!InCpuList(h.cpus_isolated, cpu)) {
-    out.push_back(Warn(
-        item,
-        absl::StrCat("CPU ", cpu, " is not isolated: other tasks share it "
-                                  "and delay records"),
-        absl::StrCat("add isolcpus=", cpu, " nohz_full=", cpu, " rcu_nocbs=", cpu,
-                     kGrub)));
+    out.push_back(Warn(item,
+                       absl::StrCat("CPU ", cpu,
+                                    " is not isolated: other tasks share it "
+                                    "and delay records"),
+                       absl::StrCat("add isolcpus=", cpu, " nohz_full=", cpu,
+                                    " rcu_nocbs=", cpu, kGrub)));
   } else {
-    out.push_back(Ok(item, absl::StrCat("CPU ", cpu, " is isolated",
-                                        InCpuList(h.cpus_nohz_full, cpu)
-                                            ? " (nohz_full)"
-                                            : "")));
+    out.push_back(Ok(
+        item,
+        absl::StrCat("CPU ", cpu, " is isolated",
+                     InCpuList(h.cpus_nohz_full, cpu) ? " (nohz_full)" : "")));
   }
 }
 
 // "key=value" options of a vdev spec: "net_af_packet0,iface=eth1,qpairs=1".
 std::string VdevOption(absl::string_view vdev, absl::string_view key) {
   for (absl::string_view kv : absl::StrSplit(vdev, ',')) {
-    if (absl::ConsumePrefix(&kv, absl::StrCat(key, "="))) return std::string(kv);
+    if (absl::ConsumePrefix(&kv, absl::StrCat(key, "=")))
+      return std::string(kv);
   }
   return "";
 }
@@ -376,9 +389,10 @@ std::vector<Finding> Check(const Host& host, const config::Config& c) {
     CheckLogLevel(host, c, out);
     CheckModule(host, out);
   } else {
-    out.push_back(Ok("module", absl::StrCat("not needed: the source is ",
-                                            std::string(config::SourceTypeName(
-                                                c.source.type)))));
+    out.push_back(
+        Ok("module",
+           absl::StrCat("not needed: the source is ",
+                        std::string(config::SourceTypeName(c.source.type)))));
   }
   CheckSource(host, c, out);
   CheckNic(host, c, out);

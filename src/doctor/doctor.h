@@ -22,10 +22,10 @@ namespace pmdcon::doctor {
 
 // What the host shows. Unset optionals: the file was not there.
 struct Host {
-  std::string kernel_release;                // uname -r
-  std::string cmdline;                       // /proc/cmdline
-  std::optional<int> console_loglevel;       // /proc/sys/kernel/printk
-  bool module_loaded = false;                // /sys/module/pmdcon
+  std::string kernel_release;                        // uname -r
+  std::string cmdline;                               // /proc/cmdline
+  std::optional<int> console_loglevel;               // /proc/sys/kernel/printk
+  bool module_loaded = false;                        // /sys/module/pmdcon
   std::map<std::string, std::string> module_params;  // its parameters/
   std::optional<std::string> ring;  // /sys/class/misc/pmdcon/ring
   struct Node {

@@ -57,7 +57,8 @@ doctor::Host ReadHost(const std::string& root, const config::Config& c) {
     std::vector<absl::string_view> w =
         absl::StrSplit(*p, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     int level = 0;
-    if (!w.empty() && absl::SimpleAtoi(w[0], &level)) h.console_loglevel = level;
+    if (!w.empty() && absl::SimpleAtoi(w[0], &level))
+      h.console_loglevel = level;
   }
   const fs::path module = Under(root, "/sys/module/pmdcon");
   h.module_loaded = fs::is_directory(module, ec);
@@ -82,14 +83,15 @@ doctor::Host ReadHost(const std::string& root, const config::Config& c) {
   for (const auto& name : doctor::Interfaces(c)) {
     const fs::path net = Under(root, "/sys/class/net") / name;
     std::optional<std::string> state;
-    if (fs::exists(net, ec)) state = Read(net / "operstate").value_or("unknown");
+    if (fs::exists(net, ec))
+      state = Read(net / "operstate").value_or("unknown");
     h.interfaces[name] = state;
   }
   const std::string meminfo = Read(Under(root, "/proc/meminfo")).value_or("");
   h.hugepages_free = MeminfoField(meminfo, "HugePages_Free");
   h.hugepage_kb = MeminfoField(meminfo, "Hugepagesize");
-  for (absl::string_view line : absl::StrSplit(
-           Read(Under(root, "/proc/mounts")).value_or(""), '\n')) {
+  for (absl::string_view line :
+       absl::StrSplit(Read(Under(root, "/proc/mounts")).value_or(""), '\n')) {
     std::vector<absl::string_view> w = absl::StrSplit(line, ' ');
     if (w.size() > 2 && w[2] == "hugetlbfs") h.hugetlbfs_mounted = true;
   }

@@ -12,8 +12,9 @@ namespace {
 Host Good() {
   Host h;
   h.kernel_release = "6.12.95+deb12-amd64";
-  h.cmdline = "root=/dev/sda1 reserve_mem=16M:4096:pmdcon ignore_loglevel "
-              "isolcpus=1";
+  h.cmdline =
+      "root=/dev/sda1 reserve_mem=16M:4096:pmdcon ignore_loglevel "
+      "isolcpus=1";
   h.console_loglevel = 4;
   h.module_loaded = true;
   h.module_params = {{"mem_name", "pmdcon"},
@@ -108,6 +109,20 @@ TEST(Doctor, MemmapOnAnyKernel) {
   ASSERT_NE(f, std::nullopt);
   EXPECT_EQ(f->verdict, Verdict::kOk);
   EXPECT_NE(f->detail.find("the ring is in it"), std::string::npos);
+}
+
+TEST(Doctor, NamesTheReservationTheRingIsIn) {
+  Host h = Good();
+  h.cmdline = "reserve_mem=16M:4096:pmdcon memmap=16M$0x40000000";
+  h.ring = "memmap new";
+  auto f = Find(Check(h, Default()), "reserved memory");
+  ASSERT_NE(f, std::nullopt);
+  EXPECT_EQ(f->verdict, Verdict::kOk);
+  EXPECT_EQ(f->detail.rfind("memmap=16M$0x40000000:", 0), 0u) << f->detail;
+  h.ring = "reserve_mem new";
+  f = Find(Check(h, Default()), "reserved memory");
+  EXPECT_EQ(f->detail.rfind("reserve_mem=16M:4096:pmdcon:", 0), 0u)
+      << f->detail;
 }
 
 TEST(Doctor, ConsoleLogLevelBelowTheTargetsLevels) {

@@ -358,6 +358,14 @@ e2e)
   insmod /lib/modules/netconsole.ko $NETCONSOLE || fail "netconsole did not load"
   load $MEMMAP
   start_appliance
+  # The host check on a real kernel: the module's ring on memmap, new.
+  pmdcon doctor --config /tmp/pmdcon.yaml >/tmp/doctor.txt 2>&1 || true
+  sed 's/^/pmdcon-vm: doctor: /' /tmp/doctor.txt
+  grep -q '^ok *reserved memory: memmap=16M\$0x40000000: the ring is in it' /tmp/doctor.txt &&
+    grep -q '^ok *module: loaded; its ring is new' /tmp/doctor.txt &&
+    grep -q '^ok */dev/pmdcon: mode 0600' /tmp/doctor.txt &&
+    grep -q '^ok *interface eth1: up' /tmp/doctor.txt &&
+    grep -q ' 0 problems that would stop pmdcon' /tmp/doctor.txt || fail "pmdcon doctor"
   print_records 1000 e2e
   stop_appliance
   unload

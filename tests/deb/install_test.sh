@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# install_test.sh DEBDIR: the packages of DEBDIR (scripts/package) installed
+# with apt into a clean bookworm chroot made by debootstrap (the minbase
+# system is cached as a tarball; every run unpacks a fresh copy). There:
+# pmdcon --check-config on the installed example, pmdcon-rx --help, man -l
+# on every page, the conffile, DKMS building the module when the chroot's
+# kernel headers arrive (as on a kernel upgrade), systemd-analyze verify on
+# both units, pmdcon doctor, and a purge that leaves nothing behind.
+set -euo pipefail
+debs=$(realpath "$1")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+source "$top/scripts/lib.sh"
+source "$top/tests/scratch.sh"
+[ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot)"
+mirror=$(debian_mirror)
+base=$PMDCON_CACHE/bookworm-minbase.tar
+if [ ! -s "$base" ]; then
+  log "debootstrap bookworm (minbase) into $base (once)"
+  mkdir -p "$PMDCON_CACHE"
+  debootstrap --variant=minbase bookworm "$dir/base" "$mirror" >"$dir/debootstrap.log" 2>&1 ||
+    { tail -20 "$dir/debootstrap.log"; fail "debootstrap bookworm"; }
+  tar -C "$dir/base" -cf "$base.tmp" . && mv "$base.tmp" "$base"
+  rm -rf --one-file-system "$dir/base"
+fi
+root=$dir/root
+mkdir "$root"
+tar -C "$root" -xf "$base"
+# Downloads go to the host's apt cache (bound for the test only): a second
+# run fetches nothing. The cleanup unbinds it before anything is removed.
+mount --bind /var/cache/apt/archives "$root/var/cache/apt/archives"
+unbind() {
+  umount -l "$root/var/cache/apt/archives" 2>/dev/null || true
+  cleanup
+}
+trap unbind EXIT
+printf 'deb %s bookworm main\ndeb %s bookworm-updates main\n' "$mirror" "$mirror" \
+  >"$root/etc/apt/sources.list"
+in_root() { chroot_run "$root" "$@"; }
+mkdir -p "$root/tmp/debs"
+cp "$debs"/pmdcon_*.deb "$debs"/pmdcon-rx_*.deb "$debs"/pmdcon-dkms_*.deb "$root/tmp/debs/"
+in_root apt-get update -qq >"$dir/apt.log" 2>&1 || { tail "$dir/apt.log"; fail "apt-get update"; }
+log "apt install the three packages (and man-db, systemd) into the chroot"
+in_root sh -c 'apt-get install -y -qq --no-install-recommends man-db systemd \
+  /tmp/debs/pmdcon_*.deb /tmp/debs/pmdcon-rx_*.deb /tmp/debs/pmdcon-dkms_*.deb' \
+  >"$dir/apt.log" 2>&1 || { tail -30 "$dir/apt.log"; fail "apt-get install"; }
+echo "ok: installed: $(in_root dpkg-query -W -f='${Package} ${Version}, ' pmdcon pmdcon-rx pmdcon-dkms)"
+
+out=$(in_root pmdcon --check-config /etc/pmdcon/pmdcon.yaml) || fail "check-config: $out"
+echo "ok: $out"
+in_root dpkg-query -W -f='${Conffiles}\n' pmdcon | grep -q ' /etc/pmdcon/pmdcon.yaml ' ||
+  fail "/etc/pmdcon/pmdcon.yaml is not a conffile"
+in_root dpkg-query -W -f='${Conffiles}\n' pmdcon-dkms | grep -q ' /etc/modprobe.d/pmdcon.conf ' ||
+  fail "/etc/modprobe.d/pmdcon.conf is not a conffile"
+echo "ok: conffiles /etc/pmdcon/pmdcon.yaml, /etc/modprobe.d/pmdcon.conf"
+in_root pmdcon-rx --help >"$dir/rx-help" 2>&1 || fail "pmdcon-rx --help: $(cat "$dir/rx-help")"
+grep -q -- '--listen' "$dir/rx-help" || fail "pmdcon-rx --help: $(cat "$dir/rx-help")"
+echo "ok: pmdcon-rx --help"
+# pmdcon-rx needs no DPDK: its package does not pull it in.
+if in_root dpkg-query -W -f='${Depends}' pmdcon-rx | grep -q librte; then
+  fail "pmdcon-rx depends on DPDK"
+fi
+pages=$(in_root sh -c 'ls /usr/share/man/man*/pmdcon*')
+for page in $pages; do
+  warn=$(in_root man --warnings -l "$page" 2>&1 >/dev/null) || fail "man -l $page"
+  [ -z "$warn" ] || fail "man -l $page: $warn"
+done
+echo "ok: man -l, no warnings: $(echo $pages | wc -w) pages"
+for unit in pmdcon.service pmdcon-rx.service; do
+  warn=$(in_root systemd-analyze verify "/lib/systemd/system/$unit" 2>&1) ||
+    fail "systemd-analyze verify $unit: $warn"
+  [ -z "$warn" ] || fail "systemd-analyze verify $unit: $warn"
+done
+echo "ok: systemd-analyze verify pmdcon.service pmdcon-rx.service: no complaints"
+in_root sh -c 'readlink -f /etc/systemd/system/multi-user.target.wants/pmdcon-rx.service' |
+  grep -q pmdcon-rx.service || fail "pmdcon-rx.service is not enabled"
+[ ! -e "$root/etc/systemd/system/multi-user.target.wants/pmdcon.service" ] ||
+  fail "pmdcon.service was enabled before it is configured"
+echo "ok: pmdcon-rx.service enabled, pmdcon.service left disabled"
+
+# DKMS: headers arriving (a kernel upgrade) build the module for them.
+log "linux-headers-amd64 into the chroot: DKMS builds pmdcon"
+in_root apt-get install -y -qq --no-install-recommends linux-headers-amd64 \
+  >"$dir/apt.log" 2>&1 || { tail -30 "$dir/apt.log"; fail "linux-headers-amd64"; }
+kver=$(in_root dpkg-query -W -f='${Depends}' linux-headers-amd64 |
+  grep -oE 'linux-headers-[0-9][^ ,]*' | head -1)
+kver=${kver#linux-headers-}
+status=$(in_root dkms status pmdcon)
+grep -q "pmdcon/.*, $kver, x86_64: installed" <<<"$status" ||
+  { grep -i -A5 dkms "$dir/apt.log" | tail -20; fail "dkms status: $status"; }
+ko=$(ls "$root/lib/modules/$kver/updates/dkms/pmdcon.ko"* 2>/dev/null | head -1)
+[ -n "$ko" ] || fail "no pmdcon.ko under /lib/modules/$kver/updates/dkms"
+[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ] || fail "$ko: vermagic"
+echo "ok: dkms status: $status"
+
+# The doctor runs here and finds what a chroot lacks: the module.
+rc=0
+out=$(in_root pmdcon doctor) || rc=$?
+((rc == 1)) && grep -q '^FAIL *module: pmdcon is not loaded' <<<"$out" ||
+  fail "pmdcon doctor (exit $rc): $out"
+echo "ok: pmdcon doctor in the chroot: exit 1, \"$(grep '^FAIL *module' <<<"$out")\""
+
+in_root apt-get purge -y -qq pmdcon pmdcon-rx pmdcon-dkms >"$dir/apt.log" 2>&1 ||
+  { tail -30 "$dir/apt.log"; fail "apt-get purge"; }
+left=$(cd "$root" && ls -d usr/src/pmdcon* etc/pmdcon var/lib/dkms/pmdcon \
+  "lib/modules/$kver/updates/dkms/pmdcon.ko"* usr/bin/pmdcon* 2>/dev/null || true)
+[ -z "$left" ] || fail "left after purge: $left"
+echo "ok: purged; no pmdcon files, module or DKMS tree left"
