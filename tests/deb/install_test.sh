@@ -43,7 +43,7 @@ log "apt install the three packages (and man-db, systemd) into the chroot"
 in_root sh -c 'apt-get install -y -qq --no-install-recommends man-db systemd \
   /tmp/debs/pmdcon_*.deb /tmp/debs/pmdcon-rx_*.deb /tmp/debs/pmdcon-dkms_*.deb' \
   >"$dir/apt.log" 2>&1 || { tail -30 "$dir/apt.log"; fail "apt-get install"; }
-echo "ok: installed: $(in_root dpkg-query -W -f='${Package} ${Version}, ' pmdcon pmdcon-rx pmdcon-dkms)"
+echo "ok: installed: $(in_root dpkg-query -W -f='${Package} ${Version}\n' pmdcon pmdcon-rx pmdcon-dkms | paste -sd, | sed 's/,/, /g')"
 
 out=$(in_root pmdcon --check-config /etc/pmdcon/pmdcon.yaml) || fail "check-config: $out"
 echo "ok: $out"

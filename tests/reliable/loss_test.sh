@@ -32,9 +32,11 @@ run() {
   "$gen" --ring="$dir/ring" --size=64M --count=1 >/dev/null 2>&1 # seq 0
   veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: $reliable}" >"$dir/c.yaml"
   # A lost last record is only resent as an emergency, ack_timeout (10 s)
-  # after it was sent: the collector waits longer than that for it.
+  # after it was sent: a reliable collector waits longer than that for it.
+  local idle=3
+  [ "$reliable" = true ] && idle=13
   ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --quiet \
-    --ready_file="$dir/ready" --expect=0-$records --idle=13 --duration=150 "$@" \
+    --ready_file="$dir/ready" --expect=0-$records --idle=$idle --duration=150 "$@" \
     2>"$dir/$name.rx" &
   local rxpid=$!
   for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done

@@ -312,10 +312,10 @@ hostile)
   ;;
 reboot-memmap | reboot-reserve)
   # Boot 1 writes a marker and reboots; boot 2 finds it as previous boot.
-  if [ "$scenario" = reboot-reserve ]; then args=mem_name=pmdcon; else args=$MEMMAP; fi
+  if [ "$scenario" = reboot-reserve ]; then args=mem_name=pmdcon kind=reserve_mem; else args=$MEMMAP kind=memmap; fi
   load $args
   if dmesg | grep -q "pmdcon: adopted the ring of the previous boot"; then
-    ring_is "memmap adopted"
+    ring_is "$kind adopted"
     pmdcon-ringdump --ring /dev/pmdcon >/tmp/ring || fail "ringdump failed"
     grep -q "pmdcon-vm: written before the reboot  \[previous boot\]" /tmp/ring ||
       fail "the previous boot's marker is not in the ring"
