@@ -13,6 +13,16 @@
 #include "absl/strings/str_cat.h"
 
 namespace pmdcon::io {
+namespace {
+
+uint64_t ClockUsec(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u +
+         static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+}  // namespace
 
 absl::StatusOr<BootId> ReadBootId(const std::string& path) {
   std::ifstream in(path);
@@ -35,12 +45,9 @@ absl::StatusOr<uint64_t> RandomU64() {
   return v;
 }
 
-uint64_t MonotonicUsec() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000u +
-         static_cast<uint64_t>(ts.tv_nsec) / 1000u;
-}
+uint64_t MonotonicUsec() { return ClockUsec(CLOCK_MONOTONIC); }
+
+uint64_t RealtimeUsec() { return ClockUsec(CLOCK_REALTIME); }
 
 absl::StatusOr<uint64_t> ResidentBytes() {
   std::ifstream in("/proc/self/statm");

@@ -19,6 +19,9 @@ absl::StatusOr<uint64_t> RandomU64();
 // CLOCK_MONOTONIC in microseconds, the clock printk timestamps use.
 uint64_t MonotonicUsec();
 
+// CLOCK_REALTIME in microseconds since the UNIX epoch.
+uint64_t RealtimeUsec();
+
 // This process's resident memory now, in bytes.
 absl::StatusOr<uint64_t> ResidentBytes();
 

@@ -17,10 +17,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/strings.h"
 #include "io/system.h"
+#include "rx/file_sink.h"
 #include "rx/output.h"
 #include "rx/pcap.h"
+#include "rx/tcp_sink.h"
 #include "rx/udp.h"
 #include "tools/cli.h"
 #include "wire/decoder.h"
@@ -30,9 +33,20 @@ ABSL_FLAG(std::vector<std::string>, listen, {":6666"},
           "where to listen: ADDR:PORT, [IPV6]:PORT or :PORT (any), "
           "comma-separated");
 ABSL_FLAG(std::string, format, "text",
-          "text (dmesg-like) or json (one "
-          "object per line)");
-ABSL_FLAG(std::string, output, "-", "file for the records (- = stdout)");
+          "text (dmesg-like), json (one object per line) or syslog (RFC "
+          "5424 lines)");
+ABSL_FLAG(std::string, output, "",
+          "file for the records in --format (- = stdout; the default unless "
+          "--sink is given)");
+ABSL_FLAG(std::vector<std::string>, sink, {},
+          "more outputs, several allowed: relp://HOST:PORT (rsyslog's "
+          "imrelp, acknowledged), syslog+tcp://HOST:PORT (RFC 6587 octet "
+          "counting), json:FILE, text:FILE, syslog:FILE");
+ABSL_FLAG(uint32_t, sink_queue_mb, 64,
+          "records an output may hold while its peer is away, in MiB; past "
+          "it records for that output are counted as dropped");
+ABSL_FLAG(double, drain, 10,
+          "at exit, seconds to wait for outputs to deliver what they hold");
 ABSL_FLAG(bool, quiet, false, "print no records, only the summary");
 ABSL_FLAG(uint64_t, count, 0, "stop after this many records (0: no limit)");
 ABSL_FLAG(double, duration, 0, "stop after this many seconds (0: no limit)");
@@ -105,11 +119,13 @@ absl::StatusOr<std::vector<Range>> ParseRanges(
   return out;
 }
 
+// Hands each delivered record to every output, and acknowledgement
+// responses to the socket.
 class Printer : public pmdcon::wire::MessageSink {
  public:
-  Printer(FILE* out, pmdcon::rx::Format format, bool quiet,
+  Printer(std::vector<std::unique_ptr<pmdcon::rx::Sink>>* sinks,
           pmdcon::rx::UdpReceiver* responses)
-      : out_(out), format_(format), quiet_(quiet), responses_(responses) {}
+      : sinks_(sinks), responses_(responses) {}
   void OnResponse(const pmdcon::wire::SourceKey& to,
                   std::string_view datagram) override {
     if (responses_ && !responses_->SendTo(to, datagram)) ++unsent_;
@@ -117,22 +133,64 @@ class Printer : public pmdcon::wire::MessageSink {
   uint64_t unsent_responses() const { return unsent_; }
   void OnMessage(const pmdcon::wire::Message& m) override {
     ++delivered_;
-    if (quiet_) return;
-    buf_.clear();
-    pmdcon::rx::AppendMessage(&buf_, format_, m);
-    std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    for (auto& s : *sinks_) s->Write(m, unix_now_);
   }
   uint64_t delivered() const { return delivered_; }
+  void set_unix_now(uint64_t us) { unix_now_ = us; }
 
  private:
-  FILE* out_;
-  pmdcon::rx::Format format_;
-  bool quiet_;
+  std::vector<std::unique_ptr<pmdcon::rx::Sink>>* sinks_;
   pmdcon::rx::UdpReceiver* responses_;
   uint64_t unsent_ = 0;
-  std::string buf_;
   uint64_t delivered_ = 0;
+  uint64_t unix_now_ = 0;
 };
+
+// --sink URL -> an output.
+absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
+    const std::string& url, uint64_t queue_bytes) {
+  using pmdcon::rx::Format;
+  absl::string_view u = url;
+  const pmdcon::rx::TcpSink::Options tcp{.max_queued_bytes = queue_bytes};
+  if (absl::ConsumePrefix(&u, "relp://")) {
+    return pmdcon::rx::TcpSink::Create(pmdcon::rx::TcpSink::Protocol::kRelp,
+                                       std::string_view(u.data(), u.size()),
+                                       tcp);
+  }
+  if (absl::ConsumePrefix(&u, "syslog+tcp://")) {
+    return pmdcon::rx::TcpSink::Create(
+        pmdcon::rx::TcpSink::Protocol::kOctetCounted,
+        std::string_view(u.data(), u.size()), tcp);
+  }
+  for (const auto& [prefix, format] :
+       {std::pair{"json:", Format::kJson}, std::pair{"text:", Format::kText},
+        std::pair{"syslog:", Format::kSyslog}}) {
+    if (absl::ConsumePrefix(&u, prefix) && !u.empty()) {
+      return pmdcon::rx::FileSink::Open(std::string(u), format);
+    }
+  }
+  return absl::InvalidArgumentError(
+      "not relp://HOST:PORT, syslog+tcp://HOST:PORT, json:FILE, text:FILE or "
+      "syslog:FILE");
+}
+
+// Per output: what it took, delivered, dropped, and what holds it up.
+void PrintSinkSummary(
+    const std::vector<std::unique_ptr<pmdcon::rx::Sink>>& sinks) {
+  for (const auto& s : sinks) {
+    const auto& st = s->stats();
+    std::fprintf(
+        stderr,
+        "output %s: %llu records, %llu delivered, %llu pending, "
+        "%llu dropped (queue full), %llu reconnects%s%s\n",
+        s->name().c_str(), static_cast<unsigned long long>(st.written),
+        static_cast<unsigned long long>(st.delivered),
+        static_cast<unsigned long long>(s->pending()),
+        static_cast<unsigned long long>(st.dropped),
+        static_cast<unsigned long long>(st.reconnects),
+        s->trouble().empty() ? "" : "; last trouble: ", s->trouble().c_str());
+  }
+}
 
 // unsent_responses: ack datagrams the socket did not take.
 void PrintSummary(const pmdcon::wire::Reassembler& r,
@@ -176,10 +234,10 @@ int main(int argc, char** argv) {
       "  pmdcon-rx --listen=127.0.0.1:6666 --count=1000 --expect=0-999 "
       "--fail_on_gap --quiet");
   const std::string fmt = absl::GetFlag(FLAGS_format);
-  if (fmt != "text" && fmt != "json") {
+  if (fmt != "text" && fmt != "json" && fmt != "syslog") {
     tools::Die(kTool,
-               absl::InvalidArgumentError(
-                   absl::StrCat("--format: \"", fmt, "\" is not text or json")),
+               absl::InvalidArgumentError(absl::StrCat(
+                   "--format: \"", fmt, "\" is not text, json or syslog")),
                2);
   }
   auto ranges = ParseRanges(absl::GetFlag(FLAGS_expect));
@@ -204,18 +262,33 @@ int main(int argc, char** argv) {
                          absl::UnimplementedError("reading a pcap file"));
   if (pcap.empty() && !receiver.ok()) tools::Die(kTool, receiver.status());
 
-  FILE* out = stdout;
-  const std::string output = absl::GetFlag(FLAGS_output);
-  if (output != "-") {
-    out = std::fopen(output.c_str(), "w");
-    if (!out) {
-      tools::Die(kTool,
-                 absl::NotFoundError(absl::StrCat("cannot write ", output, ": ",
-                                                  std::strerror(errno))));
-    }
+  // Outputs: --output in --format (stdout unless --sink or --quiet says
+  // otherwise), then each --sink.
+  std::vector<std::unique_ptr<rx::Sink>> sinks;
+  std::string output = absl::GetFlag(FLAGS_output);
+  if (output.empty() && absl::GetFlag(FLAGS_sink).empty()) output = "-";
+  if (!output.empty() && !absl::GetFlag(FLAGS_quiet)) {
+    auto f = rx::FileSink::Open(output, fmt == "json"     ? rx::Format::kJson
+                                        : fmt == "syslog" ? rx::Format::kSyslog
+                                                          : rx::Format::kText);
+    if (!f.ok()) tools::Die(kTool, f.status());
+    sinks.push_back(*std::move(f));
   }
-  static char outbuf[1 << 20];
-  std::setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
+  const uint64_t queue_bytes = uint64_t{absl::GetFlag(FLAGS_sink_queue_mb)}
+                               << 20;
+  uint64_t queued_sinks = 0;  // those that hold records for a peer
+  for (const std::string& url : absl::GetFlag(FLAGS_sink)) {
+    auto s = OpenSink(url, queue_bytes);
+    if (!s.ok()) {
+      tools::Die(
+          kTool,
+          absl::Status(s.status().code(), absl::StrCat("--sink=", url, ": ",
+                                                       s.status().message())),
+          2);
+    }
+    queued_sinks += (*s)->name().find("://") != std::string::npos;
+    sinks.push_back(*std::move(s));
+  }
 
   if (pcap.empty()) {
     std::fprintf(stderr, "%s: listening on %s (receive buffer %d bytes)\n",
@@ -241,7 +314,7 @@ int main(int argc, char** argv) {
   // come off the reassembler's share.
   const uint64_t budget = uint64_t{absl::GetFlag(FLAGS_memory_budget_mb)} << 20;
   const uint64_t baseline =
-      io::ResidentBytes().value_or(0) + sizeof(outbuf) + (1 << 20);
+      io::ResidentBytes().value_or(0) + (1 << 20) + queue_bytes * queued_sinks;
   if (budget < baseline + (4 << 20)) {
     tools::Die(kTool,
                absl::InvalidArgumentError(absl::StrCat(
@@ -266,8 +339,7 @@ int main(int argc, char** argv) {
               .give_up_us = uint64_t{absl::GetFlag(FLAGS_give_up_ms)} * 1000,
           },
   });
-  Printer printer(out, fmt == "json" ? rx::Format::kJson : rx::Format::kText,
-                  absl::GetFlag(FLAGS_quiet), ack ? &*receiver : nullptr);
+  Printer printer(&sinks, ack ? &*receiver : nullptr);
   const uint64_t count = absl::GetFlag(FLAGS_count);
   const uint64_t start = io::MonotonicUsec();
   const double duration = absl::GetFlag(FLAGS_duration);
@@ -307,8 +379,15 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(pcap_stats.bad_udp_checksum));
     g_stop = 1;  // all input read
   }
+  // Moves every output's data; returns the earliest time one wants again.
+  auto poll_sinks = [&](uint64_t t) {
+    uint64_t w = UINT64_MAX;
+    for (auto& s : sinks) w = std::min(w, s->Poll(t));
+    return w;
+  };
+  uint64_t sinks_wake = UINT64_MAX;
   while (!g_stop) {
-    uint64_t wake = std::min(end, reasm.NextDeadline());
+    uint64_t wake = std::min({end, reasm.NextDeadline(), sinks_wake});
     if (idle > 0 && last_datagram) {
       wake = std::min(wake, last_datagram + static_cast<uint64_t>(idle * 1e6));
     }
@@ -317,20 +396,19 @@ int main(int argc, char** argv) {
             ? 200
             : static_cast<int>(std::min<uint64_t>(
                   200, wake > now ? (wake - now + 999) / 1000 : 0));
+    printer.set_unix_now(io::RealtimeUsec());
     const int n = receiver->Poll(timeout, feed);
     now = io::MonotonicUsec();
     if (n < 0) {
       tools::Die(kTool, absl::ErrnoToStatus(errno, "receive"));
     }
-    if (n > 0) {
-      last_datagram = now;
-      std::fflush(out);  // records appear as they arrive (live views)
-    }
+    if (n > 0) last_datagram = now;
     reasm.Expire(now, printer);
+    sinks_wake = poll_sinks(now);
     if (g_summary) {
       g_summary = 0;
-      std::fflush(out);
       PrintSummary(reasm, printer.unsent_responses());
+      PrintSinkSummary(sinks);
     }
     if (count && printer.delivered() >= count) break;
     if (now >= end) break;
@@ -344,8 +422,21 @@ int main(int argc, char** argv) {
            (now = io::MonotonicUsec()) < drain_end) {
     }
   }
-  std::fflush(out);
+  // Outputs deliver what they hold, for up to --drain seconds.
+  const uint64_t drain_until =
+      io::MonotonicUsec() +
+      static_cast<uint64_t>(std::max(0.0, absl::GetFlag(FLAGS_drain)) * 1e6);
+  for (;;) {
+    now = io::MonotonicUsec();
+    const uint64_t w = poll_sinks(now);
+    uint64_t held = 0;
+    for (const auto& s : sinks) held += s->pending();
+    if (held == 0 || now >= drain_until) break;
+    usleep(static_cast<useconds_t>(
+        std::clamp<uint64_t>(w > now ? w - now : 0, 1000, 50'000)));
+  }
   PrintSummary(reasm, printer.unsent_responses());
+  PrintSinkSummary(sinks);
   if (!ignore_text.empty()) {
     std::fprintf(stderr, "%s: --ignore_text: %llu datagrams dropped from %s\n",
                  kTool.data(), static_cast<unsigned long long>(ignored),

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstdio>
+#include <ctime>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -166,6 +167,87 @@ void AppendMessage(std::string* out, Format format, const wire::Message& m) {
                   ",\"previous_boot\":", m.previous_boot ? "true" : "false",
                   ",\"restart\":", m.restart ? "true" : "false",
                   ",\"reordered\":", m.reordered ? "true" : "false", "}\n");
+}
+
+namespace {
+
+// RFC 5424 SD-NAME: printable ASCII but '=', ' ', ']' and '"', at most 32.
+void AppendSdName(std::string* out, std::string_view name) {
+  if (name.empty()) name = "_";
+  for (size_t i = 0; i < name.size() && i < 32; ++i) {
+    const char c = name[i];
+    const bool ok = c > 32 && c < 127 && c != '=' && c != ']' && c != '"';
+    out->push_back(ok ? c : '_');
+  }
+}
+
+// PARAM-VALUE: '"', '\' and ']' escaped; control bytes and bytes that are
+// not UTF-8 as \xNN (RFC 5424 wants UTF-8 here).
+void AppendSdValue(std::string* out, std::string_view v) {
+  std::string printable;
+  AppendPrintable(&printable, v, /*keep_newline=*/false);
+  for (char c : printable) {
+    if (c == '"' || c == '\\' || c == ']') out->push_back('\\');
+    out->push_back(c);
+  }
+}
+
+void AppendSdElement(
+    std::string* out, std::string_view id,
+    const std::vector<std::pair<std::string, std::string>>& kv) {
+  if (kv.empty()) return;
+  absl::StrAppend(out, "[", AsAbsl(id));
+  for (const auto& [k, v] : kv) {
+    out->push_back(' ');
+    AppendSdName(out, k);
+    out->append("=\"");
+    AppendSdValue(out, v);
+    out->push_back('"');
+  }
+  out->push_back(']');
+}
+
+}  // namespace
+
+void AppendSyslog(std::string* out, const wire::Message& m, uint64_t unix_us) {
+  const uint32_t facility = m.facility > 23 ? 1 : m.facility;  // 1: user
+  const uint32_t severity = m.extended ? (m.level & 7) : 6;
+  const time_t secs = static_cast<time_t>(unix_us / 1000000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char addr[INET6_ADDRSTRLEN] = "-";
+  inet_ntop(m.source.family == 6 ? AF_INET6 : AF_INET, m.source.addr.data(),
+            addr, sizeof(addr));
+  absl::StrAppendFormat(
+      out, "<%u>1 %04d-%02d-%02dT%02d:%02d:%02d.%06uZ %s kernel - netconsole ",
+      facility * 8 + severity, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+      tm.tm_hour, tm.tm_min, tm.tm_sec,
+      static_cast<uint32_t>(unix_us % 1000000), addr);
+  std::vector<std::pair<std::string, std::string>> nc = {
+      {"addr", addr}, {"port", absl::StrCat(m.source.port)}};
+  wire::Body body;
+  if (m.extended) {
+    wire::SplitBody(m.body, &body);
+    nc.insert(nc.end(), {{"seq", absl::StrCat(m.seq)},
+                         {"level", absl::StrCat(m.level)},
+                         {"facility", absl::StrCat(m.facility)},
+                         {"ts_usec", absl::StrCat(m.ts_usec)}});
+    if (!m.release.empty()) nc.emplace_back("release", std::string(m.release));
+    if (m.previous_boot) nc.emplace_back("boot", "previous");
+    if (m.restart) nc.emplace_back("restart", "1");
+  } else {
+    body.text = std::string(m.body);
+    nc.emplace_back("basic", "1");
+  }
+  AppendSdElement(out, "netconsole@32473", nc);
+  AppendSdElement(out, "dict@32473", body.dict);
+  AppendSdElement(out, "userdata@32473", body.userdata);
+  AppendSdElement(out, "sysdata@32473", body.sysdata);
+  while (!body.text.empty() && body.text.back() == '\n') body.text.pop_back();
+  if (!body.text.empty()) {
+    out->push_back(' ');
+    AppendPrintable(out, body.text, /*keep_newline=*/false);
+  }
 }
 
 void AppendSummary(std::string* out, const wire::SourceKey& key,

@@ -50,7 +50,7 @@ wire::SourceKey KeyOf(const sockaddr_storage& ss) {
 
 }  // namespace
 
-absl::StatusOr<ListenSpec> ParseListen(std::string_view text) {
+absl::StatusOr<ListenSpec> SplitHostPort(std::string_view text) {
   ListenSpec spec;
   std::string_view port = text;
   if (!text.empty() && text[0] == '[') {
@@ -58,7 +58,7 @@ absl::StatusOr<ListenSpec> ParseListen(std::string_view text) {
     if (close == std::string_view::npos || close + 1 >= text.size() ||
         text[close + 1] != ':') {
       return absl::InvalidArgumentError(
-          absl::StrCat("listen \"", AsAbsl(text), "\": expected [IPv6]:PORT"));
+          absl::StrCat("\"", AsAbsl(text), "\": expected [IPv6]:PORT"));
     }
     spec.host = std::string(text.substr(1, close - 1));
     port = text.substr(close + 2);
@@ -70,9 +70,19 @@ absl::StatusOr<ListenSpec> ParseListen(std::string_view text) {
   uint32_t p = 0;
   if (!absl::SimpleAtoi(AsAbsl(port), &p) || p > 65535) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "listen \"", AsAbsl(text), "\": bad port \"", AsAbsl(port), "\""));
+        "\"", AsAbsl(text), "\": bad port \"", AsAbsl(port), "\""));
   }
   spec.port = static_cast<uint16_t>(p);
+  return spec;
+}
+
+absl::StatusOr<ListenSpec> ParseListen(std::string_view text) {
+  auto split = SplitHostPort(text);
+  if (!split.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen ", split.status().message()));
+  }
+  ListenSpec spec = *split;
   if (!spec.host.empty()) {
     in6_addr a6;
     in_addr a4;

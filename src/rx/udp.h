@@ -19,6 +19,9 @@ struct ListenSpec {
   uint16_t port = 0;
 };
 
+// "HOST:PORT", "[IPV6]:PORT", ":PORT" or "PORT" split, the port checked.
+absl::StatusOr<ListenSpec> SplitHostPort(std::string_view text);
+
 // "127.0.0.1:6666", "[::1]:6666", ":6666" or "6666" (any address).
 absl::StatusOr<ListenSpec> ParseListen(std::string_view text);
 

@@ -91,5 +91,64 @@ TEST(JsonLine, AnyMessageIsOneStrictJsonObject) {
   }
 }
 
+wire::Message Extended(std::string_view body) {
+  wire::Message m;
+  m.extended = true;
+  m.source.family = 4;
+  m.source.addr = {10, 99, 0, 1};
+  m.source.port = 6665;
+  m.facility = 0;
+  m.level = 6;
+  m.seq = 42;
+  m.ts_usec = 1234567;
+  m.body = body;
+  return m;
+}
+
+TEST(Syslog, Rfc5424HeaderStructuredDataAndText) {
+  std::string out;
+  // 2026-11-29T11:53:34.123456Z
+  AppendSyslog(&out, Extended("link up\n SUBSYSTEM=net\n DEVICE=n2"),
+               1795953214123456);
+  EXPECT_EQ(out,
+            "<6>1 2026-11-29T11:53:34.123456Z 10.99.0.1 kernel - netconsole "
+            "[netconsole@32473 addr=\"10.99.0.1\" port=\"6665\" seq=\"42\" "
+            "level=\"6\" facility=\"0\" ts_usec=\"1234567\"]"
+            "[dict@32473 SUBSYSTEM=\"net\" DEVICE=\"n2\"] link up");
+}
+
+TEST(Syslog, PreviousBootReleaseAndEscapes) {
+  wire::Message m = Extended("a\x1b[31mb\n k\"e]y=v\"a]l\\ue");
+  m.previous_boot = true;
+  m.release = "6.12.0";
+  m.facility = 3;
+  m.level = 2;
+  std::string out;
+  AppendSyslog(&out, m, 0);
+  EXPECT_EQ(out.rfind("<26>1 1970-01-01T00:00:00.000000Z ", 0), 0u) << out;
+  EXPECT_NE(out.find("release=\"6.12.0\" boot=\"previous\"]"),
+            std::string::npos)
+      << out;
+  // SD-NAME loses '"' and ']'; a PARAM-VALUE escapes '"', '\\' and ']'.
+  EXPECT_NE(out.find("k_e_y=\"v\\\"a\\]l\\\\ue\""), std::string::npos) << out;
+  // Control bytes in the text never go out raw.
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_NE(out.find(" a\\x1b[31mb"), std::string::npos) << out;
+}
+
+TEST(Syslog, BasicChunksAndIpv6) {
+  wire::Message m;
+  m.source.family = 6;
+  m.source.addr = {0xfd, 0, 0, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+  m.source.port = 6665;
+  m.body = "plain line\n";
+  std::string out;
+  AppendSyslog(&out, m, 0);
+  EXPECT_EQ(out,
+            "<6>1 1970-01-01T00:00:00.000000Z fd00:99::2 kernel - netconsole "
+            "[netconsole@32473 addr=\"fd00:99::2\" port=\"6665\" basic=\"1\"] "
+            "plain line");
+}
+
 }  // namespace
 }  // namespace pmdcon::rx

@@ -119,6 +119,6 @@ msg2=$("$rx" --format=xml 2>&1); rc2=$?
 msg3=$("$rx" --expect=5 2>&1); rc3=$?
 set -e
 [ "$rc" = 2 ] && [ "$msg" = 'pmdcon-rx: listen "127.0.0.1:notaport": bad port "notaport"' ] || fail "bad port: $msg"
-[ "$rc2" = 2 ] && [ "$msg2" = 'pmdcon-rx: --format: "xml" is not text or json' ] || fail "bad format: $msg2"
+[ "$rc2" = 2 ] && [ "$msg2" = 'pmdcon-rx: --format: "xml" is not text, json or syslog' ] || fail "bad format: $msg2"
 [ "$rc3" = 2 ] && [ "$msg3" = 'pmdcon-rx: --expect: "5" is not FIRST-LAST' ] || fail "bad expect: $msg3"
 echo "pmdcon-rx loopback: all checks passed"

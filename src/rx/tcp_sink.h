@@ -1,0 +1,72 @@
+// Records to a syslog server over TCP: RFC 5424 messages (rx/output.h)
+// either acknowledged by RELP (relp::Session; rsyslog's imrelp) or in RFC
+// 6587 octet-counted framing (rsyslog's imtcp, syslog-ng), unacknowledged.
+// The connection is made and remade without blocking (100 ms to 5 s
+// apart); records wait in a bounded queue meanwhile.
+#ifndef PMDCON_RX_TCP_SINK_H_
+#define PMDCON_RX_TCP_SINK_H_
+
+#include <sys/socket.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "relp/session.h"
+#include "rx/sink.h"
+
+namespace pmdcon::rx {
+
+class TcpSink : public Sink {
+ public:
+  enum class Protocol { kRelp, kOctetCounted };
+  struct Options {
+    uint64_t max_queued_bytes = 64u << 20;
+  };
+  // host_port: "127.0.0.1:2514", "[::1]:2514" or "name:2514" (resolved
+  // now, once).
+  static absl::StatusOr<std::unique_ptr<TcpSink>> Create(
+      Protocol p, std::string_view host_port, Options o);
+  ~TcpSink() override;
+
+  void Write(const wire::Message& m, uint64_t unix_us) override;
+  uint64_t Poll(uint64_t now_us) override;
+  uint64_t pending() const override;
+  const SinkStats& stats() const override { return stats_; }
+  const std::string& name() const override { return name_; }
+  const std::string& trouble() const override { return trouble_; }
+
+ private:
+  enum class Conn { kDown, kConnecting, kUp };
+  TcpSink(Protocol p, std::string name, const sockaddr_storage& to,
+          socklen_t to_len, Options o);
+  void Connect(uint64_t now_us);
+  void Drop(std::string why, uint64_t now_us);
+  void Transfer(uint64_t now_us);  // write what is ready, read answers
+
+  Protocol protocol_;
+  std::string name_;
+  sockaddr_storage to_{};
+  socklen_t to_len_ = 0;
+  Options o_;
+  Conn conn_ = Conn::kDown;
+  int fd_ = -1;
+  uint64_t retry_at_ = 0;
+  uint64_t backoff_us_ = 100'000;
+  uint64_t connect_deadline_ = 0;
+  relp::Session relp_;
+  // kOctetCounted: framed messages; the front one's first `sent_` bytes are
+  // on the wire (a new connection starts it again).
+  std::deque<std::string> frames_;
+  size_t sent_ = 0;
+  uint64_t frame_bytes_ = 0;
+  std::string message_;  // scratch
+  SinkStats stats_;
+  std::string trouble_;
+};
+
+}  // namespace pmdcon::rx
+
+#endif  // PMDCON_RX_TCP_SINK_H_
