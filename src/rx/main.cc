@@ -21,6 +21,7 @@
 #include "common/strings.h"
 #include "io/system.h"
 #include "rx/file_sink.h"
+#include "rx/journal_sink.h"
 #include "rx/output.h"
 #include "rx/pcap.h"
 #include "rx/tcp_sink.h"
@@ -41,7 +42,8 @@ ABSL_FLAG(std::string, output, "",
 ABSL_FLAG(std::vector<std::string>, sink, {},
           "more outputs, several allowed: relp://HOST:PORT (rsyslog's "
           "imrelp, acknowledged), syslog+tcp://HOST:PORT (RFC 6587 octet "
-          "counting), json:FILE, text:FILE, syslog:FILE");
+          "counting), journal (systemd's native protocol), json:FILE, "
+          "text:FILE, syslog:FILE");
 ABSL_FLAG(uint32_t, sink_queue_mb, 64,
           "records an output may hold while its peer is away, in MiB; past "
           "it records for that output are counted as dropped");
@@ -162,6 +164,11 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
         pmdcon::rx::TcpSink::Protocol::kOctetCounted,
         std::string_view(u.data(), u.size()), tcp);
   }
+  if (u == "journal" || absl::ConsumePrefix(&u, "journal:")) {
+    return pmdcon::rx::JournalSink::Open(
+        u == "journal" ? "/run/systemd/journal/socket" : std::string(u),
+        queue_bytes);
+  }
   for (const auto& [prefix, format] :
        {std::pair{"json:", Format::kJson}, std::pair{"text:", Format::kText},
         std::pair{"syslog:", Format::kSyslog}}) {
@@ -170,8 +177,8 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
     }
   }
   return absl::InvalidArgumentError(
-      "not relp://HOST:PORT, syslog+tcp://HOST:PORT, json:FILE, text:FILE or "
-      "syslog:FILE");
+      "not relp://HOST:PORT, syslog+tcp://HOST:PORT, journal[:SOCKET], "
+      "json:FILE, text:FILE or syslog:FILE");
 }
 
 // Per output: what it took, delivered, dropped, and what holds it up.
