@@ -8,6 +8,7 @@ PMDCON_PACKAGES=(
   libabsl-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev
   dpdk dpdk-dev libdpdk-dev
   socat iproute2 nftables ethtool man-db systemd rsyslog rsyslog-relp
+  nats-server libnats-dev
   linux-headers-amd64 make debootstrap kmod xz-utils
   debhelper dh-dkms dkms lintian fakeroot
   tshark

@@ -22,6 +22,9 @@
 #include "io/system.h"
 #include "rx/file_sink.h"
 #include "rx/journal_sink.h"
+#ifdef PMDCON_HAVE_NATS
+#include "rx/nats_sink.h"
+#endif
 #include "rx/output.h"
 #include "rx/pcap.h"
 #include "rx/tcp_sink.h"
@@ -42,7 +45,8 @@ ABSL_FLAG(std::string, output, "",
 ABSL_FLAG(std::vector<std::string>, sink, {},
           "more outputs, several allowed: relp://HOST:PORT (rsyslog's "
           "imrelp, acknowledged), syslog+tcp://HOST:PORT (RFC 6587 octet "
-          "counting), journal (systemd's native protocol), json:FILE, "
+          "counting), nats://HOST:PORT[+HOST:PORT...][/PREFIX] (JetStream, "
+          "acknowledged), journal (systemd's native protocol), json:FILE, "
           "text:FILE, syslog:FILE");
 ABSL_FLAG(uint32_t, sink_queue_mb, 64,
           "records an output may hold while its peer is away, in MiB; past "
@@ -164,6 +168,14 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
         pmdcon::rx::TcpSink::Protocol::kOctetCounted,
         std::string_view(u.data(), u.size()), tcp);
   }
+  if (absl::ConsumePrefix(&u, "nats://")) {
+#ifdef PMDCON_HAVE_NATS
+    return pmdcon::rx::NatsSink::Open(std::string_view(u.data(), u.size()),
+                                      queue_bytes);
+#else
+    return absl::UnimplementedError("this pmdcon-rx was built without libnats");
+#endif
+  }
   if (u == "journal" || absl::ConsumePrefix(&u, "journal:")) {
     return pmdcon::rx::JournalSink::Open(
         u == "journal" ? "/run/systemd/journal/socket" : std::string(u),
@@ -177,7 +189,8 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
     }
   }
   return absl::InvalidArgumentError(
-      "not relp://HOST:PORT, syslog+tcp://HOST:PORT, journal[:SOCKET], "
+      "not relp://HOST:PORT, syslog+tcp://HOST:PORT, "
+      "nats://HOST:PORT[+HOST:PORT...][/PREFIX], journal[:SOCKET], "
       "json:FILE, text:FILE or syslog:FILE");
 }
 
@@ -189,11 +202,12 @@ void PrintSinkSummary(
     std::fprintf(
         stderr,
         "output %s: %llu records, %llu delivered, %llu pending, "
-        "%llu dropped (queue full), %llu reconnects%s%s\n",
+        "%llu dropped (queue full), %llu resent, %llu reconnects%s%s\n",
         s->name().c_str(), static_cast<unsigned long long>(st.written),
         static_cast<unsigned long long>(st.delivered),
         static_cast<unsigned long long>(s->pending()),
         static_cast<unsigned long long>(st.dropped),
+        static_cast<unsigned long long>(st.resent),
         static_cast<unsigned long long>(st.reconnects),
         s->trouble().empty() ? "" : "; last trouble: ", s->trouble().c_str());
   }

@@ -17,6 +17,7 @@ struct SinkStats {
   uint64_t written = 0;    // records taken by Write
   uint64_t delivered = 0;  // acknowledged by the peer (or written out)
   uint64_t dropped = 0;    // refused: the queue was full
+  uint64_t resent = 0;     // sent again: unanswered when a peer went away
   uint64_t reconnects = 0;
 };
 

@@ -164,6 +164,7 @@ void TcpSink::Transfer(uint64_t now_us) {
     return;
   }
   if (protocol_ == Protocol::kRelp) {
+    stats_.resent = relp_.stats().resent;
     relp_.OnTime(now_us);
     if (relp_.state() == relp::State::kBroken) {
       Drop(relp_.error(), now_us);
