@@ -62,7 +62,8 @@ ABSL_FLAG(std::vector<std::string>, expect, {},
           "seq ranges FIRST-LAST every source must deliver completely");
 ABSL_FLAG(bool, fail_on_gap, false, "exit 1 if any seq went missing silently");
 ABSL_FLAG(bool, fail_on_loss, false,
-          "exit 1 on gaps and on losses the sender announced");
+          "exit 1 on gaps, on losses the sender announced and on records "
+          "an output did not deliver");
 ABSL_FLAG(bool, fail_on_malformed, false,
           "exit 1 on malformed payloads or failed reassembly");
 ABSL_FLAG(bool, dedupe, true, "drop records whose seq was already delivered");
@@ -521,6 +522,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: FAIL: bad checksums in %s\n", kTool.data(),
                  pcap.c_str());
     ++failures;
+  }
+  // Records an output could not deliver (its queue was full, or it still
+  // held them when --drain ran out) are lost to that output.
+  for (const auto& s : sinks) {
+    const uint64_t lost = s->stats().dropped + s->pending();
+    if (lost == 0) continue;
+    std::fprintf(stderr, "%s: %s%s: %llu records not delivered\n", kTool.data(),
+                 absl::GetFlag(FLAGS_fail_on_loss) ? "FAIL: " : "",
+                 s->name().c_str(), static_cast<unsigned long long>(lost));
+    failures += absl::GetFlag(FLAGS_fail_on_loss);
   }
   if (!ranges->empty() && !any) {
     std::fprintf(stderr, "%s: FAIL: no records received, %zu ranges expected\n",
