@@ -9,6 +9,9 @@
 namespace pmdcon::rx {
 namespace {
 constexpr size_t kStdioBuffer = 1 << 20;
+// Standard output's buffer outlives every sink: stdio may still touch it at
+// exit, after the sinks are gone.
+char g_stdout_buffer[kStdioBuffer];
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FileSink>> FileSink::Open(
@@ -22,19 +25,20 @@ absl::StatusOr<std::unique_ptr<FileSink>> FileSink::Open(
 }
 
 FileSink::FileSink(FILE* f, std::string name, Format format)
-    : f_(f),
-      name_(std::move(name)),
-      format_(format),
-      stdio_buf_(new char[kStdioBuffer]) {
-  std::setvbuf(f_, stdio_buf_.get(), _IOFBF, kStdioBuffer);
+    : f_(f), name_(std::move(name)), format_(format) {
+  if (f_ == stdout) {
+    static bool buffered = false;  // once: before any output
+    if (!buffered) std::setvbuf(f_, g_stdout_buffer, _IOFBF, kStdioBuffer);
+    buffered = true;
+  } else {
+    stdio_buf_.reset(new char[kStdioBuffer]);
+    std::setvbuf(f_, stdio_buf_.get(), _IOFBF, kStdioBuffer);
+  }
 }
 
 FileSink::~FileSink() {
   std::fflush(f_);
-  if (f_ != stdout)
-    std::fclose(f_);
-  else
-    std::setvbuf(f_, nullptr, _IOLBF, 0);  // the buffer goes with us
+  if (f_ != stdout) std::fclose(f_);
 }
 
 void FileSink::Write(const wire::Message& m, uint64_t unix_us) {
