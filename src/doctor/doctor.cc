@@ -24,25 +24,23 @@ Finding Fail(std::string item, std::string detail, std::string fix) {
   return {Verdict::kFail, std::move(item), std::move(detail), std::move(fix)};
 }
 
+std::vector<absl::string_view> Words(absl::string_view cmdline) {
+  return absl::StrSplit(cmdline, absl::ByAnyChar(" \t\n"), absl::SkipEmpty());
+}
+
 // The value of each "key=value" word of the command line, in order.
 std::vector<std::string> Params(absl::string_view cmdline,
                                 absl::string_view key) {
   std::vector<std::string> out;
-  for (absl::string_view w :
-       absl::StrSplit(cmdline, absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {
-    if (absl::ConsumePrefix(&w, absl::StrCat(key, "="))) {
-      out.emplace_back(w);
-    }
+  for (absl::string_view w : Words(cmdline)) {
+    if (absl::ConsumePrefix(&w, absl::StrCat(key, "="))) out.emplace_back(w);
   }
   return out;
 }
 
 bool HasWord(absl::string_view cmdline, absl::string_view word) {
-  for (absl::string_view w :
-       absl::StrSplit(cmdline, absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {
-    if (w == word) return true;
-  }
-  return false;
+  const auto words = Words(cmdline);
+  return std::find(words.begin(), words.end(), word) != words.end();
 }
 
 // 6.12.95+deb12-amd64 -> 612; 0 when unreadable.
@@ -116,9 +114,8 @@ void CheckMemory(const Host& h, std::vector<Finding>& out) {
   // The reservation the ring is in, if the module says; else the one it
   // can use on this kernel.
   const bool use_reserve =
-      ring_kind == "reserve_mem" ||
-      (ring_kind != "memmap" && !reserves.empty() && new_kernel) ||
-      memmaps.empty();
+      !reserves.empty() && (ring_kind == "reserve_mem" || memmaps.empty() ||
+                            (ring_kind != "memmap" && new_kernel));
   const std::string seen = use_reserve
                                ? absl::StrCat("reserve_mem=", reserves[0])
                                : absl::StrCat("memmap=", memmaps[0]);
@@ -222,7 +219,7 @@ void CheckSource(const Host& h, const config::Config& c,
                  : "set source.path to an existing file"));
   } else if (c.source.type != SourceType::kFile && !h.source->char_device) {
     out.push_back(Fail(item, "is not a character device",
-                       absl::StrCat("remove it and reload the module")));
+                       "remove it and reload the module"));
   } else if (c.source.type == SourceType::kDevice &&
              (h.source->mode & 077) != 0) {
     out.push_back(Warn(
@@ -243,8 +240,7 @@ bool KernelDriverForDpdk(std::string_view d) {
   return d == "vfio-pci" || d == "uio_pci_generic" || d == "igb_uio";
 }
 
-void CheckNic(const Host& h, const config::Config& c,
-              std::vector<Finding>& out) {
+void CheckNic(const Host& h, std::vector<Finding>& out) {
   for (const auto& [addr, driver] : h.pci_drivers) {
     const std::string item = absl::StrCat("NIC ", addr);
     if (!driver) {
@@ -284,7 +280,6 @@ void CheckNic(const Host& h, const config::Config& c,
       out.push_back(Ok(item, absl::StrCat(*state, ", left to the kernel")));
     }
   }
-  (void)c;
 }
 
 void CheckHugepages(const Host& h, const config::Config& c,
@@ -352,10 +347,6 @@ std::string VdevOption(absl::string_view vdev, absl::string_view key) {
 
 }  // namespace
 
-std::vector<std::string> PciDevices(const config::Config& c) {
-  return c.eal.pci_allow;
-}
-
 std::vector<std::string> Interfaces(const config::Config& c) {
   std::vector<std::string> out;
   for (const auto& v : c.eal.vdevs) {
@@ -395,7 +386,7 @@ std::vector<Finding> Check(const Host& host, const config::Config& c) {
                         std::string(config::SourceTypeName(c.source.type)))));
   }
   CheckSource(host, c, out);
-  CheckNic(host, c, out);
+  CheckNic(host, out);
   CheckHugepages(host, c, out);
   CheckLcore(host, c, out);
   return out;

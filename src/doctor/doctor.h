@@ -54,9 +54,8 @@ struct Finding {
   std::string fix;     // empty when kOk
 };
 
-// The paths Check wants read: the PCI devices and interfaces the config
-// names (ReadHost fills Host::pci_drivers and Host::interfaces for them).
-std::vector<std::string> PciDevices(const config::Config& c);
+// The interfaces the config's af_packet and af_xdp vdevs name (ReadHost
+// fills Host::interfaces for them; Host::pci_drivers for eal.pci_allow).
 std::vector<std::string> Interfaces(const config::Config& c);
 
 std::vector<Finding> Check(const Host& host, const config::Config& c);

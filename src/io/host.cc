@@ -4,25 +4,23 @@
 #include <sys/utsname.h>
 
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "io/system.h"
 
 namespace pmdcon::io {
 namespace {
 
 namespace fs = std::filesystem;
 
+// The file without its trailing newline; nullopt when it is not there.
 std::optional<std::string> Read(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return std::string(absl::StripTrailingAsciiWhitespace(ss.str()));
+  auto text = ReadText(p);
+  if (!text.ok()) return std::nullopt;
+  return std::string(absl::StripTrailingAsciiWhitespace(*text));
 }
 
 // "/sys" under root: "/" + "sys" or "/tmp/fake" + "sys".
@@ -71,7 +69,7 @@ doctor::Host ReadHost(const std::string& root, const config::Config& c) {
     h.source = doctor::Host::Node{S_ISCHR(st.st_mode) != 0,
                                   static_cast<uint32_t>(st.st_mode & 07777)};
   }
-  for (const auto& addr : doctor::PciDevices(c)) {
+  for (const auto& addr : c.eal.pci_allow) {
     const fs::path dev = Under(root, "/sys/bus/pci/devices") / addr;
     std::optional<std::string> driver;
     if (fs::exists(dev, ec)) {

@@ -24,12 +24,18 @@ uint64_t ClockUsec(clockid_t clock) {
 
 }  // namespace
 
-absl::StatusOr<BootId> ReadBootId(const std::string& path) {
+absl::StatusOr<std::string> ReadText(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream ss;
   ss << in.rdbuf();
-  auto id = ParseBootId(ss.str());
+  return ss.str();
+}
+
+absl::StatusOr<BootId> ReadBootId(const std::string& path) {
+  auto text = ReadText(path);
+  if (!text.ok()) return text.status();
+  auto id = ParseBootId(*text);
   if (!id.ok()) {
     return absl::Status(id.status().code(),
                         absl::StrCat(path, ": ", id.status().message()));

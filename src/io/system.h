@@ -10,6 +10,9 @@
 
 namespace pmdcon::io {
 
+// A small text file (/proc, /sys) whole.
+absl::StatusOr<std::string> ReadText(const std::string& path);
+
 absl::StatusOr<BootId> ReadBootId(
     const std::string& path = "/proc/sys/kernel/random/boot_id");
 

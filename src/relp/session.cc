@@ -50,15 +50,12 @@ uint32_t Session::NextTxnr() {
 
 void Session::Frame(uint32_t txnr, std::string_view command,
                     std::string_view data) {
-  const bool idle =
-      in_flight_ == 0 && state_ != State::kOpening && state_ != State::kClosing;
   absl::StrAppend(&out_, txnr, " ", AsAbsl(command), " ", data.size());
   if (!data.empty()) {
     out_.push_back(' ');
     out_.append(data);
   }
   out_.push_back('\n');
-  if (idle) waiting_since_ = now_;
 }
 
 void Session::Connected(uint64_t now_us) {
@@ -87,12 +84,6 @@ void Session::Disconnected() {
   if (state_ != State::kBroken) state_ = State::kDisconnected;
 }
 
-void Session::Close(uint64_t now_us) {
-  now_ = now_us;
-  close_requested_ = true;
-  Fill();
-}
-
 bool Session::Enqueue(std::string message) {
   if (queued_bytes_ + message.size() > o_.max_queued_bytes) {
     ++stats_.refused;
@@ -107,17 +98,13 @@ bool Session::Enqueue(std::string message) {
 
 void Session::Fill() {
   if (state_ != State::kOpen) return;
+  // Nothing was awaited: the answer to this one is, from now.
+  if (in_flight_ == 0 && !queue_.empty()) waiting_since_ = now_;
   while (in_flight_ < o_.window && in_flight_ < queue_.size()) {
     Entry& e = queue_[in_flight_];
     e.txnr = NextTxnr();
     Frame(e.txnr, "syslog", e.message);
     ++in_flight_;
-  }
-  if (close_requested_ && queue_.empty()) {
-    open_txnr_ = NextTxnr();
-    Frame(open_txnr_, "close", "");
-    state_ = State::kClosing;
-    waiting_since_ = now_;
   }
 }
 
@@ -213,10 +200,6 @@ void Session::OnFrame(uint32_t txnr, std::string_view command,
                       "\" from the server"));
     return;
   }
-  if (state_ == State::kClosing && txnr == open_txnr_) {
-    state_ = State::kDisconnected;  // any answer; the caller closes
-    return;
-  }
   uint32_t code = 0;
   if (data.size() < 3 || !absl::SimpleAtoi(AsAbsl(data.substr(0, 3)), &code)) {
     Fail(absl::StrCat("answer to txnr ", txnr, " without a status code"));
@@ -226,7 +209,6 @@ void Session::OnFrame(uint32_t txnr, std::string_view command,
   if (state_ == State::kOpening && txnr == open_txnr_) {
     if (code == 200) {
       state_ = State::kOpen;
-      waiting_since_ = now_us;
       Fill();
     } else {
       Fail(absl::StrCat("the server refused the session: ", AsAbsl(line)));
@@ -261,8 +243,8 @@ void Session::OnTime(uint64_t now_us) {
 }
 
 uint64_t Session::NextDeadline() const {
-  const bool waiting = state_ == State::kOpening || state_ == State::kClosing ||
-                       (state_ == State::kOpen && in_flight_ > 0);
+  const bool waiting =
+      state_ == State::kOpening || (state_ == State::kOpen && in_flight_ > 0);
   return waiting ? waiting_since_ + o_.answer_timeout_us : UINT64_MAX;
 }
 

@@ -29,10 +29,9 @@
 namespace pmdcon::relp {
 
 enum class State {
-  kDisconnected,  // no connection (yet, or after Close)
+  kDisconnected,  // no connection (yet, or it went away)
   kOpening,       // "open" sent, waiting for its answer
   kOpen,          // messages flow
-  kClosing,       // "close" sent; the queue was empty
   kBroken,        // a protocol error or a timeout: drop the connection
 };
 
@@ -64,8 +63,6 @@ class Session {
   void Connected(uint64_t now_us);
   // The connection is gone (closed by either side, or kBroken handled).
   void Disconnected();
-  // Asks to end the session once the queue is empty: "close" goes out then.
-  void Close(uint64_t now_us);
 
   // Queues one syslog message (RFC 5424 text, unframed). False when the
   // queue would pass max_queued_bytes: the caller counts it as refused.
@@ -106,10 +103,9 @@ class Session {
   size_t in_flight_ = 0;
   uint64_t queued_bytes_ = 0;
   uint32_t txnr_ = 0;           // last used
-  uint32_t open_txnr_ = 0;      // the "open" (or "close") being answered
+  uint32_t open_txnr_ = 0;      // the "open" being answered
   uint64_t waiting_since_ = 0;  // since when an answer is awaited
   uint64_t now_ = 0;            // the latest time given
-  bool close_requested_ = false;
   std::string out_;
   size_t out_pos_ = 0;
   std::string in_;  // an incomplete frame

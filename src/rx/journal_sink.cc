@@ -65,9 +65,7 @@ void AppendJournalEntry(std::string* out, const wire::Message& m) {
   AppendField(out, "PRIORITY", absl::StrCat(m.extended ? (m.level & 7) : 6));
   AppendField(out, "SYSLOG_FACILITY", absl::StrCat(m.facility));
   AppendField(out, "SYSLOG_IDENTIFIER", "netconsole");
-  wire::SourceKey k = m.source;
-  k.previous_boot = false;
-  AppendField(out, "NETCONSOLE_SOURCE", SourceName(k));
+  AppendField(out, "NETCONSOLE_SOURCE", EndpointName(m.source));
   if (m.extended) {
     AppendField(out, "NETCONSOLE_SEQ", absl::StrCat(m.seq));
     AppendField(out, "NETCONSOLE_TS_USEC", absl::StrCat(m.ts_usec));
@@ -121,16 +119,15 @@ void JournalSink::Write(const wire::Message& m, uint64_t) {
   }
   queued_bytes_ += entry.size();
   queue_.push_back(std::move(entry));
-  Send(0);
+  Send();
 }
 
-void JournalSink::Send(uint64_t now_us) {
+void JournalSink::Send() {
   while (!queue_.empty()) {
     const std::string& e = queue_.front();
     if (send(fd_, e.data(), e.size(), MSG_NOSIGNAL) < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-        retry_at_ = now_us + kRetryUs;
-        return;
+        return;  // journald is behind: Poll tries again
       }
       // Too large, or journald gone: this entry is lost, counted.
       trouble_ = absl::StrCat("send: ", std::strerror(errno));
@@ -144,8 +141,8 @@ void JournalSink::Send(uint64_t now_us) {
 }
 
 uint64_t JournalSink::Poll(uint64_t now_us) {
-  Send(now_us);
-  return queue_.empty() ? UINT64_MAX : std::max(retry_at_, now_us + kRetryUs);
+  Send();
+  return queue_.empty() ? UINT64_MAX : now_us + kRetryUs;
 }
 
 }  // namespace pmdcon::rx

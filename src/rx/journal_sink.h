@@ -33,20 +33,20 @@ class JournalSink : public Sink {
   void Write(const wire::Message& m, uint64_t unix_us) override;
   uint64_t Poll(uint64_t now_us) override;
   uint64_t pending() const override { return queue_.size(); }
+  uint64_t queue_limit() const override { return max_queued_bytes_; }
   const SinkStats& stats() const override { return stats_; }
   const std::string& name() const override { return name_; }
   const std::string& trouble() const override { return trouble_; }
 
  private:
   JournalSink(int fd, std::string name, uint64_t max_queued_bytes);
-  void Send(uint64_t now_us);
+  void Send();  // what journald takes now
 
   int fd_;
   std::string name_;
   uint64_t max_queued_bytes_;
   std::deque<std::string> queue_;  // entries journald did not take yet
   uint64_t queued_bytes_ = 0;
-  uint64_t retry_at_ = 0;
   SinkStats stats_;
   std::string trouble_;
 };

@@ -156,7 +156,6 @@ class Printer : public pmdcon::wire::MessageSink {
 // --sink URL -> an output.
 absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
     const std::string& url, uint64_t queue_bytes) {
-  using pmdcon::rx::Format;
   absl::string_view u = url;
   const pmdcon::rx::TcpSink::Options tcp{.max_queued_bytes = queue_bytes};
   if (absl::ConsumePrefix(&u, "relp://")) {
@@ -182,11 +181,15 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
         u == "journal" ? "/run/systemd/journal/socket" : std::string(u),
         queue_bytes);
   }
-  for (const auto& [prefix, format] :
-       {std::pair{"json:", Format::kJson}, std::pair{"text:", Format::kText},
-        std::pair{"syslog:", Format::kSyslog}}) {
-    if (absl::ConsumePrefix(&u, prefix) && !u.empty()) {
-      return pmdcon::rx::FileSink::Open(std::string(u), format);
+  // FORMAT:FILE
+  if (const size_t colon = u.find(':');
+      colon != absl::string_view::npos && colon + 1 < u.size()) {
+    const absl::string_view name = u.substr(0, colon);
+    if (const std::optional<pmdcon::rx::Format> format =
+            pmdcon::rx::ParseFormat(
+                std::string_view(name.data(), name.size()))) {
+      return pmdcon::rx::FileSink::Open(std::string(u.substr(colon + 1)),
+                                        *format);
     }
   }
   return absl::InvalidArgumentError(
@@ -256,7 +259,8 @@ int main(int argc, char** argv) {
       "  pmdcon-rx --listen=127.0.0.1:6666 --count=1000 --expect=0-999 "
       "--fail_on_gap --quiet");
   const std::string fmt = absl::GetFlag(FLAGS_format);
-  if (fmt != "text" && fmt != "json" && fmt != "syslog") {
+  const std::optional<rx::Format> format = rx::ParseFormat(fmt);
+  if (!format) {
     tools::Die(kTool,
                absl::InvalidArgumentError(absl::StrCat(
                    "--format: \"", fmt, "\" is not text, json or syslog")),
@@ -290,15 +294,12 @@ int main(int argc, char** argv) {
   std::string output = absl::GetFlag(FLAGS_output);
   if (output.empty() && absl::GetFlag(FLAGS_sink).empty()) output = "-";
   if (!output.empty() && !absl::GetFlag(FLAGS_quiet)) {
-    auto f = rx::FileSink::Open(output, fmt == "json"     ? rx::Format::kJson
-                                        : fmt == "syslog" ? rx::Format::kSyslog
-                                                          : rx::Format::kText);
+    auto f = rx::FileSink::Open(output, *format);
     if (!f.ok()) tools::Die(kTool, f.status());
     sinks.push_back(*std::move(f));
   }
   const uint64_t queue_bytes = uint64_t{absl::GetFlag(FLAGS_sink_queue_mb)}
                                << 20;
-  uint64_t queued_sinks = 0;  // those that hold records for a peer
   for (const std::string& url : absl::GetFlag(FLAGS_sink)) {
     auto s = OpenSink(url, queue_bytes);
     if (!s.ok()) {
@@ -308,7 +309,6 @@ int main(int argc, char** argv) {
                                                        s.status().message())),
           2);
     }
-    queued_sinks += (*s)->name().find("://") != std::string::npos;
     sinks.push_back(*std::move(s));
   }
 
@@ -335,14 +335,18 @@ int main(int argc, char** argv) {
   // datagram (code, buffers), the output buffer and the allocator's slack
   // come off the reassembler's share.
   const uint64_t budget = uint64_t{absl::GetFlag(FLAGS_memory_budget_mb)} << 20;
+  uint64_t queues = 0;  // what the outputs may hold while a peer is away
+  for (const auto& s : sinks) queues += s->queue_limit();
   const uint64_t baseline =
-      io::ResidentBytes().value_or(0) + (1 << 20) + queue_bytes * queued_sinks;
+      io::ResidentBytes().value_or(0) + (1 << 20) + queues;
   if (budget < baseline + (4 << 20)) {
     tools::Die(kTool,
                absl::InvalidArgumentError(absl::StrCat(
                    "--memory_budget_mb=", budget >> 20, ": too small, ",
-                   (baseline >> 20) + 1, " MiB are resident before any ",
-                   "datagram and reassembly needs 4 MiB more")),
+                   (baseline >> 20) + 1,
+                   " MiB are resident or kept for the "
+                   "outputs' queues before any datagram, and reassembly "
+                   "needs 4 MiB more")),
                2);
   }
   wire::Reassembler reasm({

@@ -18,6 +18,8 @@ constexpr int64_t kAckWaitMs = 2000;     // then the publish is retried
 constexpr uint64_t kMaxInFlight = 4096;  // handed to libnats, unacked
 constexpr uint64_t kBusyPollUs = 2000;
 constexpr uint64_t kMinRetryUs = 50'000, kMaxRetryUs = 2'000'000;
+// What libnats buffers while it reconnects (counted in queue_limit()).
+constexpr uint64_t kReconnectBuf = 32u << 20;
 
 void OnAckCallback(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* pae,
                    void* closure) {
@@ -33,23 +35,17 @@ void OnAckCallback(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* pae,
 }  // namespace
 
 std::string NatsSubject(std::string_view prefix, const wire::SourceKey& k) {
-  wire::SourceKey a = k;
-  a.previous_boot = false;
-  std::string host = SourceName(a);
-  host.resize(host.rfind(':'));  // the port
-  if (!host.empty() && host.front() == '[')
-    host = host.substr(1, host.size() - 2);
+  std::string host = AddressName(k);
   for (char& c : host) {
-    if (c == '.') c = '_';
+    if (c == '.') c = '_';  // '.' separates a subject's tokens
   }
   return absl::StrCat(AsAbsl(prefix), ".", host);
 }
 
 std::string NatsMsgId(const wire::Message& m) {
   if (!m.extended) return "";
-  wire::SourceKey a = m.source;
-  a.previous_boot = false;
-  return absl::StrCat(SourceName(a), m.previous_boot ? "/prev/" : "/", m.seq);
+  return absl::StrCat(EndpointName(m.source), m.previous_boot ? "/prev/" : "/",
+                      m.seq);
 }
 
 absl::StatusOr<std::unique_ptr<NatsSink>> NatsSink::Open(
@@ -94,12 +90,15 @@ absl::StatusOr<std::unique_ptr<NatsSink>> NatsSink::Open(
   if (s == NATS_OK) {
     s = natsOptions_SetRetryOnFailedConnect(opts, true, nullptr, nullptr);
   }
-  if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts, 32 << 20);
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectBufSize(opts, static_cast<int>(kReconnectBuf));
+  }
   if (s == NATS_OK) {
     s = natsConnection_Connect(&sink->nc_, opts);
     if (s == NATS_NOT_YET_CONNECTED) s = NATS_OK;
   }
   natsOptions_Destroy(opts);
+  if (s == NATS_OK) s = natsStatistics_Create(&sink->nats_stats_);
   jsOptions jo;
   if (s == NATS_OK) s = jsOptions_Init(&jo);
   if (s == NATS_OK) {
@@ -131,10 +130,17 @@ NatsSink::~NatsSink() {
   }
   for (natsMsg* m : queue_) natsMsg_Destroy(m);
   for (natsMsg* m : failed_) natsMsg_Destroy(m);
+  if (nats_stats_) natsStatistics_Destroy(nats_stats_);
+}
+
+uint64_t NatsSink::queue_limit() const {
+  return max_queued_bytes_ + kReconnectBuf;
 }
 
 void NatsSink::OnAck(natsMsg* msg, bool ok, std::string error) {
   if (ok) {
+    held_bytes_.fetch_sub(static_cast<uint64_t>(natsMsg_GetDataLength(msg)),
+                          std::memory_order_relaxed);
     natsMsg_Destroy(msg);
     acked_.fetch_add(1, std::memory_order_relaxed);
   } else {
@@ -150,7 +156,8 @@ void NatsSink::Write(const wire::Message& m, uint64_t) {
   buf_.clear();
   AppendMessage(&buf_, Format::kJson, m);
   if (!buf_.empty() && buf_.back() == '\n') buf_.pop_back();
-  if (queued_bytes_ + buf_.size() > max_queued_bytes_) {
+  if (held_bytes_.load(std::memory_order_relaxed) + buf_.size() >
+      max_queued_bytes_) {
     ++stats_.dropped;
     return;
   }
@@ -164,7 +171,7 @@ void NatsSink::Write(const wire::Message& m, uint64_t) {
   if (const std::string id = NatsMsgId(m); !id.empty()) {
     natsMsgHeader_Set(msg, "Nats-Msg-Id", id.c_str());
   }
-  queued_bytes_ += buf_.size();
+  held_bytes_.fetch_add(buf_.size(), std::memory_order_relaxed);
   queue_.push_back(msg);
   Publish();
 }
@@ -176,7 +183,6 @@ void NatsSink::Publish() {
   while (!queue_.empty() &&
          in_flight_.load(std::memory_order_acquire) < kMaxInFlight) {
     natsMsg* msg = queue_.front();
-    const auto size = static_cast<uint64_t>(natsMsg_GetDataLength(msg));
     in_flight_.fetch_add(1, std::memory_order_relaxed);
     const natsStatus s = js_PublishMsgAsync(js_, &msg, &po);
     if (s != NATS_OK) {
@@ -186,7 +192,6 @@ void NatsSink::Publish() {
       return;  // kept at the front; tried again at the next Poll
     }
     queue_.pop_front();
-    queued_bytes_ -= size;
   }
 }
 
@@ -205,22 +210,15 @@ uint64_t NatsSink::Poll(uint64_t now_us) {
     retry_at_ = now_us + retry_backoff_us_;
     retry_backoff_us_ = std::min(retry_backoff_us_ * 2, kMaxRetryUs);
   }
-  for (auto it = again.rbegin(); it != again.rend(); ++it) {
-    queued_bytes_ += static_cast<uint64_t>(natsMsg_GetDataLength(*it));
-    queue_.push_front(*it);
-  }
+  queue_.insert(queue_.begin(), again.begin(), again.end());
   stats_.resent += again.size();
   Publish();
   stats_.delivered = acked;
-  natsStatistics* st = nullptr;
-  if (nc_ && natsStatistics_Create(&st) == NATS_OK) {
-    uint64_t reconnects = 0;
-    if (natsConnection_GetStats(nc_, st) == NATS_OK &&
-        natsStatistics_GetCounts(st, nullptr, nullptr, nullptr, nullptr,
-                                 &reconnects) == NATS_OK) {
-      stats_.reconnects = reconnects;
-    }
-    natsStatistics_Destroy(st);
+  uint64_t reconnects = 0;
+  if (natsConnection_GetStats(nc_, nats_stats_) == NATS_OK &&
+      natsStatistics_GetCounts(nats_stats_, nullptr, nullptr, nullptr, nullptr,
+                               &reconnects) == NATS_OK) {
+    stats_.reconnects = reconnects;
   }
   return pending() ? now_us + kBusyPollUs : UINT64_MAX;
 }

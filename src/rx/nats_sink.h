@@ -24,6 +24,7 @@
 struct __natsConnection;
 struct __jsCtx;
 struct __natsMsg;
+struct __natsStatistics;
 
 namespace pmdcon::rx {
 
@@ -43,6 +44,7 @@ class NatsSink : public Sink {
   void Write(const wire::Message& m, uint64_t unix_us) override;
   uint64_t Poll(uint64_t now_us) override;
   uint64_t pending() const override;
+  uint64_t queue_limit() const override;
   const SinkStats& stats() const override { return stats_; }
   const std::string& name() const override { return name_; }
   const std::string& trouble() const override;
@@ -59,8 +61,11 @@ class NatsSink : public Sink {
   uint64_t max_queued_bytes_;
   __natsConnection* nc_ = nullptr;
   __jsCtx* js_ = nullptr;
+  __natsStatistics* nats_stats_ = nullptr;  // for the reconnect count
   std::deque<__natsMsg*> queue_;  // not yet handed to libnats, oldest first
-  uint64_t queued_bytes_ = 0;
+  // Bytes of the records queued, in flight or failed: what max_queued_bytes_
+  // bounds (libnats' thread subtracts the acknowledged).
+  std::atomic<uint64_t> held_bytes_{0};
   std::atomic<uint64_t> in_flight_{0};
   std::atomic<uint64_t> acked_{0};
   mutable std::mutex mu_;           // guards failed_ and trouble_

@@ -87,13 +87,28 @@ std::string Caller(const wire::Message& m) {
 
 }  // namespace
 
-std::string SourceName(const wire::SourceKey& key) {
+std::string AddressName(const wire::SourceKey& key) {
   char buf[INET6_ADDRSTRLEN] = "?";
   inet_ntop(key.family == 6 ? AF_INET6 : AF_INET, key.addr.data(), buf,
             sizeof(buf));
-  return absl::StrCat(key.family == 6 ? "[" : "", buf,
-                      key.family == 6 ? "]:" : ":", key.port,
+  return buf;
+}
+
+std::string EndpointName(const wire::SourceKey& key) {
+  return absl::StrCat(key.family == 6 ? "[" : "", AddressName(key),
+                      key.family == 6 ? "]:" : ":", key.port);
+}
+
+std::string SourceName(const wire::SourceKey& key) {
+  return absl::StrCat(EndpointName(key),
                       key.previous_boot ? " (previous boot)" : "");
+}
+
+std::optional<Format> ParseFormat(std::string_view name) {
+  if (name == "text") return Format::kText;
+  if (name == "json") return Format::kJson;
+  if (name == "syslog") return Format::kSyslog;
+  return std::nullopt;
 }
 
 void AppendJsonString(std::string* out, std::string_view s) {
@@ -215,14 +230,12 @@ void AppendSyslog(std::string* out, const wire::Message& m, uint64_t unix_us) {
   const time_t secs = static_cast<time_t>(unix_us / 1000000);
   struct tm tm;
   gmtime_r(&secs, &tm);
-  char addr[INET6_ADDRSTRLEN] = "-";
-  inet_ntop(m.source.family == 6 ? AF_INET6 : AF_INET, m.source.addr.data(),
-            addr, sizeof(addr));
+  const std::string addr = AddressName(m.source);
   absl::StrAppendFormat(
       out, "<%u>1 %04d-%02d-%02dT%02d:%02d:%02d.%06uZ %s kernel - netconsole ",
       facility * 8 + severity, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
       tm.tm_hour, tm.tm_min, tm.tm_sec,
-      static_cast<uint32_t>(unix_us % 1000000), addr);
+      static_cast<uint32_t>(unix_us % 1000000), addr.c_str());
   std::vector<std::pair<std::string, std::string>> nc = {
       {"addr", addr}, {"port", absl::StrCat(m.source.port)}};
   wire::Body body;

@@ -3,6 +3,7 @@
 #ifndef PMDCON_RX_OUTPUT_H_
 #define PMDCON_RX_OUTPUT_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,8 +13,15 @@ namespace pmdcon::rx {
 
 enum class Format { kText, kJson, kSyslog };  // kSyslog: AppendSyslog lines
 
-// "10.99.0.2:6665" or "[fd00::2]:6665".
+// "10.99.0.2" or "fd00::2": the sender's address alone.
+std::string AddressName(const wire::SourceKey& key);
+// "10.99.0.2:6665" or "[fd00::2]:6665": address and port.
+std::string EndpointName(const wire::SourceKey& key);
+// EndpointName, and " (previous boot)" for that boot's stream.
 std::string SourceName(const wire::SourceKey& key);
+
+// "text", "json" or "syslog"; nullopt for anything else.
+std::optional<Format> ParseFormat(std::string_view name);
 
 // Appends s as a JSON string (quotes included). Well-formed UTF-8 passes
 // through (no overlong forms, surrogates or code points above U+10FFFF);

@@ -31,6 +31,9 @@ class Sink {
   virtual uint64_t Poll(uint64_t now_us) = 0;
   // Records written but not yet delivered.
   virtual uint64_t pending() const = 0;
+  // The most memory its queue may hold, in bytes (counted in pmdcon-rx's
+  // memory budget); 0 for outputs that hold nothing.
+  virtual uint64_t queue_limit() const { return 0; }
   virtual const SinkStats& stats() const = 0;
   // "relp://127.0.0.1:2514": for messages and the summary.
   virtual const std::string& name() const = 0;

@@ -22,7 +22,7 @@ namespace pmdcon::rx {
 namespace {
 
 constexpr uint64_t kConnectTimeoutUs = 5'000'000;
-constexpr uint64_t kMaxBackoffUs = 5'000'000;
+constexpr uint64_t kMinBackoffUs = 100'000, kMaxBackoffUs = 5'000'000;
 // While answers or a writable socket are awaited: how soon to look again.
 constexpr uint64_t kBusyPollUs = 2'000;
 
@@ -61,6 +61,7 @@ TcpSink::TcpSink(Protocol p, std::string name, const sockaddr_storage& to,
       to_(to),
       to_len_(to_len),
       o_(o),
+      backoff_us_(kMinBackoffUs),
       relp_(relp::Options{.max_queued_bytes = o.max_queued_bytes}) {}
 
 TcpSink::~TcpSink() {
@@ -169,7 +170,7 @@ void TcpSink::Transfer(uint64_t now_us) {
     if (relp_.state() == relp::State::kBroken) {
       Drop(relp_.error(), now_us);
     } else if (relp_.state() == relp::State::kOpen) {
-      backoff_us_ = 100'000;  // the server took the session
+      backoff_us_ = kMinBackoffUs;  // the server took the session
     }
   }
 }
@@ -202,7 +203,7 @@ uint64_t TcpSink::Poll(uint64_t now_us) {
     if (protocol_ == Protocol::kRelp) {
       relp_.Connected(now_us);
     } else {
-      backoff_us_ = 100'000;
+      backoff_us_ = kMinBackoffUs;
     }
   }
   Transfer(now_us);

@@ -34,6 +34,7 @@ class TcpSink : public Sink {
   void Write(const wire::Message& m, uint64_t unix_us) override;
   uint64_t Poll(uint64_t now_us) override;
   uint64_t pending() const override;
+  uint64_t queue_limit() const override { return o_.max_queued_bytes; }
   const SinkStats& stats() const override { return stats_; }
   const std::string& name() const override { return name_; }
   const std::string& trouble() const override { return trouble_; }
@@ -54,7 +55,7 @@ class TcpSink : public Sink {
   Conn conn_ = Conn::kDown;
   int fd_ = -1;
   uint64_t retry_at_ = 0;
-  uint64_t backoff_us_ = 100'000;
+  uint64_t backoff_us_;  // before the next connect: 100 ms, doubling to 5 s
   uint64_t connect_deadline_ = 0;
   relp::Session relp_;
   // kOctetCounted: framed messages; the front one's first `sent_` bytes are

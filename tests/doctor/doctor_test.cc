@@ -123,6 +123,11 @@ TEST(Doctor, NamesTheReservationTheRingIsIn) {
   f = Find(Check(h, Default()), "reserved memory");
   EXPECT_EQ(f->detail.rfind("reserve_mem=16M:4096:pmdcon:", 0), 0u)
       << f->detail;
+  // A ring attribute the command line does not explain (a tree standing in
+  // for a host may say anything): the reservation that is there is named.
+  h.cmdline = "memmap=16M$0x40000000";
+  f = Find(Check(h, Default()), "reserved memory");
+  EXPECT_EQ(f->detail.rfind("memmap=16M$0x40000000:", 0), 0u) << f->detail;
 }
 
 TEST(Doctor, ConsoleLogLevelBelowTheTargetsLevels) {
@@ -188,7 +193,6 @@ TEST(Doctor, NicBindings) {
   c.eal.vdevs.clear();
   c.eal.pci_allow = {"0000:01:00.0", "0000:02:00.0", "0000:03:00.0",
                      "0000:04:00.0"};
-  EXPECT_EQ(PciDevices(c), c.eal.pci_allow);
   h.pci_drivers = {{"0000:01:00.0", "vfio-pci"},
                    {"0000:02:00.0", "ixgbe"},
                    {"0000:03:00.0", ""},

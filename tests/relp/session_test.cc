@@ -136,21 +136,17 @@ TEST(Session, TimesOutWithoutAnAnswer) {
   EXPECT_EQ(s.state(), State::kOpening);
   s.OnTime(1000);
   EXPECT_EQ(s.state(), State::kBroken);
-}
-
-TEST(Session, ClosesWhenTheQueueIsEmpty) {
-  Session s;
-  s.Connected(0);
-  s.OnInput(kOpenOk, 1);
-  s.Enqueue("a");
-  Drain(s);
-  s.Close(2);
-  EXPECT_EQ(s.state(), State::kOpen);  // "a" still in flight
-  s.OnInput(kOk2, 3);
-  EXPECT_EQ(s.state(), State::kClosing);
-  EXPECT_EQ(Drain(s), "3 close 0\n");
-  s.OnInput("3 rsp 0\n", 4);
-  EXPECT_EQ(s.state(), State::kDisconnected);
+  // A message's answer is awaited from when it went out.
+  Session m({.answer_timeout_us = 1000});
+  m.Connected(0);
+  m.OnInput(kOpenOk, 500);
+  EXPECT_EQ(m.NextDeadline(), UINT64_MAX);  // nothing in flight
+  m.Enqueue("a");
+  EXPECT_EQ(m.NextDeadline(), 1500u);
+  m.OnTime(1499);
+  EXPECT_EQ(m.state(), State::kOpen);
+  m.OnTime(1500);
+  EXPECT_EQ(m.state(), State::kBroken);
 }
 
 TEST(Session, AnAnswerLargerThanAnyIsRefused) {
