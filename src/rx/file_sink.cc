@@ -9,23 +9,23 @@
 namespace pmdcon::rx {
 namespace {
 constexpr size_t kStdioBuffer = 1 << 20;
+constexpr size_t kGather = 64 << 10;  // a sink hands its lines over past this
 // Standard output's buffer outlives every sink: stdio may still touch it at
 // exit, after the sinks are gone.
 char g_stdout_buffer[kStdioBuffer];
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<FileSink>> FileSink::Open(
-    const std::string& path, Format format) {
+absl::StatusOr<std::shared_ptr<LineFile>> LineFile::Open(
+    const std::string& path) {
   FILE* f = path == "-" ? stdout : std::fopen(path.c_str(), "w");
   if (f == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
   }
-  return std::unique_ptr<FileSink>(new FileSink(f, path, format));
+  return std::shared_ptr<LineFile>(new LineFile(f, path));
 }
 
-FileSink::FileSink(FILE* f, std::string name, Format format)
-    : f_(f), name_(std::move(name)), format_(format) {
+LineFile::LineFile(FILE* f, std::string path) : f_(f), path_(std::move(path)) {
   if (f_ == stdout) {
     static bool buffered = false;  // once: before any output
     if (!buffered) std::setvbuf(f_, g_stdout_buffer, _IOFBF, kStdioBuffer);
@@ -36,32 +36,53 @@ FileSink::FileSink(FILE* f, std::string name, Format format)
   }
 }
 
-FileSink::~FileSink() {
+LineFile::~LineFile() {
   std::fflush(f_);
   if (f_ != stdout) std::fclose(f_);
 }
 
+std::string LineFile::Append(std::string_view lines) {
+  if (std::fwrite(lines.data(), 1, lines.size(), f_) == lines.size()) return {};
+  return absl::StrCat("write ", path_, ": ", std::strerror(errno));
+}
+
+std::string LineFile::Flush() {
+  if (std::fflush(f_) == 0) return {};
+  return absl::StrCat("write ", path_, ": ", std::strerror(errno));
+}
+
+FileSink::FileSink(std::shared_ptr<LineFile> file, Format format)
+    : file_(std::move(file)), format_(format) {}
+
+FileSink::~FileSink() { Hand(); }
+
 void FileSink::Write(const wire::Message& m, uint64_t unix_us) {
   ++stats_.written;
-  buf_.clear();
+  ++gathered_;
   if (format_ == Format::kSyslog) {
-    AppendSyslog(&buf_, m, unix_us);
-    buf_.push_back('\n');
+    AppendSyslog(&lines_, m, unix_us);
+    lines_.push_back('\n');
   } else {
-    AppendMessage(&buf_, format_, m);
+    AppendMessage(&lines_, format_, m);
   }
-  if (std::fwrite(buf_.data(), 1, buf_.size(), f_) == buf_.size()) {
-    ++stats_.delivered;
+  if (lines_.size() >= kGather) Hand();
+}
+
+void FileSink::Hand() {
+  if (gathered_ == 0) return;
+  if (std::string err = file_->Append(lines_); err.empty()) {
+    stats_.delivered += gathered_;
   } else {
-    ++stats_.dropped;
-    trouble_ = absl::StrCat("write ", name_, ": ", std::strerror(errno));
+    stats_.dropped += gathered_;
+    trouble_ = std::move(err);
   }
+  lines_.clear();
+  gathered_ = 0;
 }
 
 uint64_t FileSink::Poll(uint64_t) {
-  if (std::fflush(f_) != 0) {
-    trouble_ = absl::StrCat("write ", name_, ": ", std::strerror(errno));
-  }
+  Hand();
+  if (std::string err = file_->Flush(); !err.empty()) trouble_ = std::move(err);
   return UINT64_MAX;
 }
 

@@ -1,12 +1,15 @@
 // Records as lines in a file (or standard output): dmesg-like text, JSON
-// objects or RFC 5424 syslog lines (rx/output.h). Written through stdio's
-// buffer; delivered once written.
+// objects or RFC 5424 syslog lines (rx/output.h). Several workers may write
+// one file, each through its own FileSink: a sink gathers its lines and
+// hands them over whole, so lines never interleave and each source's stay
+// in order (a source belongs to one worker).
 #ifndef PMDCON_RX_FILE_SINK_H_
 #define PMDCON_RX_FILE_SINK_H_
 
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "rx/output.h"
@@ -14,29 +17,52 @@
 
 namespace pmdcon::rx {
 
-class FileSink : public Sink {
+// An open file, shared by the sinks writing it; thread-safe.
+class LineFile {
  public:
   // path "-": standard output. Truncates an existing file.
-  static absl::StatusOr<std::unique_ptr<FileSink>> Open(const std::string& path,
-                                                        Format format);
+  static absl::StatusOr<std::shared_ptr<LineFile>> Open(
+      const std::string& path);
+  ~LineFile();
+  LineFile(const LineFile&) = delete;
+  LineFile& operator=(const LineFile&) = delete;
+
+  // Whole lines, in one locked stdio call. Empty on success, else what
+  // went wrong.
+  std::string Append(std::string_view lines);
+  // Writes out what stdio holds (live views of the file see records as
+  // they arrive).
+  std::string Flush();
+  const std::string& path() const { return path_; }
+
+ private:
+  LineFile(FILE* f, std::string path);
+
+  FILE* f_;
+  std::string path_;
+  std::unique_ptr<char[]> stdio_buf_;
+};
+
+class FileSink : public Sink {
+ public:
+  FileSink(std::shared_ptr<LineFile> file, Format format);
   ~FileSink() override;
 
   void Write(const wire::Message& m, uint64_t unix_us) override;
-  // Flushes: records appear as they arrive (live views of the file).
+  // Hands the gathered lines to the file and flushes it.
   uint64_t Poll(uint64_t now_us) override;
-  uint64_t pending() const override { return 0; }
+  uint64_t pending() const override { return gathered_; }
   const SinkStats& stats() const override { return stats_; }
-  const std::string& name() const override { return name_; }
+  const std::string& name() const override { return file_->path(); }
   const std::string& trouble() const override { return trouble_; }
 
  private:
-  FileSink(FILE* f, std::string name, Format format);
+  void Hand();
 
-  FILE* f_;
-  std::string name_;
+  std::shared_ptr<LineFile> file_;
   Format format_;
-  std::string buf_;
-  std::unique_ptr<char[]> stdio_buf_;
+  std::string lines_;      // gathered, not yet handed to the file
+  uint64_t gathered_ = 0;  // records in lines_
   SinkStats stats_;
   std::string trouble_;
 };

@@ -3,14 +3,19 @@
 // oracle options it is the judge of pmdcon's tests: it exits 1 when records
 // went missing, arrived malformed, or an expected seq range is incomplete.
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -29,6 +34,7 @@
 #include "rx/pcap.h"
 #include "rx/tcp_sink.h"
 #include "rx/udp.h"
+#include "rx/worker.h"
 #include "tools/cli.h"
 #include "wire/decoder.h"
 #include "wire/reassembler.h"
@@ -97,12 +103,20 @@ ABSL_FLAG(std::string, ignore_text, "",
           "of them; the same records from another port are taken (a "
           "collector that never got them from the appliance, and gets them "
           "from its kernel's fallback)");
+ABSL_FLAG(uint32_t, workers, 0,
+          "receive threads, each with its own sockets on the --listen "
+          "addresses (SO_REUSEPORT) and the sources the kernel steers to "
+          "it (0: one per online CPU; --pcap: one)");
 ABSL_FLAG(std::string, ready_file, "",
           "create this file once the sockets are bound (for scripts)");
 
 namespace {
 
 constexpr std::string_view kTool = "pmdcon-rx";
+constexpr uint32_t kMaxWorkers = 256;
+// Resident memory a worker holds before reassembly: its stack, receive
+// batch and output buffers.
+constexpr uint64_t kWorkerOverhead = 1 << 20;
 volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_summary = 0;
 
@@ -126,36 +140,23 @@ absl::StatusOr<std::vector<Range>> ParseRanges(
   return out;
 }
 
-// Hands each delivered record to every output, and acknowledgement
-// responses to the socket.
-class Printer : public pmdcon::wire::MessageSink {
- public:
-  Printer(std::vector<std::unique_ptr<pmdcon::rx::Sink>>* sinks,
-          pmdcon::rx::UdpReceiver* responses)
-      : sinks_(sinks), responses_(responses) {}
-  void OnResponse(const pmdcon::wire::SourceKey& to,
-                  std::string_view datagram) override {
-    if (responses_ && !responses_->SendTo(to, datagram)) ++unsent_;
-  }
-  uint64_t unsent_responses() const { return unsent_; }
-  void OnMessage(const pmdcon::wire::Message& m) override {
-    ++delivered_;
-    for (auto& s : *sinks_) s->Write(m, unix_now_);
-  }
-  uint64_t delivered() const { return delivered_; }
-  void set_unix_now(uint64_t us) { unix_now_ = us; }
+// Files several workers write, by path.
+using Files = std::map<std::string, std::shared_ptr<pmdcon::rx::LineFile>>;
 
- private:
-  std::vector<std::unique_ptr<pmdcon::rx::Sink>>* sinks_;
-  pmdcon::rx::UdpReceiver* responses_;
-  uint64_t unsent_ = 0;
-  uint64_t delivered_ = 0;
-  uint64_t unix_now_ = 0;
-};
+absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenFileSink(
+    const std::string& path, pmdcon::rx::Format format, Files* files) {
+  std::shared_ptr<pmdcon::rx::LineFile>& f = (*files)[path];
+  if (!f) {
+    auto opened = pmdcon::rx::LineFile::Open(path);
+    if (!opened.ok()) return opened.status();
+    f = *std::move(opened);
+  }
+  return std::make_unique<pmdcon::rx::FileSink>(f, format);
+}
 
-// --sink URL -> an output.
+// --sink URL -> an output (one per worker; files are shared).
 absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
-    const std::string& url, uint64_t queue_bytes) {
+    const std::string& url, uint64_t queue_bytes, Files* files) {
   absl::string_view u = url;
   const pmdcon::rx::TcpSink::Options tcp{.max_queued_bytes = queue_bytes};
   if (absl::ConsumePrefix(&u, "relp://")) {
@@ -188,64 +189,13 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
     if (const std::optional<pmdcon::rx::Format> format =
             pmdcon::rx::ParseFormat(
                 std::string_view(name.data(), name.size()))) {
-      return pmdcon::rx::FileSink::Open(std::string(u.substr(colon + 1)),
-                                        *format);
+      return OpenFileSink(std::string(u.substr(colon + 1)), *format, files);
     }
   }
   return absl::InvalidArgumentError(
       "not relp://HOST:PORT, syslog+tcp://HOST:PORT, "
       "nats://HOST:PORT[+HOST:PORT...][/PREFIX], journal[:SOCKET], "
       "json:FILE, text:FILE or syslog:FILE");
-}
-
-// Per output: what it took, delivered, dropped, and what holds it up.
-void PrintSinkSummary(
-    const std::vector<std::unique_ptr<pmdcon::rx::Sink>>& sinks) {
-  for (const auto& s : sinks) {
-    const auto& st = s->stats();
-    std::fprintf(
-        stderr,
-        "output %s: %llu records, %llu delivered, %llu pending, "
-        "%llu dropped (queue full), %llu resent, %llu reconnects%s%s\n",
-        s->name().c_str(), static_cast<unsigned long long>(st.written),
-        static_cast<unsigned long long>(st.delivered),
-        static_cast<unsigned long long>(s->pending()),
-        static_cast<unsigned long long>(st.dropped),
-        static_cast<unsigned long long>(st.resent),
-        static_cast<unsigned long long>(st.reconnects),
-        s->trouble().empty() ? "" : "; last trouble: ", s->trouble().c_str());
-  }
-}
-
-// unsent_responses: ack datagrams the socket did not take.
-void PrintSummary(const pmdcon::wire::Reassembler& r,
-                  uint64_t unsent_responses) {
-  std::string s;
-  r.ForEachSource([&](const pmdcon::wire::SourceKey& k,
-                      const pmdcon::wire::SourceStats& st) {
-    pmdcon::rx::AppendSummary(&s, k, st);
-  });
-  if (s.empty()) s = "no datagrams received\n";
-  const auto& b = r.budget_stats();
-  absl::StrAppend(&s, "memory: ", r.sources(), " sources in ", b.charged >> 10,
-                  " KiB (peak ", b.peak >> 10, " KiB)");
-  if (b.sources_evicted + b.records_evicted) {
-    absl::StrAppend(&s, "; evicted for the budget: ", b.sources_evicted,
-                    " idle sources, ", b.records_evicted,
-                    " incomplete records");
-  }
-  s.push_back('\n');
-  if (r.options().ack) {
-    const auto a = r.ack_totals();
-    absl::StrAppend(&s, "acks: ", a.responses, " responses, ", a.requests,
-                    " requests for missing records, ", a.recovered,
-                    " records recovered, ", a.given_up, " given up");
-    if (unsent_responses) {
-      absl::StrAppend(&s, ", ", unsent_responses, " responses not sent");
-    }
-    s.push_back('\n');
-  }
-  std::fprintf(stderr, "%s", s.c_str());
 }
 
 }  // namespace
@@ -282,76 +232,98 @@ int main(int argc, char** argv) {
                    "--ack answers senders; a --pcap file has none to answer"),
                2);
   }
-  absl::StatusOr<rx::UdpReceiver> receiver =
-      pcap.empty() ? rx::UdpReceiver::Open(specs, absl::GetFlag(FLAGS_rcvbuf))
-                   : absl::StatusOr<rx::UdpReceiver>(
-                         absl::UnimplementedError("reading a pcap file"));
-  if (pcap.empty() && !receiver.ok()) tools::Die(kTool, receiver.status());
+  const uint32_t workers =
+      !pcap.empty() ? 1
+      : absl::GetFlag(FLAGS_workers)
+          ? absl::GetFlag(FLAGS_workers)
+          : static_cast<uint32_t>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  if (workers > kMaxWorkers) {
+    tools::Die(kTool,
+               absl::InvalidArgumentError(absl::StrCat(
+                   "--workers=", workers, ": at most ", kMaxWorkers)),
+               2);
+  }
+  // Worker 0's sockets come first; the others join their addresses, and
+  // the kernel steers each source to one of them.
+  std::vector<std::optional<rx::UdpReceiver>> receivers(workers);
+  if (pcap.empty()) {
+    using Sharing = rx::UdpReceiver::Sharing;
+    const int rcvbuf = absl::GetFlag(FLAGS_rcvbuf);
+    for (uint32_t i = 0; i < workers; ++i) {
+      auto r = i == 0
+                   ? rx::UdpReceiver::Open(specs, rcvbuf,
+                                           workers > 1 ? Sharing::kFirstOfGroup
+                                                       : Sharing::kExclusive)
+                   : rx::UdpReceiver::Open(receivers[0]->bound_specs(), rcvbuf,
+                                           Sharing::kJoinGroup);
+      if (!r.ok()) tools::Die(kTool, r.status());
+      receivers[i].emplace(*std::move(r));
+    }
+    if (absl::Status st = receivers[0]->SteerBySource(
+            workers, absl::GetFlag(FLAGS_by_address));
+        !st.ok()) {
+      tools::Die(kTool, st);
+    }
+    std::fprintf(stderr,
+                 "%s: listening on %s (receive buffer %d bytes, %u "
+                 "worker%s)\n",
+                 kTool.data(),
+                 absl::StrJoin(receivers[0]->bound(), " ").c_str(),
+                 receivers[0]->rcvbuf(), workers, workers == 1 ? "" : "s");
+  }
 
-  // Outputs: --output in --format (stdout unless --sink or --quiet says
-  // otherwise), then each --sink.
-  std::vector<std::unique_ptr<rx::Sink>> sinks;
+  // Outputs, for each worker: --output in --format (stdout unless --sink or
+  // --quiet says otherwise), then each --sink. A worker's queues are its
+  // share of --sink_queue_mb.
   std::string output = absl::GetFlag(FLAGS_output);
   if (output.empty() && absl::GetFlag(FLAGS_sink).empty()) output = "-";
-  if (!output.empty() && !absl::GetFlag(FLAGS_quiet)) {
-    auto f = rx::FileSink::Open(output, *format);
-    if (!f.ok()) tools::Die(kTool, f.status());
-    sinks.push_back(*std::move(f));
-  }
-  const uint64_t queue_bytes = uint64_t{absl::GetFlag(FLAGS_sink_queue_mb)}
-                               << 20;
-  for (const std::string& url : absl::GetFlag(FLAGS_sink)) {
-    auto s = OpenSink(url, queue_bytes);
-    if (!s.ok()) {
-      tools::Die(
-          kTool,
-          absl::Status(s.status().code(), absl::StrCat("--sink=", url, ": ",
-                                                       s.status().message())),
-          2);
+  if (absl::GetFlag(FLAGS_quiet)) output.clear();
+  const uint64_t queue_bytes =
+      (uint64_t{absl::GetFlag(FLAGS_sink_queue_mb)} << 20) / workers;
+  Files files;
+  std::vector<std::vector<std::unique_ptr<rx::Sink>>> sinks(workers);
+  uint64_t queues = 0;  // what the outputs may hold while a peer is away
+  for (auto& worker_sinks : sinks) {
+    if (!output.empty()) {
+      auto f = OpenFileSink(output, *format, &files);
+      if (!f.ok()) tools::Die(kTool, f.status());
+      worker_sinks.push_back(*std::move(f));
     }
-    sinks.push_back(*std::move(s));
-  }
-
-  if (pcap.empty()) {
-    std::fprintf(stderr, "%s: listening on %s (receive buffer %d bytes)\n",
-                 kTool.data(), absl::StrJoin(receiver->bound(), " ").c_str(),
-                 receiver->rcvbuf());
-  }
-  const std::string ready = absl::GetFlag(FLAGS_ready_file);
-  if (!ready.empty()) {
-    const int fd = open(ready.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      tools::Die(kTool,
-                 absl::NotFoundError(absl::StrCat("cannot create ", ready)));
+    for (const std::string& url : absl::GetFlag(FLAGS_sink)) {
+      auto sink = OpenSink(url, queue_bytes, &files);
+      if (!sink.ok()) {
+        tools::Die(kTool,
+                   absl::Status(sink.status().code(),
+                                absl::StrCat("--sink=", url, ": ",
+                                             sink.status().message())),
+                   2);
+      }
+      queues += (*sink)->queue_limit();
+      worker_sinks.push_back(*std::move(sink));
     }
-    close(fd);
   }
-
-  std::signal(SIGINT, [](int) { g_stop = 1; });
-  std::signal(SIGTERM, [](int) { g_stop = 1; });
-  std::signal(SIGUSR1, [](int) { g_summary = 1; });
 
   // The budget covers the whole process: what it holds before the first
-  // datagram (code, buffers), the output buffer and the allocator's slack
-  // come off the reassembler's share.
+  // datagram (code, buffers), each worker's stack and receive buffers, the
+  // outputs' queues and the allocator's slack come off the reassemblers'
+  // share, which the workers split.
   const uint64_t budget = uint64_t{absl::GetFlag(FLAGS_memory_budget_mb)} << 20;
-  uint64_t queues = 0;  // what the outputs may hold while a peer is away
-  for (const auto& s : sinks) queues += s->queue_limit();
-  const uint64_t baseline =
-      io::ResidentBytes().value_or(0) + (1 << 20) + queues;
-  if (budget < baseline + (4 << 20)) {
+  const uint64_t baseline = io::ResidentBytes().value_or(0) + (1 << 20) +
+                            uint64_t{workers} * kWorkerOverhead + queues;
+  if (budget < baseline + uint64_t{workers} * (4 << 20)) {
     tools::Die(kTool,
                absl::InvalidArgumentError(absl::StrCat(
                    "--memory_budget_mb=", budget >> 20, ": too small, ",
                    (baseline >> 20) + 1,
-                   " MiB are resident or kept for the "
+                   " MiB are resident or kept for the workers and the "
                    "outputs' queues before any datagram, and reassembly "
-                   "needs 4 MiB more")),
+                   "needs 4 MiB more per worker (--workers=",
+                   workers, ")")),
                2);
   }
-  wire::Reassembler reasm({
+  const wire::Reassembler::Options options{
       .frag_timeout_us = uint64_t{absl::GetFlag(FLAGS_frag_timeout_ms)} * 1000,
-      .memory_budget = (budget - baseline) / 16 * 15,  // allocator slack
+      .memory_budget = (budget - baseline) / 16 * 15 / workers,
       .dedupe = absl::GetFlag(FLAGS_dedupe),
       .by_address = absl::GetFlag(FLAGS_by_address),
       .ack = ack,
@@ -364,33 +336,26 @@ int main(int argc, char** argv) {
               .retx_stride = std::max(1u, absl::GetFlag(FLAGS_retx_stride)),
               .give_up_us = uint64_t{absl::GetFlag(FLAGS_give_up_ms)} * 1000,
           },
-  });
-  Printer printer(&sinks, ack ? &*receiver : nullptr);
-  const uint64_t count = absl::GetFlag(FLAGS_count);
-  const uint64_t start = io::MonotonicUsec();
-  const double duration = absl::GetFlag(FLAGS_duration);
-  const double idle = absl::GetFlag(FLAGS_idle);
-  const uint64_t end =
-      duration > 0 ? start + static_cast<uint64_t>(duration * 1e6) : UINT64_MAX;
-  uint64_t last_datagram = 0;
-  uint64_t now = start;
-  const std::string ignore_text = absl::GetFlag(FLAGS_ignore_text);
-  std::optional<wire::SourceKey> ignore_from;
-  uint64_t ignored = 0;
-  auto feed = [&](const wire::SourceKey& k, std::string_view payload) {
-    if (!ignore_text.empty() &&
-        payload.find(ignore_text) != std::string_view::npos) [[unlikely]] {
-      if (!ignore_from) ignore_from = k;
-      if (k == *ignore_from) {
-        ++ignored;
-        return;
-      }
-    }
-    reasm.Feed(k, payload, now, printer);
   };
+  rx::WorkerControl control;
+  control.count = absl::GetFlag(FLAGS_count);
+  control.ignore_text = absl::GetFlag(FLAGS_ignore_text);
+  std::vector<std::unique_ptr<rx::Worker>> pool;
+  for (uint32_t i = 0; i < workers; ++i) {
+    pool.push_back(std::make_unique<rx::Worker>(
+        i, std::move(receivers[i]), options, std::move(sinks[i]), &control));
+  }
+  const uint64_t drain_us =
+      static_cast<uint64_t>(std::max(0.0, absl::GetFlag(FLAGS_drain)) * 1e6);
+
   rx::PcapStats pcap_stats;
   if (!pcap.empty()) {
-    if (absl::Status st = rx::ReadPcap(pcap, specs, feed, &pcap_stats);
+    if (absl::Status st = rx::ReadPcap(
+            pcap, specs,
+            [&](const wire::SourceKey& k, std::string_view payload) {
+              pool[0]->Feed(k, payload, io::MonotonicUsec());
+            },
+            &pcap_stats);
         !st.ok()) {
       tools::Die(kTool, st);
     }
@@ -403,70 +368,63 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(pcap_stats.other),
                  static_cast<unsigned long long>(pcap_stats.bad_ip_checksum),
                  static_cast<unsigned long long>(pcap_stats.bad_udp_checksum));
-    g_stop = 1;  // all input read
-  }
-  // Moves every output's data; returns the earliest time one wants again.
-  auto poll_sinks = [&](uint64_t t) {
-    uint64_t w = UINT64_MAX;
-    for (auto& s : sinks) w = std::min(w, s->Poll(t));
-    return w;
-  };
-  uint64_t sinks_wake = UINT64_MAX;
-  while (!g_stop) {
-    uint64_t wake = std::min({end, reasm.NextDeadline(), sinks_wake});
-    if (idle > 0 && last_datagram) {
-      wake = std::min(wake, last_datagram + static_cast<uint64_t>(idle * 1e6));
+    pool[0]->Finish(drain_us);
+  } else {
+    const std::string ready = absl::GetFlag(FLAGS_ready_file);
+    if (!ready.empty()) {
+      const int fd = open(ready.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        tools::Die(kTool,
+                   absl::NotFoundError(absl::StrCat("cannot create ", ready)));
+      }
+      close(fd);
     }
-    const int timeout =
-        wake == UINT64_MAX
-            ? 200
-            : static_cast<int>(std::min<uint64_t>(
-                  200, wake > now ? (wake - now + 999) / 1000 : 0));
-    printer.set_unix_now(io::RealtimeUsec());
-    const int n = receiver->Poll(timeout, feed);
-    now = io::MonotonicUsec();
-    if (n < 0) {
-      tools::Die(kTool, absl::ErrnoToStatus(errno, "receive"));
+    std::signal(SIGINT, [](int) { g_stop = 1; });
+    std::signal(SIGTERM, [](int) { g_stop = 1; });
+    std::signal(SIGUSR1, [](int) { g_summary = 1; });
+    // Signals come to this thread alone: it tells the workers.
+    sigset_t mask, old;
+    sigemptyset(&mask);
+    for (int sig : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&mask, sig);
+    pthread_sigmask(SIG_BLOCK, &mask, &old);
+    std::vector<std::thread> threads;
+    for (auto& w : pool) {
+      threads.emplace_back([&w, drain_us] { w->Run(drain_us); });
     }
-    if (n > 0) last_datagram = now;
-    reasm.Expire(now, printer);
-    sinks_wake = poll_sinks(now);
-    if (g_summary) {
-      g_summary = 0;
-      PrintSummary(reasm, printer.unsent_responses());
-      PrintSinkSummary(sinks);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+
+    const uint64_t start = io::MonotonicUsec();
+    const double duration = absl::GetFlag(FLAGS_duration);
+    const double idle = absl::GetFlag(FLAGS_idle);
+    while (control.running()) {
+      poll(nullptr, 0, 20);  // a signal ends it early
+      const uint64_t now = io::MonotonicUsec();
+      const uint64_t last = control.last_datagram_us.load();
+      if (g_stop) control.Stop(rx::WorkerControl::State::kSignal);
+      if (g_summary) {
+        g_summary = 0;
+        control.summaries.fetch_add(1);
+      }
+      if ((duration > 0 && now - start >= duration * 1e6) ||
+          (idle > 0 && last && now > last && now - last >= idle * 1e6)) {
+        control.Stop(rx::WorkerControl::State::kDone);
+      }
     }
-    if (count && printer.delivered() >= count) break;
-    if (now >= end) break;
-    if (idle > 0 && last_datagram && now - last_datagram >= idle * 1e6) break;
-  }
-  // Stopped by a signal: what the kernel already queued for us was sent, so
-  // read it (for at most a second, should the senders never pause).
-  if (g_stop && pcap.empty()) {
-    const uint64_t drain_end = io::MonotonicUsec() + 1'000'000;
-    while (receiver->Poll(0, feed) > 0 &&
-           (now = io::MonotonicUsec()) < drain_end) {
+    for (std::thread& t : threads) t.join();
+    for (const auto& w : pool) {
+      if (!w->error().ok()) tools::Die(kTool, w->error());
     }
   }
-  // Outputs deliver what they hold, for up to --drain seconds.
-  const uint64_t drain_until =
-      io::MonotonicUsec() +
-      static_cast<uint64_t>(std::max(0.0, absl::GetFlag(FLAGS_drain)) * 1e6);
-  for (;;) {
-    now = io::MonotonicUsec();
-    const uint64_t w = poll_sinks(now);
-    uint64_t held = 0;
-    for (const auto& s : sinks) held += s->pending();
-    if (held == 0 || now >= drain_until) break;
-    usleep(static_cast<useconds_t>(
-        std::clamp<uint64_t>(w > now ? w - now : 0, 1000, 50'000)));
-  }
-  PrintSummary(reasm, printer.unsent_responses());
-  PrintSinkSummary(sinks);
-  if (!ignore_text.empty()) {
-    std::fprintf(stderr, "%s: --ignore_text: %llu datagrams dropped from %s\n",
-                 kTool.data(), static_cast<unsigned long long>(ignored),
-                 ignore_from ? rx::SourceName(*ignore_from).c_str() : "none");
+  std::vector<const rx::Worker*> all;
+  for (const auto& w : pool) all.push_back(w.get());
+  const std::string summary = rx::Summary(all);
+  std::fputs(summary.c_str(), stderr);
+  if (!control.ignore_text.empty()) {
+    std::fprintf(
+        stderr, "%s: --ignore_text: %llu datagrams dropped from %s\n",
+        kTool.data(), static_cast<unsigned long long>(control.ignored.load()),
+        control.ignore_from ? rx::SourceName(*control.ignore_from).c_str()
+                            : "none");
   }
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -474,7 +432,10 @@ int main(int argc, char** argv) {
       static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
       static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   uint64_t datagrams = 0;
-  reasm.ForEachSource([&](const wire::SourceKey&, const wire::SourceStats& st) {
+  const auto for_each_source = [&](auto&& f) {
+    for (const rx::Worker* w : all) w->reassembler().ForEachSource(f);
+  };
+  for_each_source([&](const wire::SourceKey&, const wire::SourceStats& st) {
     datagrams += st.payloads;
   });
   std::fprintf(stderr, "%s: cpu %.3f s for %llu datagrams (%.2f us each)\n",
@@ -484,8 +445,7 @@ int main(int argc, char** argv) {
   // The oracle.
   int failures = 0;
   bool any = false;
-  reasm.ForEachSource([&](const wire::SourceKey& k,
-                          const wire::SourceStats& st) {
+  for_each_source([&](const wire::SourceKey& k, const wire::SourceStats& st) {
     any = any || st.records > 0;
     const std::string name = rx::SourceName(k);
     const bool silent_gap = st.missing > 0 || st.gaps_dropped > 0;
@@ -529,12 +489,17 @@ int main(int argc, char** argv) {
   }
   // Records an output could not deliver (its queue was full, or it still
   // held them when --drain ran out) are lost to that output.
-  for (const auto& s : sinks) {
-    const uint64_t lost = s->stats().dropped + s->pending();
+  std::map<std::string, uint64_t> undelivered;
+  for (const rx::Worker* w : all) {
+    for (const auto& s : w->sinks()) {
+      undelivered[s->name()] += s->stats().dropped + s->pending();
+    }
+  }
+  for (const auto& [name, lost] : undelivered) {
     if (lost == 0) continue;
     std::fprintf(stderr, "%s: %s%s: %llu records not delivered\n", kTool.data(),
                  absl::GetFlag(FLAGS_fail_on_loss) ? "FAIL: " : "",
-                 s->name().c_str(), static_cast<unsigned long long>(lost));
+                 name.c_str(), static_cast<unsigned long long>(lost));
     failures += absl::GetFlag(FLAGS_fail_on_loss);
   }
   if (!ranges->empty() && !any) {

@@ -19,6 +19,15 @@ struct SinkStats {
   uint64_t dropped = 0;    // refused: the queue was full
   uint64_t resent = 0;     // sent again: unanswered when a peer went away
   uint64_t reconnects = 0;
+
+  SinkStats& operator+=(const SinkStats& o) {
+    written += o.written;
+    delivered += o.delivered;
+    dropped += o.dropped;
+    resent += o.resent;
+    reconnects += o.reconnects;
+    return *this;
+  }
 };
 
 class Sink {

@@ -1,6 +1,7 @@
 #include "rx/udp.h"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -8,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -97,7 +99,7 @@ absl::StatusOr<ListenSpec> ParseListen(std::string_view text) {
 }
 
 absl::StatusOr<UdpReceiver> UdpReceiver::Open(
-    const std::vector<ListenSpec>& specs, int rcvbuf) {
+    const std::vector<ListenSpec>& specs, int rcvbuf, Sharing sharing) {
   UdpReceiver r;
   for (const ListenSpec& spec : specs) {
     sockaddr_storage ss{};
@@ -134,21 +136,94 @@ absl::StatusOr<UdpReceiver> UdpReceiver::Open(
         0) {
       setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     }
-    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    const auto bind_error = [&] {
       return Errno(absl::StrCat("bind ", spec.host.empty() ? "*" : spec.host,
                                 ":", spec.port));
+    };
+    if (sharing == Sharing::kFirstOfGroup && spec.port != 0) {
+      // SO_REUSEPORT would join another collector's group; a plain socket
+      // finds it.
+      const int probe = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (probe < 0) return Errno("socket");
+      if (dual) setsockopt(probe, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+      const bool held = bind(probe, reinterpret_cast<sockaddr*>(&ss), len) != 0;
+      const int err = errno;
+      close(probe);
+      errno = err;
+      if (held) return bind_error();
+    }
+    const int on = 1;
+    if (sharing != Sharing::kExclusive &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) {
+      return Errno("SO_REUSEPORT");
+    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+      return bind_error();
     }
     sockaddr_storage got{};
     socklen_t got_len = sizeof(got);
     getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len);
     wire::SourceKey k = KeyOf(got);
     r.bound_.push_back(SourceName(k));
+    r.bound_specs_.push_back(ListenSpec{spec.host, k.port});
     if (r.rcvbuf_ == 0) {
       socklen_t sl = sizeof(r.rcvbuf_);
       getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &r.rcvbuf_, &sl);
     }
   }
   return r;
+}
+
+absl::Status UdpReceiver::SteerBySource(uint32_t receivers, bool by_address) {
+  if (receivers < 2) return absl::OkStatus();
+  // Classic BPF run by the kernel's SO_REUSEPORT selection: the packet
+  // starts at the UDP payload, the IP header is at SKF_NET_OFF. The hash
+  // folds the source address (and port: IPv4 without options, IPv6 without
+  // extension headers) into one word, mixes it, and picks a receiver.
+  constexpr uint32_t kNet = static_cast<uint32_t>(SKF_NET_OFF);
+  constexpr uint32_t kGolden = 0x9e3779b1;
+  const auto ld = [](uint16_t size, uint32_t off) {
+    return sock_filter BPF_STMT(BPF_LD | size | BPF_ABS, kNet + off);
+  };
+  const auto stmt = [](uint16_t code, uint32_t k) {
+    return sock_filter BPF_STMT(code, k);
+  };
+  const sock_filter tax = stmt(BPF_MISC | BPF_TAX, 0);
+  const sock_filter xor_x = stmt(BPF_ALU | BPF_XOR | BPF_X, 0);
+  std::vector<sock_filter> prog = {
+      ld(BPF_B, 0), stmt(BPF_ALU | BPF_RSH | BPF_K, 4),
+      // IPv4: fall through; IPv6: jump past the IPv4 part.
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 0),
+      ld(BPF_W, 12),  // source address
+  };
+  if (!by_address) {
+    prog.insert(prog.end(), {tax, ld(BPF_H, 20), xor_x});  // source port
+  }
+  const size_t v4_end = prog.size();
+  prog.push_back(BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));  // to the mix
+  const size_t v6_start = prog.size();
+  prog.push_back(ld(BPF_W, 8));
+  for (uint32_t off = 12; off < 24; off += 4) {
+    prog.insert(prog.end(), {tax, ld(BPF_W, off), xor_x});
+  }
+  if (!by_address) prog.insert(prog.end(), {tax, ld(BPF_H, 40), xor_x});
+  prog[v4_end].k = static_cast<uint32_t>(prog.size() - v4_end - 1);
+  prog[2].jf = static_cast<uint8_t>(v6_start - 3);
+  prog.insert(prog.end(), {
+                              stmt(BPF_ALU | BPF_MUL | BPF_K, kGolden),
+                              stmt(BPF_ALU | BPF_RSH | BPF_K, 16),
+                              stmt(BPF_ALU | BPF_MOD | BPF_K, receivers),
+                              stmt(BPF_RET | BPF_A, 0),
+                          });
+  const sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
+  // One socket of a group sets its program.
+  for (int fd : fds_) {
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fprog,
+                   sizeof(fprog)) != 0) {
+      return Errno("SO_ATTACH_REUSEPORT_CBPF");
+    }
+  }
+  return absl::OkStatus();
 }
 
 bool UdpReceiver::SendTo(const wire::SourceKey& to, std::string_view datagram) {
@@ -195,6 +270,7 @@ UdpReceiver::UdpReceiver(UdpReceiver&& o) noexcept
       families_(std::move(o.families_)),
       dual_(std::move(o.dual_)),
       bound_(std::move(o.bound_)),
+      bound_specs_(std::move(o.bound_specs_)),
       rcvbuf_(o.rcvbuf_) {
   o.fds_.clear();
 }

@@ -4,33 +4,9 @@
 # JSON output, IPv6, malformed input and CLI errors.
 set -euo pipefail
 rx=$1 send=$2
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-port=$((20000 + RANDOM % 20000))
-
-# start_rx NAME ARGS...: runs pmdcon-rx in the background, waits until bound.
-start_rx() {
-  local name=$1
-  shift
-  rm -f "$dir/$name.ready"
-  "$rx" --ready_file="$dir/$name.ready" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
-  rx_pid=$!
-  pids+=("$rx_pid")
-  for _ in $(seq 100); do [ -e "$dir/$name.ready" ] && return 0; sleep 0.05; done
-  fail "$name: pmdcon-rx did not start: $(cat "$dir/$name.err")"
-}
-# wait_rx: waits for it; its exit status lands in $rc (no subshell: a
-# subshell cannot wait for this shell's children).
-wait_rx() {
-  rc=0
-  wait "$rx_pid" || rc=$?
-}
+here=$(dirname "$0")
+source "$here/../scratch.sh"
+source "$here/start_rx.sh"
 
 # 1. 20000 fragmented records, fragments shuffled within windows of 16:
 #    complete, in JSON, and the oracle passes.

@@ -1,0 +1,115 @@
+// pmdcon-rx's receive workers. Each runs on a thread of its own with its own
+// sockets, reassembler and outputs. The sockets of all workers share their
+// addresses (SO_REUSEPORT) and the kernel steers each source to one worker
+// (UdpReceiver::SteerBySource): a source's reassembly, dedupe and
+// acknowledgement state live in one worker and its records leave in order.
+// On the way from socket to output the workers share nothing but a counter.
+//
+//   WorkerControl control;
+//   Worker w(0, std::move(receiver), reassembler_options, std::move(sinks),
+//            &control);
+//   std::thread t([&] { w.Run(drain_us); });
+//   control.Stop(WorkerControl::State::kSignal);  // from main, on SIGTERM
+//   t.join();
+#ifndef PMDCON_RX_WORKER_H_
+#define PMDCON_RX_WORKER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "rx/sink.h"
+#include "rx/udp.h"
+#include "wire/reassembler.h"
+
+namespace pmdcon::rx {
+
+// What main and the workers share.
+struct WorkerControl {
+  enum class State : uint8_t {
+    kRunning,
+    kDone,    // --count, --duration or --idle reached
+    kSignal,  // SIGINT/SIGTERM: read what the sockets hold, then stop
+    kFailed,  // a worker's socket failed (Worker::error)
+  };
+  // The first reason to stop wins.
+  void Stop(State why) {
+    State running = State::kRunning;
+    state.compare_exchange_strong(running, why);
+  }
+  bool running() const { return state.load() == State::kRunning; }
+
+  std::atomic<State> state{State::kRunning};
+  // Written by workers, read by workers (--count) and main (--idle).
+  std::atomic<uint64_t> delivered{0};
+  std::atomic<uint64_t> last_datagram_us{0};
+  // Bumped by main on SIGUSR1; each worker prints its part when it sees it.
+  std::atomic<uint32_t> summaries{0};
+  uint64_t count = 0;  // stop at this many records delivered (0: never)
+
+  // --ignore_text (testing): datagrams holding this text from the first
+  // source that sent one are dropped, whichever worker sees them.
+  std::string ignore_text;
+  std::mutex ignore_mu;
+  std::optional<wire::SourceKey> ignore_from;  // guarded by ignore_mu
+  std::atomic<uint64_t> ignored{0};
+};
+
+class Worker {
+ public:
+  // receiver: none when main feeds datagrams from a pcap file.
+  Worker(int index, std::optional<UdpReceiver> receiver,
+         const wire::Reassembler::Options& options,
+         std::vector<std::unique_ptr<Sink>> sinks, WorkerControl* control);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Receives until control->state leaves kRunning (after a signal it first
+  // reads what the kernel already queued, for at most a second), then
+  // Finish(drain_us).
+  void Run(uint64_t drain_us);
+  // One datagram received at now_us (main's pcap reading).
+  void Feed(const wire::SourceKey& from, std::string_view payload,
+            uint64_t now_us);
+  // The outputs deliver what they hold, for up to drain_us.
+  void Finish(uint64_t drain_us);
+
+  int index() const { return index_; }
+  const wire::Reassembler& reassembler() const { return reasm_; }
+  const std::vector<std::unique_ptr<Sink>>& sinks() const { return sinks_; }
+  uint64_t delivered() const;
+  uint64_t unsent_responses() const;
+  // Why Run stopped early (a receive error), or OK.
+  const absl::Status& error() const { return error_; }
+
+ private:
+  class Delivery;
+
+  uint64_t PollSinks(uint64_t now_us);
+
+  const int index_;
+  std::optional<UdpReceiver> receiver_;
+  wire::Reassembler reasm_;
+  std::vector<std::unique_ptr<Sink>> sinks_;
+  WorkerControl* const control_;
+  std::unique_ptr<Delivery> delivery_;
+  uint32_t summaries_seen_ = 0;
+  absl::Status error_;
+};
+
+// The summary over any set of workers (their sources are disjoint): a line
+// per source, memory, acknowledgements, then a line per output (the same
+// output in several workers counted together).
+std::string Summary(std::span<const Worker* const> workers);
+
+}  // namespace pmdcon::rx
+
+#endif  // PMDCON_RX_WORKER_H_
