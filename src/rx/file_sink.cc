@@ -10,6 +10,9 @@ namespace pmdcon::rx {
 namespace {
 constexpr size_t kStdioBuffer = 1 << 20;
 constexpr size_t kGather = 64 << 10;  // a sink hands its lines over past this
+// How long lines may wait in stdio's buffer: short enough for a live view of
+// the file, long enough that a busy collector writes in large pieces.
+constexpr uint64_t kFlushUs = 10'000;
 // Standard output's buffer outlives every sink: stdio may still touch it at
 // exit, after the sinks are gone.
 char g_stdout_buffer[kStdioBuffer];
@@ -80,8 +83,14 @@ void FileSink::Hand() {
   gathered_ = 0;
 }
 
-uint64_t FileSink::Poll(uint64_t) {
+uint64_t FileSink::Poll(uint64_t now_us) {
+  const bool handed = gathered_ > 0;
   Hand();
+  if (handed && flush_at_ == 0) flush_at_ = now_us + kFlushUs;
+  if (flush_at_ == 0 || now_us < flush_at_) {
+    return flush_at_ ? flush_at_ : UINT64_MAX;
+  }
+  flush_at_ = 0;
   if (std::string err = file_->Flush(); !err.empty()) trouble_ = std::move(err);
   return UINT64_MAX;
 }

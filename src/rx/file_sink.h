@@ -49,7 +49,7 @@ class FileSink : public Sink {
   ~FileSink() override;
 
   void Write(const wire::Message& m, uint64_t unix_us) override;
-  // Hands the gathered lines to the file and flushes it.
+  // Hands the gathered lines to the file, and flushes it within 10 ms.
   uint64_t Poll(uint64_t now_us) override;
   uint64_t pending() const override { return gathered_; }
   const SinkStats& stats() const override { return stats_; }
@@ -63,6 +63,7 @@ class FileSink : public Sink {
   Format format_;
   std::string lines_;      // gathered, not yet handed to the file
   uint64_t gathered_ = 0;  // records in lines_
+  uint64_t flush_at_ = 0;  // when handed lines are flushed (0: none waiting)
   SinkStats stats_;
   std::string trouble_;
 };

@@ -57,6 +57,12 @@ ABSL_FLAG(std::vector<std::string>, sink, {},
 ABSL_FLAG(uint32_t, sink_queue_mb, 64,
           "records an output may hold while its peer is away, in MiB; past "
           "it records for that output are counted as dropped");
+ABSL_FLAG(std::string, sink_spill, "",
+          "a directory where relp:// and syslog+tcp:// outputs keep, in "
+          "order, what their --sink_queue_mb queue cannot hold (files with "
+          "no name, gone at exit); without it such records are dropped");
+ABSL_FLAG(uint32_t, sink_spill_mb, 1024,
+          "--sink_spill: the most disk each output's spill may take, in MiB");
 ABSL_FLAG(double, drain, 10,
           "at exit, seconds to wait for outputs to deliver what they hold");
 ABSL_FLAG(bool, quiet, false, "print no records, only the summary");
@@ -116,7 +122,7 @@ constexpr std::string_view kTool = "pmdcon-rx";
 constexpr uint32_t kMaxWorkers = 256;
 // Resident memory a worker holds before reassembly: its stack, receive
 // batch and output buffers.
-constexpr uint64_t kWorkerOverhead = 1 << 20;
+constexpr uint64_t kWorkerOverhead = 2 << 20;
 volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_summary = 0;
 
@@ -156,9 +162,14 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenFileSink(
 
 // --sink URL -> an output (one per worker; files are shared).
 absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
-    const std::string& url, uint64_t queue_bytes, Files* files) {
+    const std::string& url, uint64_t queue_bytes, uint64_t spill_bytes,
+    Files* files) {
   absl::string_view u = url;
-  const pmdcon::rx::TcpSink::Options tcp{.max_queued_bytes = queue_bytes};
+  const pmdcon::rx::TcpSink::Options tcp{
+      .max_queued_bytes = queue_bytes,
+      .spill_dir = absl::GetFlag(FLAGS_sink_spill),
+      .max_spill_bytes = spill_bytes,
+  };
   if (absl::ConsumePrefix(&u, "relp://")) {
     return pmdcon::rx::TcpSink::Create(pmdcon::rx::TcpSink::Protocol::kRelp,
                                        std::string_view(u.data(), u.size()),
@@ -280,6 +291,8 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_quiet)) output.clear();
   const uint64_t queue_bytes =
       (uint64_t{absl::GetFlag(FLAGS_sink_queue_mb)} << 20) / workers;
+  const uint64_t spill_bytes =
+      (uint64_t{absl::GetFlag(FLAGS_sink_spill_mb)} << 20) / workers;
   Files files;
   std::vector<std::vector<std::unique_ptr<rx::Sink>>> sinks(workers);
   uint64_t queues = 0;  // what the outputs may hold while a peer is away
@@ -290,7 +303,7 @@ int main(int argc, char** argv) {
       worker_sinks.push_back(*std::move(f));
     }
     for (const std::string& url : absl::GetFlag(FLAGS_sink)) {
-      auto sink = OpenSink(url, queue_bytes, &files);
+      auto sink = OpenSink(url, queue_bytes, spill_bytes, &files);
       if (!sink.ok()) {
         tools::Die(kTool,
                    absl::Status(sink.status().code(),

@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/strings.h"
@@ -52,15 +54,57 @@ void AppendPairs(std::string* out, std::string_view name,
   out->push_back('}');
 }
 
+// prefix ("\\x" or "\\u00") and c in two lowercase hex digits.
+void AppendEscaped(std::string* out, std::string_view prefix, unsigned char c) {
+  constexpr char kHex[] = "0123456789abcdef";
+  out->append(prefix);
+  out->push_back(kHex[c >> 4]);
+  out->push_back(kHex[c & 15]);
+}
+
+// The end of the run of printable ASCII (0x20-0x7e) that starts at i; with
+// kJson, '"' and '\\' end it too. Eight bytes at a time: the word tests
+// (bit twiddling's hasless/hasmore) never miss a byte that ends the run, and
+// the byte loop settles the rest.
+template <bool kJson>
+size_t PlainRunEnd(std::string_view s, size_t i) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = kOnes * 0x80;
+  const auto has_less = [](uint64_t x, uint64_t n) {
+    return (x - kOnes * n) & ~x & kHigh;
+  };
+  const auto has_more = [](uint64_t x, uint64_t n) {
+    return ((x + kOnes * (127 - n)) | x) & kHigh;
+  };
+  const auto has = [&](uint64_t x, uint64_t b) {
+    return has_less(x ^ (kOnes * b), 1);
+  };
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (has_less(w, 0x20) || has_more(w, 0x7e)) break;
+    if (kJson && (has(w, '"') || has(w, '\\'))) break;
+  }
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c - 0x20u >= 0x5fu || (kJson && (c == '"' || c == '\\'))) break;
+  }
+  return i;
+}
+
 // Text output is for terminals: control characters (C0, DEL, C1) other than
 // a newline and bytes that are not UTF-8 are shown as \xNN, never sent raw
 // (ESC or CSI would drive the terminal).
 void AppendPrintable(std::string* out, std::string_view s, bool keep_newline) {
   for (size_t i = 0; i < s.size();) {
+    // Printable ASCII, the common case, goes in runs.
+    if (const size_t run = PlainRunEnd<false>(s, i); run > i) {
+      out->append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     size_t n = 1;
-    bool show = c >= 0x20 && c != 0x7f;
-    if (c == '\n' && keep_newline) show = true;
+    bool show = c == '\n' && keep_newline;
     if (c >= 0x80) {
       n = Utf8Len(s, i);
       const bool c1 =
@@ -72,12 +116,39 @@ void AppendPrintable(std::string* out, std::string_view s, bool keep_newline) {
       out->append(s.substr(i, n));
     } else {
       for (size_t k = 0; k < n; ++k) {
-        absl::StrAppendFormat(out, "\\x%02x",
-                              static_cast<unsigned char>(s[i + k]));
+        AppendEscaped(out, "\\x", static_cast<unsigned char>(s[i + k]));
       }
     }
     i += n;
   }
+}
+
+// value in decimal, padded on the left with `fill` to `width` (at most 20).
+void AppendPadded(std::string* out, uint64_t value, int width, char fill) {
+  char buf[20];
+  char* p = buf + sizeof(buf);
+  do {
+    *--p = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value);
+  while (p > buf + sizeof(buf) - width) *--p = fill;
+  out->append(p, buf + sizeof(buf));
+}
+
+// SourceName, remembered per thread: it is the same for every record of a
+// source (they come in bursts), and inet_ntop is not cheap.
+const std::string& CachedSourceName(const wire::SourceKey& key) {
+  constexpr size_t kMaxNames = 4096;
+  thread_local absl::node_hash_map<wire::SourceKey, std::string> names;
+  thread_local std::pair<wire::SourceKey, const std::string*> last;
+  if (last.second && last.first == key) return *last.second;
+  auto it = names.find(key);
+  if (it == names.end()) {
+    if (names.size() >= kMaxNames) names.clear();
+    it = names.emplace(key, SourceName(key)).first;
+  }
+  last = {key, &it->second};  // node_hash_map: stable until cleared
+  return it->second;
 }
 
 std::string Caller(const wire::Message& m) {
@@ -114,6 +185,12 @@ std::optional<Format> ParseFormat(std::string_view name) {
 void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
   for (size_t i = 0; i < s.size();) {
+    // Printable ASCII but the two that need a backslash, in runs.
+    if (const size_t run = PlainRunEnd<true>(s, i); run > i) {
+      out->append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
       out->push_back('\\');
@@ -129,7 +206,7 @@ void AppendJsonString(std::string* out, std::string_view s) {
       i += n;
       continue;
     } else {
-      absl::StrAppendFormat(out, "\\u%04x", c);
+      AppendEscaped(out, "\\u00", c);
     }
     ++i;
   }
@@ -137,7 +214,7 @@ void AppendJsonString(std::string* out, std::string_view s) {
 }
 
 void AppendMessage(std::string* out, Format format, const wire::Message& m) {
-  const std::string src = SourceName(m.source);
+  const std::string& src = CachedSourceName(m.source);
   if (!m.extended) {
     if (format == Format::kText) {
       absl::StrAppend(out, src, " | ");
@@ -151,19 +228,30 @@ void AppendMessage(std::string* out, Format format, const wire::Message& m) {
     }
     return;
   }
-  wire::Body body;
-  wire::SplitBody(m.body, &body);
   if (format == Format::kText) {
-    absl::StrAppendFormat(out, "[%5d.%06d] %s #%d <%d>", m.ts_usec / 1000000,
-                          m.ts_usec % 1000000, src, m.seq,
-                          m.facility * 8 + m.level);
+    // "[    1.000042] 10.99.0.1:6665 #42 <6> text": the text alone, so the
+    // body's other lines are not parsed.
+    out->push_back('[');
+    AppendPadded(out, m.ts_usec / 1000000, 5, ' ');
+    out->push_back('.');
+    AppendPadded(out, m.ts_usec % 1000000, 6, '0');
+    absl::StrAppend(out, "] ", src, " #", m.seq, " <", m.facility * 8 + m.level,
+                    ">");
     if (m.previous_boot) out->append(" (previous boot)");
     if (m.restart) out->append(" (restart)");
     out->push_back(' ');
-    AppendPrintable(out, body.text, /*keep_newline=*/false);
+    std::string_view text = m.body.substr(0, m.body.find('\n'));
+    std::string unescaped;
+    if (text.find('\\') != std::string_view::npos) {
+      unescaped = wire::Unescape(text);
+      text = unescaped;
+    }
+    AppendPrintable(out, text, /*keep_newline=*/false);
     out->push_back('\n');
     return;
   }
+  wire::Body body;
+  wire::SplitBody(m.body, &body);
   absl::StrAppend(out, "{\"source\":\"", src, "\",\"seq\":", m.seq,
                   ",\"facility\":", m.facility, ",\"level\":", m.level,
                   ",\"ts_usec\":", m.ts_usec, ",\"flag\":\"",

@@ -16,7 +16,8 @@ namespace pmdcon::rx {
 struct SinkStats {
   uint64_t written = 0;    // records taken by Write
   uint64_t delivered = 0;  // acknowledged by the peer (or written out)
-  uint64_t dropped = 0;    // refused: the queue was full
+  uint64_t dropped = 0;    // refused: the queue (and spill file) was full
+  uint64_t spilled = 0;    // went to the spill file, the queue being full
   uint64_t resent = 0;     // sent again: unanswered when a peer went away
   uint64_t reconnects = 0;
 
@@ -24,6 +25,7 @@ struct SinkStats {
     written += o.written;
     delivered += o.delivered;
     dropped += o.dropped;
+    spilled += o.spilled;
     resent += o.resent;
     reconnects += o.reconnects;
     return *this;

@@ -50,8 +50,14 @@ absl::StatusOr<std::unique_ptr<TcpSink>> TcpSink::Create(
   const socklen_t len = res->ai_addrlen;
   freeaddrinfo(res);
   const std::string scheme = p == Protocol::kRelp ? "relp://" : "syslog+tcp://";
-  return std::unique_ptr<TcpSink>(
+  std::unique_ptr<TcpSink> sink(
       new TcpSink(p, absl::StrCat(scheme, AsAbsl(host_port)), to, len, o));
+  if (!o.spill_dir.empty()) {
+    auto spill = Spill::Create(o.spill_dir, o.max_spill_bytes);
+    if (!spill.ok()) return spill.status();
+    sink->spill_ = *std::move(spill);
+  }
+  return sink;
 }
 
 TcpSink::TcpSink(Protocol p, std::string name, const sockaddr_storage& to,
@@ -72,21 +78,33 @@ void TcpSink::Write(const wire::Message& m, uint64_t unix_us) {
   ++stats_.written;
   message_.clear();
   AppendSyslog(&message_, m, unix_us);
-  if (protocol_ == Protocol::kRelp) {
-    if (!relp_.Enqueue(message_)) ++stats_.dropped;
+  // Once records spill, the rest follow them there: order holds.
+  if ((!spill_ || spill_->empty()) && Enqueue(message_)) return;
+  if (spill_ && spill_->Push(message_)) {
+    ++stats_.spilled;
     return;
   }
-  std::string frame = absl::StrCat(message_.size(), " ", message_);
-  if (frame_bytes_ + frame.size() > o_.max_queued_bytes) {
-    ++stats_.dropped;
-    return;
-  }
+  ++stats_.dropped;
+  if (spill_) trouble_ = spill_->trouble();
+}
+
+bool TcpSink::Enqueue(std::string_view message) {
+  if (protocol_ == Protocol::kRelp) return relp_.Enqueue(std::string(message));
+  std::string frame = absl::StrCat(message.size(), " ", AsAbsl(message));
+  if (frame_bytes_ + frame.size() > o_.max_queued_bytes) return false;
   frame_bytes_ += frame.size();
   frames_.push_back(std::move(frame));
+  return true;
+}
+
+void TcpSink::Refill() {
+  std::string_view next;
+  while (spill_ && spill_->Front(&next) && Enqueue(next)) spill_->Pop();
 }
 
 uint64_t TcpSink::pending() const {
-  return protocol_ == Protocol::kRelp ? relp_.pending() : frames_.size();
+  return (protocol_ == Protocol::kRelp ? relp_.pending() : frames_.size()) +
+         (spill_ ? spill_->count() : 0);
 }
 
 void TcpSink::Connect(uint64_t now_us) {
@@ -176,6 +194,7 @@ void TcpSink::Transfer(uint64_t now_us) {
 }
 
 uint64_t TcpSink::Poll(uint64_t now_us) {
+  Refill();
   if (conn_ == Conn::kDown) {
     if (pending() == 0 && protocol_ == Protocol::kOctetCounted) {
       return UINT64_MAX;  // connect when there is something to send

@@ -2,7 +2,8 @@
 // either acknowledged by RELP (relp::Session; rsyslog's imrelp) or in RFC
 // 6587 octet-counted framing (rsyslog's imtcp, syslog-ng), unacknowledged.
 // The connection is made and remade without blocking (100 ms to 5 s
-// apart); records wait in a bounded queue meanwhile.
+// apart); records wait in a bounded queue meanwhile, and past it, with a
+// spill directory, in a bounded file (rx/spill.h), in order.
 #ifndef PMDCON_RX_TCP_SINK_H_
 #define PMDCON_RX_TCP_SINK_H_
 
@@ -16,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "relp/session.h"
 #include "rx/sink.h"
+#include "rx/spill.h"
 
 namespace pmdcon::rx {
 
@@ -24,6 +26,8 @@ class TcpSink : public Sink {
   enum class Protocol { kRelp, kOctetCounted };
   struct Options {
     uint64_t max_queued_bytes = 64u << 20;
+    std::string spill_dir;  // "": records past the queue are dropped
+    uint64_t max_spill_bytes = 1u << 30;
   };
   // host_port: "127.0.0.1:2514", "[::1]:2514" or "name:2514" (resolved
   // now, once).
@@ -45,7 +49,9 @@ class TcpSink : public Sink {
           socklen_t to_len, Options o);
   void Connect(uint64_t now_us);
   void Drop(std::string why, uint64_t now_us);
-  void Transfer(uint64_t now_us);  // write what is ready, read answers
+  void Transfer(uint64_t now_us);          // write what is ready, read answers
+  bool Enqueue(std::string_view message);  // false: the queue is full
+  void Refill();  // from the spill file into the queue, while it has room
 
   Protocol protocol_;
   std::string name_;
@@ -63,7 +69,8 @@ class TcpSink : public Sink {
   std::deque<std::string> frames_;
   size_t sent_ = 0;
   uint64_t frame_bytes_ = 0;
-  std::string message_;  // scratch
+  std::unique_ptr<Spill> spill_;  // with Options::spill_dir
+  std::string message_;           // scratch
   SinkStats stats_;
   std::string trouble_;
 };

@@ -20,7 +20,7 @@
 namespace pmdcon::rx {
 namespace {
 
-constexpr int kBatch = 64;
+constexpr int kBatch = 256;  // datagrams per recvmmsg (a burst from a fleet)
 constexpr size_t kBufSize = 2048;  // > 1000: larger datagrams are malformed
 
 // "what: strerror" (ErrnoToStatus appends the error's text).
@@ -124,6 +124,7 @@ absl::StatusOr<UdpReceiver> UdpReceiver::Open(
     const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return Errno("socket");
     r.fds_.push_back(fd);
+    r.pollfds_.push_back({fd, POLLIN, 0});
     const bool dual = !v4 && spec.host.empty();  // any address: IPv4 too
     r.families_.push_back(ss.ss_family);
     r.dual_.push_back(dual);
@@ -267,6 +268,7 @@ bool UdpReceiver::SendTo(const wire::SourceKey& to, std::string_view datagram) {
 
 UdpReceiver::UdpReceiver(UdpReceiver&& o) noexcept
     : fds_(std::move(o.fds_)),
+      pollfds_(std::move(o.pollfds_)),
       families_(std::move(o.families_)),
       dual_(std::move(o.dual_)),
       bound_(std::move(o.bound_)),
@@ -280,33 +282,40 @@ UdpReceiver::~UdpReceiver() {
 }
 
 int UdpReceiver::Poll(int timeout_ms, const OnDatagram& f) {
-  std::vector<pollfd> pfds;
-  for (int fd : fds_) pfds.push_back({fd, POLLIN, 0});
-  if (poll(pfds.data(), pfds.size(), timeout_ms) < 0) {
+  if (poll(pollfds_.data(), pollfds_.size(), timeout_ms) < 0) {
     return errno == EINTR ? 0 : -1;
   }
-  static thread_local char bufs[kBatch][kBufSize];
-  static thread_local sockaddr_storage addrs[kBatch];
-  mmsghdr msgs[kBatch];
-  iovec iov[kBatch];
-  int total = 0;
-  for (const pollfd& p : pfds) {
-    if (!(p.revents & POLLIN)) continue;
-    for (;;) {
+  // A thread's batch, set up once: recvmmsg changes only the lengths (and
+  // the address length, reset after each use).
+  struct Batch {
+    char bufs[kBatch][kBufSize];
+    sockaddr_storage addrs[kBatch];
+    iovec iov[kBatch];
+    mmsghdr msgs[kBatch];
+    Batch() {
       for (int i = 0; i < kBatch; ++i) {
         iov[i] = {bufs[i], kBufSize};
-        msgs[i].msg_hdr = {};
+        msgs[i] = {};
         msgs[i].msg_hdr.msg_name = &addrs[i];
         msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
       }
-      const int n = recvmmsg(p.fd, msgs, kBatch, MSG_DONTWAIT, nullptr);
+    }
+  };
+  static thread_local Batch b;
+  int total = 0;
+  for (const pollfd& p : pollfds_) {
+    if (!(p.revents & POLLIN)) continue;
+    for (;;) {
+      const int n = recvmmsg(p.fd, b.msgs, kBatch, MSG_DONTWAIT, nullptr);
       if (n <= 0) break;
       for (int i = 0; i < n; ++i) {
-        const bool trunc = msgs[i].msg_hdr.msg_flags & MSG_TRUNC;
-        f(KeyOf(addrs[i]),
-          std::string_view(bufs[i], trunc ? kBufSize : msgs[i].msg_len));
+        msghdr& h = b.msgs[i].msg_hdr;
+        const bool trunc = h.msg_flags & MSG_TRUNC;
+        f(KeyOf(b.addrs[i]),
+          std::string_view(b.bufs[i], trunc ? kBufSize : b.msgs[i].msg_len));
+        h.msg_namelen = sizeof(b.addrs[i]);
       }
       total += n;
       if (n < kBatch) break;

@@ -3,6 +3,8 @@
 #ifndef PMDCON_RX_UDP_H_
 #define PMDCON_RX_UDP_H_
 
+#include <poll.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -74,8 +76,9 @@ class UdpReceiver {
   UdpReceiver() = default;
 
   std::vector<int> fds_;
-  std::vector<int> families_;  // per socket: AF_INET or AF_INET6
-  std::vector<bool> dual_;     // per socket: IPv6 taking IPv4 too
+  std::vector<pollfd> pollfds_;  // fds_, for poll()
+  std::vector<int> families_;    // per socket: AF_INET or AF_INET6
+  std::vector<bool> dual_;       // per socket: IPv6 taking IPv4 too
   std::vector<std::string> bound_;
   std::vector<ListenSpec> bound_specs_;
   int rcvbuf_ = 0;

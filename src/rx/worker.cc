@@ -215,6 +215,7 @@ std::string Summary(std::span<const Worker* const> workers) {
                     o.st.delivered, " delivered, ", o.pending, " pending, ",
                     o.st.dropped, " dropped (queue full), ", o.st.resent,
                     " resent, ", o.st.reconnects, " reconnects");
+    if (o.st.spilled) absl::StrAppend(&s, ", ", o.st.spilled, " spilled");
     if (!o.trouble.empty()) absl::StrAppend(&s, "; last trouble: ", o.trouble);
     s.push_back('\n');
   }

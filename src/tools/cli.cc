@@ -1,14 +1,20 @@
 #include "tools/cli.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace pmdcon::tools {
 
@@ -74,12 +80,23 @@ void PrintHelp(std::string_view tool, const char* usage) {
 
 }  // namespace
 
-void ParseFlags(int argc, char** argv, std::string_view tool,
-                const char* usage) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
+namespace {
+
+// Applies flags one at a time. A list flag given again adds to its list
+// (--sink=a --sink=b is --sink=a,b); a later scalar overrides.
+class FlagParser {
+ public:
+  FlagParser(std::string_view tool, const char* usage)
+      : tool_(tool), usage_(usage) {}
+
+  // args[*i] is "--name[=value]"; a value not after '=' is args[*i + 1]
+  // (then *i moves on). `where` prefixes errors ("FILE:3: ").
+  void Apply(const std::vector<std::string>& args, size_t* i,
+             const std::string& where, bool in_file) {
+    std::string_view a = args[*i];
     if (a.size() < 2 || a[0] != '-') {
-      Usage(tool, absl::StrCat("unexpected argument \"", std::string(a), "\""));
+      Usage(tool_, absl::StrCat(where, "unexpected argument \"", std::string(a),
+                                "\""));
     }
     a.remove_prefix(a[1] == '-' ? 2 : 1);
     const size_t eq = a.find('=');
@@ -87,7 +104,7 @@ void ParseFlags(int argc, char** argv, std::string_view tool,
     const bool has_value = eq != std::string_view::npos;
     std::string value = has_value ? std::string(a.substr(eq + 1)) : "";
     if (name == "help" || name == "h" || name == "helpfull") {
-      PrintHelp(tool, usage);
+      PrintHelp(tool_, usage_);
       std::exit(0);
     }
     absl::CommandLineFlag* f = absl::FindCommandLineFlag(name);
@@ -97,18 +114,69 @@ void ParseFlags(int argc, char** argv, std::string_view tool,
       negated = f && f->IsOfType<bool>() && !has_value;
       if (!negated) f = nullptr;
     }
-    if (!f || !Ours(*f)) Usage(tool, absl::StrCat("unknown flag --", name));
-    if (f->IsOfType<bool>()) {
-      if (!has_value) value = negated ? "false" : "true";
-    } else if (!has_value) {
-      if (i + 1 == argc)
-        Usage(tool, absl::StrCat("--", name, " needs a value"));
-      value = argv[++i];
+    const bool flagfile = name == "flagfile";
+    if (!flagfile && (!f || !Ours(*f))) {
+      Usage(tool_, absl::StrCat(where, "unknown flag --", name));
+    }
+    const bool bool_flag = f && f->IsOfType<bool>();
+    if (!bool_flag && !has_value) {
+      if (*i + 1 == args.size()) {
+        Usage(tool_, absl::StrCat(where, "--", name, " needs a value"));
+      }
+      value = args[++*i];
+    }
+    if (flagfile) {
+      if (in_file)
+        Usage(tool_, absl::StrCat(where, "--flagfile in a flagfile"));
+      ReadFile(value);
+      return;
+    }
+    if (bool_flag && !has_value) value = negated ? "false" : "true";
+    if (f->IsOfType<std::vector<std::string>>() &&
+        !lists_.insert(name).second && !f->CurrentValue().empty()) {
+      value = absl::StrCat(f->CurrentValue(), ",", value);
     }
     std::string err;
     if (!f->ParseFrom(value, &err)) {
-      Usage(tool, absl::StrCat("--", name, "=", value, ": ", err));
+      Usage(tool_, absl::StrCat(where, "--", name, "=", value, ": ", err));
     }
+  }
+
+ private:
+  // One flag per line, as on the command line ("--sink=journal"; the dashes
+  // may be left out); blank lines and lines starting with '#' are skipped.
+  void ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+      Die(tool_,
+          absl::NotFoundError(
+              absl::StrCat("--flagfile=", path, ": ", std::strerror(errno))),
+          2);
+    }
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      const absl::string_view text = absl::StripAsciiWhitespace(line);
+      if (text.empty() || text[0] == '#') continue;
+      std::vector<std::string> one = {
+          absl::StrCat(text[0] == '-' ? "" : "--", text)};
+      size_t i = 0;
+      Apply(one, &i, absl::StrCat(path, ":", n, ": "), /*in_file=*/true);
+    }
+  }
+
+  std::string_view tool_;
+  const char* usage_;
+  std::set<std::string> lists_;  // list flags given so far
+};
+
+}  // namespace
+
+void ParseFlags(int argc, char** argv, std::string_view tool,
+                const char* usage) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  FlagParser parser(tool, usage);
+  for (size_t i = 0; i < args.size(); ++i) {
+    parser.Apply(args, &i, "", /*in_file=*/false);
   }
 }
 

@@ -16,9 +16,11 @@ namespace pmdcon::tools {
 absl::StatusOr<uint64_t> ParseSize(std::string_view text);
 
 // Parses the tool's flags (--name=value, --name value, --bool, --nobool).
-// --help prints `usage` and the tool's own flags, and exits 0; an unknown
-// flag, a bad value or a stray argument is a usage error: a message that
-// names it, and exit 2.
+// A list flag given twice adds to its list; --flagfile=FILE reads flags from
+// a file, one per line (dashes optional, '#' comments), in its place among
+// the others. --help prints `usage` and the tool's own flags, and exits 0;
+// an unknown flag, a bad value or a stray argument is a usage error: a
+// message that names it (and the file's line), and exit 2.
 void ParseFlags(int argc, char** argv, std::string_view tool,
                 const char* usage);
 

@@ -23,6 +23,9 @@
 #include "wire/encoder.h"
 
 ABSL_FLAG(std::string, to, "127.0.0.1:6666", "destination ADDR:PORT");
+ABSL_FLAG(std::string, from, "",
+          "source address (e.g. 127.0.0.2: a sender host of its own on "
+          "loopback); default: the kernel's choice");
 ABSL_FLAG(uint64_t, count, 1000, "records to send");
 ABSL_FLAG(uint64_t, seq_start, 0, "seq of the first record");
 ABSL_FLAG(uint32_t, text_size, 64, "text bytes per record");
@@ -128,8 +131,28 @@ int main(int argc, char** argv) {
     sslen = sizeof(*a);
   }
   const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&ss), sslen) != 0) {
-    tools::Die(kTool, absl::ErrnoToStatus(errno, "socket/connect"));
+  if (fd < 0) tools::Die(kTool, absl::ErrnoToStatus(errno, "socket"));
+  if (const std::string from = absl::GetFlag(FLAGS_from); !from.empty()) {
+    sockaddr_storage src{};
+    src.ss_family = ss.ss_family;
+    void* addr = ss.ss_family == AF_INET
+                     ? static_cast<void*>(
+                           &reinterpret_cast<sockaddr_in*>(&src)->sin_addr)
+                     : &reinterpret_cast<sockaddr_in6*>(&src)->sin6_addr;
+    if (inet_pton(ss.ss_family, from.c_str(), addr) != 1) {
+      tools::Die(
+          kTool,
+          absl::InvalidArgumentError(absl::StrCat(
+              "--from: \"", from, "\" is not an address of --to's family")),
+          2);
+    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&src), sslen) != 0) {
+      tools::Die(kTool,
+                 absl::ErrnoToStatus(errno, absl::StrCat("bind ", from)));
+    }
+  }
+  if (connect(fd, reinterpret_cast<sockaddr*>(&ss), sslen) != 0) {
+    tools::Die(kTool, absl::ErrnoToStatus(errno, "connect"));
   }
   const int sndbuf = 8 << 20;
   setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));

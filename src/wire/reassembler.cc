@@ -290,6 +290,7 @@ const SourceStats* Reassembler::Stats(const SourceKey& key) const {
 }
 
 Reassembler::Source* Reassembler::Get(const SourceKey& key) {
+  if (last_ && last_->key == key) return last_;  // a burst from one sender
   auto [it, inserted] = sources_.try_emplace(key);
   if (inserted) {
     it->second = std::make_unique<Source>();
@@ -300,7 +301,7 @@ Reassembler::Source* Reassembler::Get(const SourceKey& key) {
     fresh_->PushFront(it->second.get());
     Recharge(*it->second);
   }
-  return it->second.get();
+  return last_ = it->second.get();
 }
 
 void Reassembler::Recharge(Source& src) {
@@ -356,6 +357,7 @@ void Reassembler::Evict(Source* a, Source* b) {
     budget_.charged -= s->charge;
     ++budget_.sources_evicted;
     const SourceKey key = s->key;  // not a reference into what is erased
+    if (s == last_) last_ = nullptr;
     sources_.erase(key);
   }
   for (Source* s : {a, b}) {

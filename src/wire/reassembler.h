@@ -201,6 +201,7 @@ class Reassembler {
   std::unique_ptr<Spares> spares_;
   std::string assembled_;     // a reassembled body
   Source* routed_ = nullptr;  // where Feed's record went, if not its source
+  Source* last_ = nullptr;    // Get's last answer (null once evicted)
   BudgetStats budget_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <string>
 
@@ -148,6 +149,43 @@ TEST(Syslog, BasicChunksAndIpv6) {
             "<6>1 1970-01-01T00:00:00.000000Z fd00:99::2 kernel - netconsole "
             "[netconsole@32473 addr=\"fd00:99::2\" port=\"6665\" basic=\"1\"] "
             "plain line");
+}
+
+// s with its byte at pos written as `escape` (a printf format) unless
+// plain, then `quote` around it all.
+std::string Expected(const std::string& s, size_t pos, bool plain,
+                     const char* escape, const std::string& quote) {
+  char esc[8];
+  std::snprintf(esc, sizeof(esc), escape, static_cast<unsigned char>(s[pos]));
+  return quote + s.substr(0, pos) + (plain ? s.substr(pos, 1) : esc) +
+         s.substr(pos + 1) + quote;
+}
+
+// The printable runs go eight bytes at a time: a byte that must be escaped
+// is caught at every position of a word, and the rest passes through.
+TEST(Runs, EveryEscapedByteAtEveryPosition) {
+  const unsigned char specials[] = {0x00, 0x1b, 0x1f, 0x7f, 0x80,
+                                    0xff, '"',  '\\', ' ',  '~'};
+  for (const unsigned char special : specials) {
+    const bool plain = special >= 0x20 && special < 0x7f;
+    const bool quoted = special == '"' || special == '\\';
+    for (size_t len = 1; len <= 24; ++len) {
+      for (size_t pos = 0; pos < len; ++pos) {
+        std::string s(len, 'a');
+        s[pos] = static_cast<char>(special);
+        EXPECT_EQ(Json(s), Expected(s, pos, plain && !quoted,
+                                    quoted ? "\\%c" : "\\u%04x", "\""))
+            << len << " " << pos;
+        // Text: through a record's body, unescaped first (so no backslash).
+        if (special == '\\') continue;
+        std::string text;
+        AppendMessage(&text, Format::kText, Extended(s));
+        EXPECT_EQ(text.substr(text.find("<6> ") + 4),
+                  Expected(s, pos, plain, "\\x%02x", "") + "\n")
+            << len << " " << pos;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -97,4 +97,32 @@ set -e
 [ "$rc" = 2 ] && [ "$msg" = 'pmdcon-rx: listen "127.0.0.1:notaport": bad port "notaport"' ] || fail "bad port: $msg"
 [ "$rc2" = 2 ] && [ "$msg2" = 'pmdcon-rx: --format: "xml" is not text, json or syslog' ] || fail "bad format: $msg2"
 [ "$rc3" = 2 ] && [ "$msg3" = 'pmdcon-rx: --expect: "5" is not FIRST-LAST' ] || fail "bad expect: $msg3"
+
+# 10. A flagfile (the collector's small config file): one flag per line,
+#     dashes optional, comments; a list flag given twice adds to its list,
+#     on the command line too; a bad line is named with its file and number.
+cat >"$dir/rx.flags" <<EOF2
+# two outputs, one listener from here and one from the command line
+listen=127.0.0.1:$port
+sink=json:$dir/one.jsonl
+--sink=text:$dir/two.txt
+quiet
+EOF2
+start_rx flagfile --flagfile="$dir/rx.flags" --listen=127.0.0.1:$((port + 1)) \
+  --count=200 --duration=30
+"$send" --to=127.0.0.1:$port --count=100 >/dev/null
+"$send" --to=127.0.0.1:$((port + 1)) --count=100 >/dev/null
+wait_rx
+[ "$rc" = 0 ] || fail "flagfile: exit $rc: $(cat "$dir/flagfile.err")"
+[ "$(wc -l <"$dir/one.jsonl")" = 200 ] && [ "$(wc -l <"$dir/two.txt")" = 200 ] ||
+  fail "flagfile: both outputs should hold 200 records: $(wc -l "$dir/one.jsonl" "$dir/two.txt")"
+printf 'quiet\nworkers=two\n' >"$dir/bad.flags"
+set +e
+msg=$("$rx" --flagfile="$dir/bad.flags" 2>&1); rc=$?
+msg2=$("$rx" --flagfile="$dir/none.flags" 2>&1); rc2=$?
+set -e
+[ "$rc" = 2 ] && [[ "$msg" == "pmdcon-rx: $dir/bad.flags:2: --workers=two: "* ]] ||
+  fail "bad flagfile line: $msg"
+[ "$rc2" = 2 ] && [ "$msg2" = "pmdcon-rx: --flagfile=$dir/none.flags: No such file or directory" ] ||
+  fail "missing flagfile: $msg2"
 echo "pmdcon-rx loopback: all checks passed"
