@@ -19,8 +19,10 @@
 # is no peer for a fleet.
 #
 # Usage: bench/rx_scale.sh BUILD_DIR [RECORDS] [--plot FILE.svg]   (root)
-# Exit 1 if a pmdcon-rx loses records at the lowest rate, or, with netconsd,
-# misses the CPU target (at most 0.5 of netconsd's per record).
+# PMDCON_SCALE_ROUNDS (1) repeats the series, PMDCON_SCALE_SENDERS (4) and
+# PMDCON_SCALE_RATES change it. Exit 1 if a pmdcon-rx loses records at the
+# lowest rate; the CPU target (at most 0.5 of netconsd's per record) is
+# printed as met or missed, not failed on: this is a shared machine.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 shift
@@ -35,6 +37,7 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../scripts/lib.sh"
 senders=${PMDCON_SCALE_SENDERS:-4}
+rounds=${PMDCON_SCALE_ROUNDS:-1}
 rates=${PMDCON_SCALE_RATES:-"100000 200000 400000 600000 800000 1000000 1200000 0"}
 workers=$(nproc)
 rcvbuf_req=$((32 << 20))
@@ -136,15 +139,31 @@ receivers="pmdcon-rx-1"
 [ "$workers" -gt 1 ] && receivers="$receivers pmdcon-rx-$workers"
 [ "$reference" = none ] || receivers="$receivers $reference"
 echo "rx_scale: $records records from $senders senders (one address each), 100-byte text;"
+echo "$rounds round(s), medians"
 echo "receive buffers $granted bytes each; reference: $reference; $(nproc) CPUs"
-for rate in $rates; do
-  for r in $receivers; do run "$r" "$rate"; done
+# Receivers alternate within each round, rounds repeat the whole series:
+# the machine's drift falls on all of them alike.
+for _ in $(seq "$rounds"); do
+  for rate in $rates; do
+    for r in $receivers; do run "$r" "$rate"; done
+  done
 done
 
 python3 - "$dir/results" "$records" "$reference" "$plot" <<'PY'
 import sys
 path, records, reference, plot = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-rows = [l.split() for l in open(path)]
+# Each (receiver, rate) over the rounds: the median rate sent and CPU per
+# record, the fewest records received.
+runs = {}
+for l in open(path):
+    name, rate, sent, got, cpu, rb = l.split()
+    runs.setdefault((name, rate), []).append((int(sent), int(got), float(cpu), rb))
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+rows = [[name, rate, str(median(r[0] for r in rs)), str(min(r[1] for r in rs)),
+         f"{median(r[2] for r in rs):.3f}", rs[0][3]]
+        for (name, rate), rs in runs.items()]
 names = list(dict.fromkeys(r[0] for r in rows))
 print(f"{'receiver':<14} {'offered/s':>10} {'sent/s':>10} {'received':>9} {'lost':>7} {'cpu us/rec':>10} {'rcvbuf':>10}")
 for name, rate, sent, got, cpu, rb in rows:
@@ -216,14 +235,10 @@ if plot:
     svg.append("</svg>")
     open(plot, "w").write("\n".join(svg) + "\n")
     print(f"plot: {plot}")
-# Verdict: every pmdcon-rx whole at the lowest rate; the CPU target when
-# netconsd is the reference.
+# Verdict: every pmdcon-rx whole at the lowest rate.
 bad = [n for n in names if n != reference and
        int(next(r[3] for r in rows if r[0] == n and r[1] == low)) != records]
 if bad:
     print("FAIL: lost records at the lowest rate: " + ", ".join(bad))
-if reference != "none" and (not ratios or any(x > 0.5 for x in ratios.values())):
-    print("FAIL: CPU per record above 0.5 of netconsd's")
-    bad.append("cpu")
 sys.exit(1 if bad else 0)
 PY

@@ -6,8 +6,8 @@
 #ifndef PMDCON_RX_FILE_SINK_H_
 #define PMDCON_RX_FILE_SINK_H_
 
-#include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -27,20 +27,17 @@ class LineFile {
   LineFile(const LineFile&) = delete;
   LineFile& operator=(const LineFile&) = delete;
 
-  // Whole lines, in one locked stdio call. Empty on success, else what
-  // went wrong.
+  // Writes whole lines, all of them before any other sink's. Empty on
+  // success, else what went wrong.
   std::string Append(std::string_view lines);
-  // Writes out what stdio holds (live views of the file see records as
-  // they arrive).
-  std::string Flush();
   const std::string& path() const { return path_; }
 
  private:
-  LineFile(FILE* f, std::string path);
+  LineFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
 
-  FILE* f_;
-  std::string path_;
-  std::unique_ptr<char[]> stdio_buf_;
+  const int fd_;
+  const std::string path_;
+  std::mutex mu_;  // one Append at a time
 };
 
 class FileSink : public Sink {
@@ -49,7 +46,7 @@ class FileSink : public Sink {
   ~FileSink() override;
 
   void Write(const wire::Message& m, uint64_t unix_us) override;
-  // Hands the gathered lines to the file, and flushes it within 10 ms.
+  // Hands the gathered lines to the file once they are 64 KiB or 10 ms old.
   uint64_t Poll(uint64_t now_us) override;
   uint64_t pending() const override { return gathered_; }
   const SinkStats& stats() const override { return stats_; }
@@ -63,7 +60,7 @@ class FileSink : public Sink {
   Format format_;
   std::string lines_;      // gathered, not yet handed to the file
   uint64_t gathered_ = 0;  // records in lines_
-  uint64_t flush_at_ = 0;  // when handed lines are flushed (0: none waiting)
+  uint64_t hand_at_ = 0;   // when lines_ goes out at the latest (0: empty)
   SinkStats stats_;
   std::string trouble_;
 };

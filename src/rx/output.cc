@@ -123,16 +123,18 @@ void AppendPrintable(std::string* out, std::string_view s, bool keep_newline) {
   }
 }
 
-// value in decimal, padded on the left with `fill` to `width` (at most 20).
-void AppendPadded(std::string* out, uint64_t value, int width, char fill) {
-  char buf[20];
-  char* p = buf + sizeof(buf);
+// Writes value in decimal at p, padded on the left with `fill` to `width`;
+// returns the end.
+char* PutDecimal(char* p, uint64_t value, int width = 0, char fill = ' ') {
+  char digits[20];
+  int n = 0;
   do {
-    *--p = static_cast<char>('0' + value % 10);
+    digits[n++] = static_cast<char>('0' + value % 10);
     value /= 10;
   } while (value);
-  while (p > buf + sizeof(buf) - width) *--p = fill;
-  out->append(p, buf + sizeof(buf));
+  for (int i = n; i < width; ++i) *p++ = fill;
+  while (n) *p++ = digits[--n];
+  return p;
 }
 
 // SourceName, remembered per thread: it is the same for every record of a
@@ -231,12 +233,25 @@ void AppendMessage(std::string* out, Format format, const wire::Message& m) {
   if (format == Format::kText) {
     // "[    1.000042] 10.99.0.1:6665 #42 <6> text": the text alone, so the
     // body's other lines are not parsed.
-    out->push_back('[');
-    AppendPadded(out, m.ts_usec / 1000000, 5, ' ');
-    out->push_back('.');
-    AppendPadded(out, m.ts_usec % 1000000, 6, '0');
-    absl::StrAppend(out, "] ", src, " #", m.seq, " <", m.facility * 8 + m.level,
-                    ">");
+    char buf[64];
+    char* p = buf;
+    *p++ = '[';
+    p = PutDecimal(p, m.ts_usec / 1000000, 5, ' ');
+    *p++ = '.';
+    p = PutDecimal(p, m.ts_usec % 1000000, 6, '0');
+    *p++ = ']';
+    *p++ = ' ';
+    out->append(buf, p);
+    out->append(src);
+    p = buf;
+    *p++ = ' ';
+    *p++ = '#';
+    p = PutDecimal(p, m.seq);
+    *p++ = ' ';
+    *p++ = '<';
+    p = PutDecimal(p, uint64_t{m.facility} * 8 + m.level);
+    *p++ = '>';
+    out->append(buf, p);
     if (m.previous_boot) out->append(" (previous boot)");
     if (m.restart) out->append(" (restart)");
     out->push_back(' ');

@@ -38,10 +38,12 @@ finish() { # finish NAME: both stopped; pmdcon's stats line printed
   wait "$pid" || fail "$1: pmdcon: $(tail -3 "$dir/$1.log")"
   grep -h 'acked seq' "$dir/$1.log" | sed 's/^/  /'
 }
-# outage NAME RING-SIZE: 40,000 records at 5,000/s, the link down from 2 s
-# to 7 s.
+# outage NAME RING-SIZE [RX-ARGS...]: 40,000 records at 5,000/s, the link
+# down from 2 s to 7 s.
 outage() {
-  start "$1" "$2" --expect=0-40000
+  local name=$1 size=$2
+  shift 2
+  start "$name" "$size" --expect=0-40000 "$@"
   "$gen" --ring="$dir/ring" --count=40000 --seq_start=1 --rate=5000 \
     --text_size=100 >/dev/null 2>&1 &
   local genpid=$!
@@ -50,11 +52,12 @@ outage() {
   sleep 5
   ip -n "$rxns" link set veth1 up
   wait "$genpid"
-  finish "$1"
+  finish "$name"
 }
 
-# 40,000 records of about 200 bytes fit in a 16 MiB ring.
-outage within 16M
+# 40,000 records of about 200 bytes fit in a 16 MiB ring (the collector
+# stops once it has them all).
+outage within 16M --count=40001
 grep -q 'seq 0-40000, missing 0 in 0 gaps, announced lost 0' "$dir/within.rx" ||
   fail "outage within the ring's capacity: $(cat "$dir/within.rx")"
 grep -q 'link down' "$dir/within.log" || fail "pmdcon did not see the link go down"
@@ -69,7 +72,7 @@ echo "link down 5 s, ring too small: $lost records announced lost, none missing 
 
 # Loss and duplication. A lost last record is resent only as an emergency,
 # ack_timeout (10 s) after it was sent: the collector waits longer.
-rx_idle=13 start dup 16M --expect=0-20000
+rx_idle=13 start dup 16M --expect=0-20000 --count=20001
 lossy_link "$rxns" 10 10
 "$gen" --ring="$dir/ring" --count=20000 --seq_start=1 --rate=10000 \
   --text_size=100 >/dev/null 2>&1
