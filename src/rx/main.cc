@@ -30,6 +30,7 @@
 #ifdef PMDCON_HAVE_NATS
 #include "rx/nats_sink.h"
 #endif
+#include "rx/oracle.h"
 #include "rx/output.h"
 #include "rx/pcap.h"
 #include "rx/tcp_sink.h"
@@ -112,7 +113,7 @@ ABSL_FLAG(std::string, ignore_text, "",
 ABSL_FLAG(uint32_t, workers, 0,
           "receive threads, each with its own sockets on the --listen "
           "addresses (SO_REUSEPORT) and the sources the kernel steers to "
-          "it (0: one per online CPU; --pcap: one)");
+          "it (0: one per online CPU, at most 16; --pcap: one)");
 ABSL_FLAG(std::string, ready_file, "",
           "create this file once the sockets are bound (for scripts)");
 
@@ -120,31 +121,14 @@ namespace {
 
 constexpr std::string_view kTool = "pmdcon-rx";
 constexpr uint32_t kMaxWorkers = 256;
+// The default: a worker per CPU, up to this many (each takes its share of
+// the memory budget; more must be asked for, with a budget to match).
+constexpr uint32_t kDefaultMaxWorkers = 16;
 // Resident memory a worker holds before reassembly: its stack, receive
 // batch and output buffers.
 constexpr uint64_t kWorkerOverhead = 2 << 20;
 volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_summary = 0;
-
-struct Range {
-  uint64_t first, last;
-};
-
-absl::StatusOr<std::vector<Range>> ParseRanges(
-    const std::vector<std::string>& specs) {
-  std::vector<Range> out;
-  for (const std::string& s : specs) {
-    std::vector<std::string> parts = absl::StrSplit(s, '-');
-    Range r{};
-    if (parts.size() != 2 || !pmdcon::wire::ParseDecimal(parts[0], &r.first) ||
-        !pmdcon::wire::ParseDecimal(parts[1], &r.last) || r.first > r.last) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--expect: \"", s, "\" is not FIRST-LAST"));
-    }
-    out.push_back(r);
-  }
-  return out;
-}
 
 // Files several workers write, by path.
 using Files = std::map<std::string, std::shared_ptr<pmdcon::rx::LineFile>>;
@@ -227,7 +211,7 @@ int main(int argc, char** argv) {
                    "--format: \"", fmt, "\" is not text, json or syslog")),
                2);
   }
-  auto ranges = ParseRanges(absl::GetFlag(FLAGS_expect));
+  auto ranges = rx::ParseRanges(absl::GetFlag(FLAGS_expect));
   if (!ranges.ok()) tools::Die(kTool, ranges.status(), 2);
   std::vector<rx::ListenSpec> specs;
   for (const std::string& l : absl::GetFlag(FLAGS_listen)) {
@@ -247,7 +231,8 @@ int main(int argc, char** argv) {
       !pcap.empty() ? 1
       : absl::GetFlag(FLAGS_workers)
           ? absl::GetFlag(FLAGS_workers)
-          : static_cast<uint32_t>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+          : static_cast<uint32_t>(std::clamp(sysconf(_SC_NPROCESSORS_ONLN), 1L,
+                                             long{kDefaultMaxWorkers}));
   if (workers > kMaxWorkers) {
     tools::Die(kTool,
                absl::InvalidArgumentError(absl::StrCat(
@@ -257,6 +242,7 @@ int main(int argc, char** argv) {
   // Worker 0's sockets come first; the others join their addresses, and
   // the kernel steers each source to one of them.
   std::vector<std::optional<rx::UdpReceiver>> receivers(workers);
+  std::string listening;  // printed once everything is set up
   if (pcap.empty()) {
     using Sharing = rx::UdpReceiver::Sharing;
     const int rcvbuf = absl::GetFlag(FLAGS_rcvbuf);
@@ -275,20 +261,21 @@ int main(int argc, char** argv) {
         !st.ok()) {
       tools::Die(kTool, st);
     }
-    std::fprintf(stderr,
-                 "%s: listening on %s (receive buffer %d bytes, %u "
-                 "worker%s)\n",
-                 kTool.data(),
-                 absl::StrJoin(receivers[0]->bound(), " ").c_str(),
-                 receivers[0]->rcvbuf(), workers, workers == 1 ? "" : "s");
+    listening =
+        absl::StrCat(AsAbsl(kTool), ": listening on ",
+                     absl::StrJoin(receivers[0]->bound(), " "),
+                     " (receive buffer ", receivers[0]->rcvbuf(), " bytes, ",
+                     workers, " worker", workers == 1 ? "" : "s", ")\n");
   }
 
   // Outputs, for each worker: --output in --format (stdout unless --sink or
   // --quiet says otherwise), then each --sink. A worker's queues are its
   // share of --sink_queue_mb.
-  std::string output = absl::GetFlag(FLAGS_output);
-  if (output.empty() && absl::GetFlag(FLAGS_sink).empty()) output = "-";
-  if (absl::GetFlag(FLAGS_quiet)) output.clear();
+  const std::string output =
+      absl::GetFlag(FLAGS_quiet)             ? std::string()
+      : !absl::GetFlag(FLAGS_output).empty() ? absl::GetFlag(FLAGS_output)
+      : absl::GetFlag(FLAGS_sink).empty()    ? std::string("-")
+                                             : std::string();
   const uint64_t queue_bytes =
       (uint64_t{absl::GetFlag(FLAGS_sink_queue_mb)} << 20) / workers;
   const uint64_t spill_bytes =
@@ -383,6 +370,7 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(pcap_stats.bad_udp_checksum));
     pool[0]->Finish(drain_us);
   } else {
+    std::fputs(listening.c_str(), stderr);
     const std::string ready = absl::GetFlag(FLAGS_ready_file);
     if (!ready.empty()) {
       const int fd = open(ready.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
@@ -456,69 +444,28 @@ int main(int argc, char** argv) {
                datagrams ? cpu * 1e6 / static_cast<double>(datagrams) : 0.0);
 
   // The oracle.
-  int failures = 0;
-  bool any = false;
-  for_each_source([&](const wire::SourceKey& k, const wire::SourceStats& st) {
-    any = any || st.records > 0;
-    const std::string name = rx::SourceName(k);
-    const bool silent_gap = st.missing > 0 || st.gaps_dropped > 0;
-    if ((absl::GetFlag(FLAGS_fail_on_gap) ||
-         absl::GetFlag(FLAGS_fail_on_loss)) &&
-        silent_gap) {
-      std::fprintf(stderr, "%s: FAIL: %s: %llu records missing\n", kTool.data(),
-                   name.c_str(), static_cast<unsigned long long>(st.missing));
-      ++failures;
-    }
-    if (absl::GetFlag(FLAGS_fail_on_loss) && st.announced_lost > 0) {
-      std::fprintf(stderr, "%s: FAIL: %s: %llu records announced lost\n",
-                   kTool.data(), name.c_str(),
-                   static_cast<unsigned long long>(st.announced_lost));
-      ++failures;
-    }
-    if (absl::GetFlag(FLAGS_fail_on_malformed) &&
-        (st.malformed > 0 || st.reassembly_failures > 0)) {
-      std::fprintf(stderr,
-                   "%s: FAIL: %s: %llu malformed, %llu reassembly failures\n",
-                   kTool.data(), name.c_str(),
-                   static_cast<unsigned long long>(st.malformed),
-                   static_cast<unsigned long long>(st.reassembly_failures));
-      ++failures;
-    }
-    for (const Range& r : *ranges) {
-      if (!wire::Complete(st, r.first, r.last)) {
-        std::fprintf(stderr, "%s: FAIL: %s: seq %llu-%llu incomplete\n",
-                     kTool.data(), name.c_str(),
-                     static_cast<unsigned long long>(r.first),
-                     static_cast<unsigned long long>(r.last));
-        ++failures;
-      }
-    }
+  rx::Oracle oracle({
+      .fail_on_gap = absl::GetFlag(FLAGS_fail_on_gap),
+      .fail_on_loss = absl::GetFlag(FLAGS_fail_on_loss),
+      .fail_on_malformed = absl::GetFlag(FLAGS_fail_on_malformed),
+      .expect = *std::move(ranges),
   });
-  if (absl::GetFlag(FLAGS_fail_on_malformed) &&
-      pcap_stats.bad_ip_checksum + pcap_stats.bad_udp_checksum > 0) {
-    std::fprintf(stderr, "%s: FAIL: bad checksums in %s\n", kTool.data(),
-                 pcap.c_str());
-    ++failures;
-  }
-  // Records an output could not deliver (its queue was full, or it still
-  // held them when --drain ran out) are lost to that output.
-  std::map<std::string, uint64_t> undelivered;
+  for_each_source([&](const wire::SourceKey& k, const wire::SourceStats& st) {
+    oracle.Source(k, st);
+  });
+  oracle.BadChecksums(pcap,
+                      pcap_stats.bad_ip_checksum + pcap_stats.bad_udp_checksum);
+  std::map<std::string, uint64_t> undelivered;  // by output, every worker's
   for (const rx::Worker* w : all) {
     for (const auto& s : w->sinks()) {
       undelivered[s->name()] += s->stats().dropped + s->pending();
     }
   }
-  for (const auto& [name, lost] : undelivered) {
-    if (lost == 0) continue;
-    std::fprintf(stderr, "%s: %s%s: %llu records not delivered\n", kTool.data(),
-                 absl::GetFlag(FLAGS_fail_on_loss) ? "FAIL: " : "",
-                 name.c_str(), static_cast<unsigned long long>(lost));
-    failures += absl::GetFlag(FLAGS_fail_on_loss);
+  for (const auto& [name, lost] : undelivered) oracle.Undelivered(name, lost);
+  for (absl::string_view line :
+       absl::StrSplit(oracle.report(), '\n', absl::SkipEmpty())) {
+    std::fprintf(stderr, "%s: %.*s\n", kTool.data(),
+                 static_cast<int>(line.size()), line.data());
   }
-  if (!ranges->empty() && !any) {
-    std::fprintf(stderr, "%s: FAIL: no records received, %zu ranges expected\n",
-                 kTool.data(), ranges->size());
-    ++failures;
-  }
-  return failures ? 1 : 0;
+  return oracle.failures() ? 1 : 0;
 }

@@ -14,7 +14,8 @@ source "$here/start_rx.sh"
 workers_line() { grep '^workers: ' "$dir/$1.err" || fail "$1: no workers line"; }
 
 # 1. 16 senders at once, 4 workers: every source complete and in one
-#    stream; every worker got some.
+#    stream (how evenly they spread is case 5's: with 16 sources a worker
+#    may get none).
 start_rx spread --listen=127.0.0.1:$port --workers=4 --quiet --count=80000 \
   --expect=0-4999 --fail_on_gap --duration=60
 for _ in $(seq 16); do
@@ -24,11 +25,7 @@ wait_rx
 [ "$rc" = 0 ] || fail "spread: exit $rc: $(cat "$dir/spread.err")"
 sources=$(grep -c '^127.0.0.1:[0-9]*: records 5000,' "$dir/spread.err" || true)
 [ "$sources" = 16 ] || fail "spread: $sources of 16 sources whole: $(cat "$dir/spread.err")"
-line=$(workers_line spread)
-echo "spread: $line"
-if echo "$line" | grep -q ' 0 (0 sources)'; then
-  fail "spread: a worker got no source: $line"
-fi
+echo "spread: $(workers_line spread)"
 wait  # the senders
 
 # 2. --by_address: one address's four ports (an appliance, then its
