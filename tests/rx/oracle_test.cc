@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 namespace pmdcon::rx {
 namespace {
 
@@ -52,61 +55,56 @@ TEST(Ranges, ParsedOrNamed) {
   }
 }
 
+// What the oracle says of one source with `st`, an output that did not
+// deliver `undelivered` records and a capture with `bad` checksums.
+using Verdict = std::pair<int, std::string>;
+Verdict Judge(Asks asks, const wire::SourceStats& st, uint64_t undelivered = 0,
+              uint64_t bad = 0) {
+  Oracle o(Opts(std::move(asks)));
+  o.Source(Key(), st);
+  o.Undelivered("json:/tmp/x", undelivered);
+  o.BadChecksums("c.pcap", bad);
+  return {o.failures(), o.report()};
+}
+
 TEST(Oracle, WholeStreamPassesEveryCheck) {
-  Oracle o(Opts(
-      {.gap = true, .loss = true, .malformed = true, .expect = {{0, 99}}}));
-  o.Source(Key(), Whole());
-  o.Undelivered("relp://10.0.0.9:2514", 0);
-  o.BadChecksums("c.pcap", 0);
-  EXPECT_EQ(o.failures(), 0);
-  EXPECT_EQ(o.report(), "");
+  EXPECT_EQ(
+      Judge({.gap = true, .loss = true, .malformed = true, .expect = {{0, 99}}},
+            Whole()),
+      Verdict(0, ""));
 }
 
 TEST(Oracle, GapsFailOnlyWhenAsked) {
   wire::SourceStats st = Whole();
   st.missing = 3;
   st.gaps.push_back({10, 12});
-  Oracle lenient(Opts({}));
-  lenient.Source(Key(), st);
-  EXPECT_EQ(lenient.failures(), 0);
-  Oracle strict(Opts({.gap = true}));
-  strict.Source(Key(), st);
-  EXPECT_EQ(strict.failures(), 1);
-  EXPECT_EQ(strict.report(), "FAIL: 10.99.0.1:6665: 3 records missing\n");
+  EXPECT_EQ(Judge({}, st), Verdict(0, ""));
+  EXPECT_EQ(Judge({.gap = true}, st),
+            Verdict(1, "FAIL: 10.99.0.1:6665: 3 records missing\n"));
   // An expected range across the gap is incomplete even without the flag.
-  Oracle expect(Opts({.expect = {{0, 99}, {20, 30}}}));
-  expect.Source(Key(), st);
-  EXPECT_EQ(expect.failures(), 1);
-  EXPECT_EQ(expect.report(), "FAIL: 10.99.0.1:6665: seq 0-99 incomplete\n");
+  EXPECT_EQ(Judge({.expect = {{0, 99}, {20, 30}}}, st),
+            Verdict(1, "FAIL: 10.99.0.1:6665: seq 0-99 incomplete\n"));
 }
 
 TEST(Oracle, LossCoversAnnouncementsAndOutputs) {
   wire::SourceStats st = Whole();
   st.announced_lost = 4;
-  Oracle gap_only(Opts({.gap = true}));
-  gap_only.Source(Key(), st);
-  gap_only.Undelivered("json:/tmp/x", 2);
-  EXPECT_EQ(gap_only.failures(), 0);
-  EXPECT_EQ(gap_only.report(), "json:/tmp/x: 2 records not delivered\n");
-  Oracle loss(Opts({.loss = true}));
-  loss.Source(Key(), st);
-  loss.Undelivered("json:/tmp/x", 2);
-  EXPECT_EQ(loss.failures(), 2);
-  EXPECT_EQ(loss.report(),
-            "FAIL: 10.99.0.1:6665: 4 records announced lost\n"
-            "FAIL: json:/tmp/x: 2 records not delivered\n");
+  EXPECT_EQ(Judge({.gap = true}, st, 2),
+            Verdict(0, "json:/tmp/x: 2 records not delivered\n"));
+  EXPECT_EQ(Judge({.loss = true}, st, 2),
+            Verdict(2,
+                    "FAIL: 10.99.0.1:6665: 4 records announced lost\n"
+                    "FAIL: json:/tmp/x: 2 records not delivered\n"));
 }
 
 TEST(Oracle, MalformedInputAndChecksums) {
   wire::SourceStats st = Whole();
   st.malformed = 1;
-  Oracle o(Opts({.malformed = true}));
-  o.Source(Key(), st);
-  o.BadChecksums("c.pcap", 2);
-  EXPECT_EQ(o.failures(), 2);
-  EXPECT_EQ(o.report(),
-            "FAIL: 10.99.0.1:6665: 1 malformed, 0 reassembly failures\n"
-            "FAIL: bad checksums in c.pcap\n");
+  EXPECT_EQ(Judge({}, st, 0, 2), Verdict(0, ""));
+  EXPECT_EQ(Judge({.malformed = true}, st, 0, 2),
+            Verdict(2,
+                    "FAIL: 10.99.0.1:6665: 1 malformed, 0 reassembly failures\n"
+                    "FAIL: bad checksums in c.pcap\n"));
 }
 
 TEST(Oracle, NothingReceivedFailsAnExpectation) {
