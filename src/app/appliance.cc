@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -336,37 +335,9 @@ std::vector<engine::TargetSpec> Specs(const config::Config& c,
 }  // namespace
 
 absl::StatusOr<config::Config> Load(const std::string& path) {
-  // A configuration is a regular file of reasonable size: not a directory,
-  // a device or a pipe that reads forever.
-  constexpr uintmax_t kMaxBytes = 1 << 20;
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec)
-    return absl::NotFoundError(
-        absl::StrCat("cannot read ", path, ": ", ec.message()));
-  if (std::filesystem::is_directory(status)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is a directory, not a configuration file"));
-  }
-  if (!std::filesystem::is_regular_file(status)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is not a regular file"));
-  }
-  const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (!ec && size > kMaxBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, " is ", size, " bytes; a configuration is at most 1 MiB"));
-  }
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::string text(kMaxBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " grew past 1 MiB while it was read"));
-  }
-  return config::Parse(text, path);
+  auto text = io::ReadUserFile(path, "configuration file");
+  if (!text.ok()) return text.status();
+  return config::Parse(*text, path);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "common/boot_id.h"
@@ -12,6 +13,13 @@ namespace pmdcon::io {
 
 // A small text file (/proc, /sys) whole.
 absl::StatusOr<std::string> ReadText(const std::string& path);
+
+// A file a user names (a configuration, a flag file) whole, if it is a
+// regular file of at most 1 MiB: not a directory, nor a device or a pipe
+// that reads forever. Errors name the path and call it a `kind` ("flag
+// file").
+absl::StatusOr<std::string> ReadUserFile(const std::string& path,
+                                         std::string_view kind);
 
 absl::StatusOr<BootId> ReadBootId(
     const std::string& path = "/proc/sys/kernel/random/boot_id");

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/strings.h"
+#include "pmdcon/wire.h"
 
 namespace pmdcon::rx {
 namespace {
@@ -62,33 +64,12 @@ void AppendEscaped(std::string* out, std::string_view prefix, unsigned char c) {
   out->push_back(kHex[c & 15]);
 }
 
-// The end of the run of printable ASCII (0x20-0x7e) that starts at i; with
-// kJson, '"' and '\\' end it too. Eight bytes at a time: the word tests
-// (bit twiddling's hasless/hasmore) never miss a byte that ends the run, and
-// the byte loop settles the rest.
-template <bool kJson>
-size_t PlainRunEnd(std::string_view s, size_t i) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = kOnes * 0x80;
-  const auto has_less = [](uint64_t x, uint64_t n) {
-    return (x - kOnes * n) & ~x & kHigh;
-  };
-  const auto has_more = [](uint64_t x, uint64_t n) {
-    return ((x + kOnes * (127 - n)) | x) & kHigh;
-  };
-  const auto has = [&](uint64_t x, uint64_t b) {
-    return has_less(x ^ (kOnes * b), 1);
-  };
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    if (has_less(w, 0x20) || has_more(w, 0x7e)) break;
-    if (kJson && (has(w, '"') || has(w, '\\'))) break;
-  }
-  for (; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c - 0x20u >= 0x5fu || (kJson && (c == '"' || c == '\\'))) break;
-  }
-  return i;
+// The end of the run from i of bytes printk's extended format would not
+// escape (printable ASCII but '\\'): the codec's own scan (pmdcon/wire.h).
+size_t CleanRunEnd(std::string_view s, size_t i) {
+  const size_t n = std::min<size_t>(s.size() - i, UINT32_MAX);
+  return i + pmdcon__clean_run(reinterpret_cast<const uint8_t*>(s.data() + i),
+                               static_cast<uint32_t>(n));
 }
 
 // Text output is for terminals: control characters (C0, DEL, C1) other than
@@ -97,14 +78,14 @@ size_t PlainRunEnd(std::string_view s, size_t i) {
 void AppendPrintable(std::string* out, std::string_view s, bool keep_newline) {
   for (size_t i = 0; i < s.size();) {
     // Printable ASCII, the common case, goes in runs.
-    if (const size_t run = PlainRunEnd<false>(s, i); run > i) {
+    if (const size_t run = CleanRunEnd(s, i); run > i) {
       out->append(s.data() + i, run - i);
       i = run;
       continue;
     }
     const auto c = static_cast<unsigned char>(s[i]);
     size_t n = 1;
-    bool show = c == '\n' && keep_newline;
+    bool show = c == '\\' || (c == '\n' && keep_newline);
     if (c >= 0x80) {
       n = Utf8Len(s, i);
       const bool c1 =
@@ -188,7 +169,11 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
   for (size_t i = 0; i < s.size();) {
     // Printable ASCII but the two that need a backslash, in runs.
-    if (const size_t run = PlainRunEnd<true>(s, i); run > i) {
+    size_t run = CleanRunEnd(s, i);
+    if (const void* quote = std::memchr(s.data() + i, '"', run - i)) {
+      run = static_cast<size_t>(static_cast<const char*>(quote) - s.data());
+    }
+    if (run > i) {
       out->append(s.data() + i, run - i);
       i = run;
       continue;

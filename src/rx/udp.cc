@@ -123,8 +123,7 @@ absl::StatusOr<UdpReceiver> UdpReceiver::Open(
     }
     const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return Errno("socket");
-    r.fds_.push_back(fd);
-    r.pollfds_.push_back({fd, POLLIN, 0});
+    r.fds_.push_back({fd, POLLIN, 0});
     const bool dual = !v4 && spec.host.empty();  // any address: IPv4 too
     r.families_.push_back(ss.ss_family);
     r.dual_.push_back(dual);
@@ -218,8 +217,8 @@ absl::Status UdpReceiver::SteerBySource(uint32_t receivers, bool by_address) {
                           });
   const sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
   // One socket of a group sets its program.
-  for (int fd : fds_) {
-    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fprog,
+  for (const pollfd& p : fds_) {
+    if (setsockopt(p.fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fprog,
                    sizeof(fprog)) != 0) {
       return Errno("SO_ATTACH_REUSEPORT_CBPF");
     }
@@ -232,11 +231,11 @@ bool UdpReceiver::SendTo(const wire::SourceKey& to, std::string_view datagram) {
   int fd = -1;
   bool mapped = false;
   for (size_t i = 0; i < fds_.size() && fd < 0; ++i) {
-    if (to.family == 4 && families_[i] == AF_INET) fd = fds_[i];
+    if (to.family == 4 && families_[i] == AF_INET) fd = fds_[i].fd;
   }
   for (size_t i = 0; i < fds_.size() && fd < 0; ++i) {
     if (families_[i] == AF_INET6 && (to.family == 6 || dual_[i])) {
-      fd = fds_[i];
+      fd = fds_[i].fd;
       mapped = to.family == 4;
     }
   }
@@ -268,7 +267,6 @@ bool UdpReceiver::SendTo(const wire::SourceKey& to, std::string_view datagram) {
 
 UdpReceiver::UdpReceiver(UdpReceiver&& o) noexcept
     : fds_(std::move(o.fds_)),
-      pollfds_(std::move(o.pollfds_)),
       families_(std::move(o.families_)),
       dual_(std::move(o.dual_)),
       bound_(std::move(o.bound_)),
@@ -278,11 +276,11 @@ UdpReceiver::UdpReceiver(UdpReceiver&& o) noexcept
 }
 
 UdpReceiver::~UdpReceiver() {
-  for (int fd : fds_) close(fd);
+  for (const pollfd& p : fds_) close(p.fd);
 }
 
 int UdpReceiver::Poll(int timeout_ms, const OnDatagram& f) {
-  if (poll(pollfds_.data(), pollfds_.size(), timeout_ms) < 0) {
+  if (poll(fds_.data(), fds_.size(), timeout_ms) < 0) {
     return errno == EINTR ? 0 : -1;
   }
   // A thread's batch, set up once: recvmmsg changes only the lengths (and
@@ -305,7 +303,7 @@ int UdpReceiver::Poll(int timeout_ms, const OnDatagram& f) {
   };
   static thread_local Batch b;
   int total = 0;
-  for (const pollfd& p : pollfds_) {
+  for (const pollfd& p : fds_) {
     if (!(p.revents & POLLIN)) continue;
     for (;;) {
       const int n = recvmmsg(p.fd, b.msgs, kBatch, MSG_DONTWAIT, nullptr);

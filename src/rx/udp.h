@@ -75,10 +75,9 @@ class UdpReceiver {
  private:
   UdpReceiver() = default;
 
-  std::vector<int> fds_;
-  std::vector<pollfd> pollfds_;  // fds_, for poll()
-  std::vector<int> families_;    // per socket: AF_INET or AF_INET6
-  std::vector<bool> dual_;       // per socket: IPv6 taking IPv4 too
+  std::vector<pollfd> fds_;    // the sockets, as poll() takes them
+  std::vector<int> families_;  // per socket: AF_INET or AF_INET6
+  std::vector<bool> dual_;     // per socket: IPv6 taking IPv4 too
   std::vector<std::string> bound_;
   std::vector<ListenSpec> bound_specs_;
   int rcvbuf_ = 0;

@@ -3,7 +3,8 @@
 // addresses (SO_REUSEPORT) and the kernel steers each source to one worker
 // (UdpReceiver::SteerBySource): a source's reassembly, dedupe and
 // acknowledgement state live in one worker and its records leave in order.
-// On the way from socket to output the workers share nothing but a counter.
+// On the way from socket to output the workers share a counter of records
+// and, for a file or standard output, the file's lock (rx/file_sink.h).
 //
 //   WorkerControl control;
 //   Worker w(0, std::move(receiver), reassembler_options, std::move(sinks),

@@ -1,9 +1,6 @@
 #include "tools/cli.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,7 +11,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "io/system.h"
 
 namespace pmdcon::tools {
 
@@ -77,10 +76,6 @@ void PrintHelp(std::string_view tool, const char* usage) {
 [[noreturn]] void Usage(std::string_view tool, const std::string& why) {
   Die(tool, absl::InvalidArgumentError(absl::StrCat(why, " (see --help)")), 2);
 }
-
-}  // namespace
-
-namespace {
 
 // Applies flags one at a time. A list flag given again adds to its list
 // (--sink=a --sink=b is --sink=a,b); a later scalar overrides.
@@ -146,15 +141,16 @@ class FlagParser {
   // One flag per line, as on the command line ("--sink=journal"; the dashes
   // may be left out); blank lines and lines starting with '#' are skipped.
   void ReadFile(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) {
+    auto file = io::ReadUserFile(path, "flag file");
+    if (!file.ok()) {
       Die(tool_,
-          absl::NotFoundError(
-              absl::StrCat("--flagfile=", path, ": ", std::strerror(errno))),
+          absl::Status(file.status().code(),
+                       absl::StrCat("--flagfile: ", file.status().message())),
           2);
     }
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
+    int n = 0;
+    for (absl::string_view line : absl::StrSplit(*file, '\n')) {
+      ++n;
       const absl::string_view text = absl::StripAsciiWhitespace(line);
       if (text.empty() || text[0] == '#') continue;
       std::vector<std::string> one = {

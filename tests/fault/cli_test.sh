@@ -33,7 +33,7 @@ printf '%s' "$(python3 -c "print('[' * 5000 + ']' * 5000)")" >"$dir/deep.yaml"
 expect 2 "pmdcon: $dir/deep.yaml:1:1: nested too deeply" \
   "$pmdcon" --check-config "$dir/deep.yaml"
 head -c 2000000 /dev/zero | tr '\0' '#' >"$dir/big.yaml"
-expect 2 "pmdcon: $dir/big.yaml is 2000000 bytes; a configuration is at most 1 MiB" \
+expect 2 "pmdcon: $dir/big.yaml is 2000000 bytes; a configuration file is at most 1 MiB" \
   "$pmdcon" --check-config "$dir/big.yaml"
 expect 2 "pmdcon: cannot read $dir/none.yaml: No such file or directory" \
   "$pmdcon" --config "$dir/none.yaml"

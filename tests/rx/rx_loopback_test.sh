@@ -120,9 +120,15 @@ printf 'quiet\nworkers=two\n' >"$dir/bad.flags"
 set +e
 msg=$("$rx" --flagfile="$dir/bad.flags" 2>&1); rc=$?
 msg2=$("$rx" --flagfile="$dir/none.flags" 2>&1); rc2=$?
+msg3=$("$rx" --flagfile=/dev/zero 2>&1); rc3=$?
+msg4=$("$rx" --flagfile="$dir" 2>&1); rc4=$?
 set -e
 [ "$rc" = 2 ] && [[ "$msg" == "pmdcon-rx: $dir/bad.flags:2: --workers=two: "* ]] ||
   fail "bad flagfile line: $msg"
-[ "$rc2" = 2 ] && [ "$msg2" = "pmdcon-rx: --flagfile=$dir/none.flags: No such file or directory" ] ||
+[ "$rc2" = 2 ] && [ "$msg2" = "pmdcon-rx: --flagfile: cannot read $dir/none.flags: No such file or directory" ] ||
   fail "missing flagfile: $msg2"
+[ "$rc3" = 2 ] && [ "$msg3" = "pmdcon-rx: --flagfile: /dev/zero is not a regular file" ] ||
+  fail "flagfile that reads forever: $msg3"
+[ "$rc4" = 2 ] && [ "$msg4" = "pmdcon-rx: --flagfile: $dir is a directory, not a flag file" ] ||
+  fail "flagfile that is a directory: $msg4"
 echo "pmdcon-rx loopback: all checks passed"
