@@ -102,7 +102,9 @@ if [ -n "$panics" ]; then
     echo "FAIL: $kver $scenario (${secs}s, log $log)"
     exit 1
   fi
-elif grep -nE "$trouble" "$log"; then
+elif first=$(grep -anE -m1 "$trouble" "$log"); then
+  # The report itself, without the records the guest printed around it.
+  sed -n "${first%%:*},\$p" "$log" | grep -av 'pmdcon-vm ' | head -60
   echo "FAIL: $kver $scenario: kernel trouble in $log"
   exit 1
 elif ! grep -q "PMDCON-VM PASS $scenario" "$log"; then
