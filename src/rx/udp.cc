@@ -178,8 +178,9 @@ absl::Status UdpReceiver::SteerBySource(uint32_t receivers, bool by_address) {
   if (receivers < 2) return absl::OkStatus();
   // Classic BPF run by the kernel's SO_REUSEPORT selection: the packet
   // starts at the UDP payload, the IP header is at SKF_NET_OFF. The hash
-  // folds the source address (and port: IPv4 without options, IPv6 without
-  // extension headers) into one word, mixes it, and picks a receiver.
+  // folds the source address (and port: after IPv4's options, which the
+  // header length gives; IPv6 without extension headers) into one word,
+  // mixes it, and picks a receiver.
   constexpr uint32_t kNet = static_cast<uint32_t>(SKF_NET_OFF);
   constexpr uint32_t kGolden = 0x9e3779b1;
   const auto ld = [](uint16_t size, uint32_t off) {
@@ -197,7 +198,11 @@ absl::Status UdpReceiver::SteerBySource(uint32_t receivers, bool by_address) {
       ld(BPF_W, 12),  // source address
   };
   if (!by_address) {
-    prog.insert(prog.end(), {tax, ld(BPF_H, 20), xor_x});  // source port
+    // The port is at 4 * IHL: X = 4 * (ihl), then A = port ^ address.
+    prog.insert(prog.end(),
+                {stmt(BPF_ST, 0), stmt(BPF_LDX | BPF_B | BPF_MSH, kNet),
+                 stmt(BPF_LD | BPF_H | BPF_IND, kNet),
+                 stmt(BPF_LDX | BPF_MEM, 0), xor_x});
   }
   const size_t v4_end = prog.size();
   prog.push_back(BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));  // to the mix
