@@ -3,7 +3,7 @@
 # each stays whole in one (no gaps, no second stream), --by_address keeps
 # an address's ports together, a second collector cannot take a share of
 # the port, and workers writing one file interleave whole lines only, each
-# source's in order, and IPv4 options do not stop sources spreading.
+# source's in order; sources spread with IPv4 options and over IPv6.
 set -euo pipefail
 rx=$1 send=$2
 here=$(dirname "$0")
@@ -91,29 +91,31 @@ PY
 line=$(workers_line file)
 echo "file: $line"
 
-# many_sources NAME N MIN [IP_OPTIONS]: N sockets (sender ports) send 20
-# records each to 4 workers, with IPv4 options (hex) if given; each source
-# arrives whole and every worker gets at least MIN of them.
+# many_sources NAME N MIN ADDRESS [IP_OPTIONS]: N sockets (sender ports)
+# send 20 records each to 4 workers on ADDRESS, with IPv4 options (hex) if
+# given; each source arrives whole and every worker gets at least MIN.
 many_sources() {
-  local name=$1 n=$2 min=$3 opts=${4:-} line got
+  local name=$1 n=$2 min=$3 addr=$4 opts=${5:-} line got
   port=$((port + 1))
-  start_rx "$name" --listen=127.0.0.1:$port --workers=4 --quiet \
+  start_rx "$name" --listen="$addr:$port" --workers=4 --quiet \
     --count=$((n * 20)) --expect=0-19 --fail_on_gap --duration=60
-  python3 - "$port" "$n" "$opts" <<'PY'
+  python3 - "$port" "$n" "$addr" "$opts" <<'PY'
 import socket, sys, time
-port, n, opts = int(sys.argv[1]), int(sys.argv[2]), bytes.fromhex(sys.argv[3])
-socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
+port, n, addr = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].strip("[]")
+opts = bytes.fromhex(sys.argv[4])
+family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+socks = [socket.socket(family, socket.SOCK_DGRAM) for _ in range(n)]
 for s in socks:
     if opts:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, opts)
 for seq in range(20):
     for s in socks:
-        s.sendto(b"6,%d,%d,-;fleet record" % (seq, seq * 1000), ("127.0.0.1", port))
+        s.sendto(b"6,%d,%d,-;fleet record" % (seq, seq * 1000), (addr, port))
     time.sleep(0.002)
 PY
   wait_rx
   [ "$rc" = 0 ] || fail "$name: exit $rc: $(tail -5 "$dir/$name.err")"
-  got=$(grep -c '^127.0.0.1:[0-9]*: records 20,' "$dir/$name.err" || true)
+  got=$(grep -cF ": records 20," "$dir/$name.err" || true)
   [ "$got" = "$n" ] || fail "$name: $got of $n sources whole"
   line=$(workers_line "$name")
   echo "$name: $line"
@@ -124,11 +126,14 @@ PY
 
 # 5. 256 sources (a fleet's worth of sender ports), 4 workers: the hash
 #    spreads them; each worker gets at least half its fair share (64).
-many_sources fleet 256 32
+many_sources fleet 256 32 127.0.0.1
 
 # 6. IPv4 options move the source port: 64 sources sending with 4 bytes of
 #    them (no-operation three times, end of list) still spread by port (a
 #    hash that read the options as the port put them all on one worker).
-many_sources options 64 4 01010100
+many_sources options 64 4 127.0.0.1 01010100
+
+# 7. The same over IPv6 (the port at the end of its 40-byte header).
+many_sources v6 64 4 "[::1]"
 
 echo "workers: all cases passed"
