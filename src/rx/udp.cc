@@ -178,9 +178,8 @@ absl::Status UdpReceiver::SteerBySource(uint32_t receivers, bool by_address) {
   if (receivers < 2) return absl::OkStatus();
   // Classic BPF run by the kernel's SO_REUSEPORT selection: the packet
   // starts at the UDP payload, the IP header is at SKF_NET_OFF. The hash
-  // folds the source address (and port: after IPv4's options, which the
-  // header length gives; IPv6 without extension headers) into one word,
-  // mixes it, and picks a receiver.
+  // folds the source address and port into one word, mixes it, and picks
+  // a receiver.
   constexpr uint32_t kNet = static_cast<uint32_t>(SKF_NET_OFF);
   constexpr uint32_t kGolden = 0x9e3779b1;
   const auto ld = [](uint16_t size, uint32_t off) {
@@ -211,7 +210,34 @@ absl::Status UdpReceiver::SteerBySource(uint32_t receivers, bool by_address) {
   for (uint32_t off = 12; off < 24; off += 4) {
     prog.insert(prog.end(), {tax, ld(BPF_W, off), xor_x});
   }
-  if (!by_address) prog.insert(prog.end(), {tax, ld(BPF_H, 40), xor_x});
+  if (!by_address) {
+    // The port follows the 40-byte header, or one extension header (hop by
+    // hop, routing, destination options: 8 * (length + 1) bytes). Behind
+    // anything else the address alone is hashed, the same for every packet.
+    const auto jeq = [](uint32_t k, uint8_t jt, uint8_t jf) {
+      return sock_filter BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf);
+    };
+    const sock_filter port[] = {
+        stmt(BPF_ST, 0),                       // M[0] = the address
+        ld(BPF_B, 6),                          // next header
+        jeq(IPPROTO_UDP, 8, 0),                // to "X = 40"
+        jeq(IPPROTO_HOPOPTS, 2, 0),            // to its length
+        jeq(IPPROTO_ROUTING, 1, 0),            // to its length
+        jeq(IPPROTO_DSTOPTS, 0, 10),           // or to "no port"
+        ld(BPF_B, 41),                         // its length
+        stmt(BPF_ALU | BPF_LSH | BPF_K, 3),    // * 8
+        stmt(BPF_ALU | BPF_ADD | BPF_K, 48),   // + 8 + 40
+        tax,                                   // X = 40 + 8 * (length + 1)
+        stmt(BPF_JMP | BPF_JA, 1),             // to "A = port"
+        stmt(BPF_LDX | BPF_IMM, 40),           // X = 40
+        stmt(BPF_LD | BPF_H | BPF_IND, kNet),  // A = port
+        stmt(BPF_LDX | BPF_MEM, 0),            // X = the address
+        xor_x,                                 // A = port ^ address
+        stmt(BPF_JMP | BPF_JA, 1),             // to the mix
+        stmt(BPF_LD | BPF_MEM, 0),             // no port: A = address
+    };
+    prog.insert(prog.end(), std::begin(port), std::end(port));
+  }
   prog[v4_end].k = static_cast<uint32_t>(prog.size() - v4_end - 1);
   prog[2].jf = static_cast<uint8_t>(v6_start - 3);
   prog.insert(prog.end(), {

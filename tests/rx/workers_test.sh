@@ -3,7 +3,8 @@
 # each stays whole in one (no gaps, no second stream), --by_address keeps
 # an address's ports together, a second collector cannot take a share of
 # the port, and workers writing one file interleave whole lines only, each
-# source's in order; sources spread with IPv4 options and over IPv6.
+# source's in order; sources spread with IPv4 options and over IPv6, with
+# and without a destination options header.
 set -euo pipefail
 rx=$1 send=$2
 here=$(dirname "$0")
@@ -91,9 +92,10 @@ PY
 line=$(workers_line file)
 echo "file: $line"
 
-# many_sources NAME N MIN ADDRESS [IP_OPTIONS]: N sockets (sender ports)
-# send 20 records each to 4 workers on ADDRESS, with IPv4 options (hex) if
-# given; each source arrives whole and every worker gets at least MIN.
+# many_sources NAME N MIN ADDRESS [OPTIONS]: N sockets (sender ports) send
+# 20 records each to 4 workers on ADDRESS, with IPv4 options or an IPv6
+# destination options header (hex) if given; each source arrives whole and
+# every worker gets at least MIN.
 many_sources() {
   local name=$1 n=$2 min=$3 addr=$4 opts=${5:-} line got
   port=$((port + 1))
@@ -106,8 +108,10 @@ opts = bytes.fromhex(sys.argv[4])
 family = socket.AF_INET6 if ":" in addr else socket.AF_INET
 socks = [socket.socket(family, socket.SOCK_DGRAM) for _ in range(n)]
 for s in socks:
-    if opts:
+    if opts and family == socket.AF_INET:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, opts)
+    elif opts:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, opts)
 for seq in range(20):
     for s in socks:
         s.sendto(b"6,%d,%d,-;fleet record" % (seq, seq * 1000), (addr, port))
@@ -133,7 +137,9 @@ many_sources fleet 256 32 127.0.0.1
 #    hash that read the options as the port put them all on one worker).
 many_sources options 64 4 127.0.0.1 01010100
 
-# 7. The same over IPv6 (the port at the end of its 40-byte header).
+# 7. The same over IPv6 (the port at the end of its 40-byte header), and
+#    behind a destination options header (8 bytes: padding).
 many_sources v6 64 4 "[::1]"
+many_sources v6_options 64 4 "[::1]" 0000010400000000
 
 echo "workers: all cases passed"
