@@ -140,6 +140,19 @@ after_panic() {
   poweroff -f
 }
 
+# Waits up to 10 s until at least N records are unsent (from 6.12 the
+# console is NBCON: printk's thread writes it after print_records returns).
+wait_unsent() {
+  t=0
+  unsent=$(cat $SYS/unsent)
+  while [ "$unsent" -lt "$1" ] && [ $t -lt 100 ]; do
+    sleep 0.1
+    t=$((t + 1))
+    unsent=$(cat $SYS/unsent)
+  done
+  [ "$unsent" -ge "$1" ] || fail "$2: $unsent of $1 records unsent"
+}
+
 # Prints N records "pmdcon-vm TAG i" through /dev/kmsg.
 print_records() {
   i=0
@@ -417,7 +430,7 @@ nic-lifecycle)
   quick sh -c "echo $virtio0 >$drv/unbind"
   has_msg "network logging stopped on interface eth0"
   print_records 100 nic-unbound
-  [ "$(cat $SYS/unsent)" -ge 100 ] || fail "records went nowhere while the NIC was gone"
+  wait_unsent 100 "records went nowhere while the NIC was gone"
   echo "$virtio0" >$drv/bind || fail "bind $virtio0"
   resumed 1
   wait_sent
