@@ -90,11 +90,28 @@ def wire_report(runs):
                   f"-> >= 5 M/s {verdict(rate >= 5)}")
 
 
+def output_report(runs):
+    ref = find(runs, "BM_MemcpyBody")
+    plain = find(runs, "BM_JsonString/0")
+    if not ref or not plain:
+        return
+    print(f"pmdcon-rx JSON string escaping, 8 KiB body (a memcpy of it: "
+          f"{ref['real_time']:.0f} ns, same run):")
+    for arg, what in ((0, "plain text"), (1, "a quote every 16 bytes"),
+                      (2, "every other byte a quote")):
+        b = find(runs, f"BM_JsonString/{arg}")
+        if b:
+            print(f"  {what:>24}: {b['real_time']:>8.0f} ns "
+                  f"({b['real_time'] / plain['real_time']:.0f}x plain text)")
+
+
 def main():
     runs = load(sys.argv[1:])
     ring_report(runs)
     print()
     wire_report(runs)
+    print()
+    output_report(runs)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 
 #include "absl/container/node_hash_map.h"
@@ -64,10 +63,11 @@ void AppendEscaped(std::string* out, std::string_view prefix, unsigned char c) {
   out->push_back(kHex[c & 15]);
 }
 
-// The end of the run from i of bytes printk's extended format would not
-// escape (printable ASCII but '\\'): the codec's own scan (pmdcon/wire.h).
-size_t CleanRunEnd(std::string_view s, size_t i) {
-  const size_t n = std::min<size_t>(s.size() - i, UINT32_MAX);
+// The end of the run in [i, end) of bytes printk's extended format would
+// not escape (printable ASCII but '\\'): the codec's own scan
+// (pmdcon/wire.h).
+size_t CleanRunEnd(std::string_view s, size_t i, size_t end) {
+  const size_t n = std::min<size_t>(end - i, UINT32_MAX);
   return i + pmdcon__clean_run(reinterpret_cast<const uint8_t*>(s.data() + i),
                                static_cast<uint32_t>(n));
 }
@@ -78,7 +78,7 @@ size_t CleanRunEnd(std::string_view s, size_t i) {
 void AppendPrintable(std::string* out, std::string_view s, bool keep_newline) {
   for (size_t i = 0; i < s.size();) {
     // Printable ASCII, the common case, goes in runs.
-    if (const size_t run = CleanRunEnd(s, i); run > i) {
+    if (const size_t run = CleanRunEnd(s, i, s.size()); run > i) {
       out->append(s.data() + i, run - i);
       i = run;
       continue;
@@ -167,13 +167,13 @@ std::optional<Format> ParseFormat(std::string_view name) {
 
 void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
+  // Runs end at the next '"' too, found once per quote: scanning past it
+  // for every run would make a line of quotes quadratic.
+  size_t quote = std::min(s.find('"'), s.size());
   for (size_t i = 0; i < s.size();) {
+    if (quote < i) quote = std::min(s.find('"', i), s.size());
     // Printable ASCII but the two that need a backslash, in runs.
-    size_t run = CleanRunEnd(s, i);
-    if (const void* quote = std::memchr(s.data() + i, '"', run - i)) {
-      run = static_cast<size_t>(static_cast<const char*>(quote) - s.data());
-    }
-    if (run > i) {
+    if (const size_t run = CleanRunEnd(s, i, quote); run > i) {
       out->append(s.data() + i, run - i);
       i = run;
       continue;

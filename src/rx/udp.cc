@@ -213,7 +213,8 @@ absl::Status UdpReceiver::SteerBySource(uint32_t receivers, bool by_address) {
   if (!by_address) {
     // The port follows the 40-byte header, or one extension header (hop by
     // hop, routing, destination options: 8 * (length + 1) bytes). Behind
-    // anything else the address alone is hashed, the same for every packet.
+    // anything else the address alone is hashed: a source keeps its worker
+    // while its packets keep their headers.
     const auto jeq = [](uint32_t k, uint8_t jt, uint8_t jf) {
       return sock_filter BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf);
     };
