@@ -9,7 +9,7 @@ PMDCON_PACKAGES=(
   dpdk dpdk-dev libdpdk-dev
   socat iproute2 nftables ethtool man-db systemd rsyslog rsyslog-relp
   nats-server libnats-dev
-  linux-headers-amd64 make debootstrap kmod xz-utils
+  make debootstrap kmod xz-utils
   debhelper dh-dkms dkms lintian fakeroot
   tshark
   qemu-system-x86 busybox-static cpio bc
@@ -79,23 +79,46 @@ PMDCON_KERNEL_SUITES=(bookworm bookworm-backports trixie-backports)
 PMDCON_CACHE=${PMDCON_CACHE:-/var/cache/pmdcon}
 
 # Kernels from a suite of the host's release (bookworm, bookworm-backports),
-# images and headers side by side in /boot and /lib/modules.
+# images and headers side by side in /boot and /lib/modules. The image and
+# the headers of one ABI are installed together by their versioned names: the
+# metapackages of one suite can name different ABIs (an image from the
+# release, headers from a newer point release or security update), and a
+# kernel without its own headers would drop out of the matrix.
+kernel_series() {
+  case "$1" in bookworm) echo 6.1. ;; bookworm-backports) echo 6.12. ;; esac
+}
 ensure_host_kernel() {
-  local suite=$1 series d k
-  case "$suite" in bookworm) series=6.1. ;; bookworm-backports) series=6.12. ;; esac
+  local suite=$1 series d k abi t=() meta
+  series=$(kernel_series "$suite")
   for d in /lib/modules/*/build; do
     k=$(basename "$(dirname "$d")")
     [[ $k == "$series"* && -e $d/Makefile && -e /boot/vmlinuz-$k ]] && return 0
   done
   [ "$(id -u)" = 0 ] || die "kernel from $suite (image and headers) missing; run as root"
-  log "installing the kernel of $suite (image and headers)"
+  log "installing the kernel of $suite (image and headers of one ABI)"
   if [ "$suite" != bookworm ] &&
     ! grep -rqs "^[^#]*$suite" /etc/apt/sources.list /etc/apt/sources.list.d/; then
     echo "deb $(debian_mirror) $suite main" >"/etc/apt/sources.list.d/pmdcon-$suite.list"
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t "$suite" \
-    linux-image-amd64 linux-headers-amd64 >/dev/null
+  # bookworm: the newest of the release's pockets (updates, security);
+  # backports only by asking for them.
+  [ "$suite" != bookworm ] && t=(-t "$suite")
+  # The ABI (e.g. 6.1.0-57-amd64) the image metapackage names, else the
+  # headers metapackage's, whichever has both packages in the archive.
+  for meta in linux-image-amd64 linux-headers-amd64; do
+    abi=$(apt-cache "${t[@]}" depends "$meta" 2>/dev/null |
+      grep -oE "linux-(image|headers)-[0-9][^ ,]*-amd64\$" | head -1)
+    abi=${abi#linux-image-}
+    abi=${abi#linux-headers-}
+    [[ -n $abi && $abi == "$series"* ]] || { abi=; continue; }
+    apt-cache show "linux-image-$abi" >/dev/null 2>&1 &&
+      apt-cache show "linux-headers-$abi" >/dev/null 2>&1 && break
+    abi=
+  done
+  [ -n "$abi" ] || { echo "error: no kernel ABI of $suite has both its image and its headers in the archive" >&2; return 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${t[@]}" \
+    "linux-image-$abi" "linux-headers-$abi" >/dev/null
 }
 
 # chroot_run ROOT CMD...: CMD inside ROOT with /proc, /sys and /dev bound
