@@ -236,38 +236,99 @@ void CheckSource(const Host& h, const config::Config& c,
   }
 }
 
-bool KernelDriverForDpdk(std::string_view d) {
-  return d == "vfio-pci" || d == "uio_pci_generic" || d == "igb_uio";
+// Binds addr to a driver by driver_override, so that no other device with
+// its id moves (dpdk-devbind.py does the same).
+std::string BindCommands(const std::string& addr, const std::string& bound,
+                         absl::string_view to) {
+  const std::string dev = absl::StrCat("/sys/bus/pci/devices/", addr);
+  return absl::StrCat(
+      "modprobe ", to, "; echo ", to, " > ", dev, "/driver_override; ",
+      bound.empty()
+          ? ""
+          : absl::StrCat("echo ", addr, " > ", dev, "/driver/unbind; "),
+      "echo ", addr, " > /sys/bus/pci/drivers_probe");
 }
 
-void CheckNic(const Host& h, std::vector<Finding>& out) {
-  for (const auto& [addr, driver] : h.pci_drivers) {
-    const std::string item = absl::StrCat("NIC ", addr);
-    if (!driver) {
-      out.push_back(Fail(item, "no such PCI device",
-                         "lspci -D lists them; set eal.pci_allow"));
-    } else if (driver->empty()) {
-      out.push_back(Fail(item, "no driver is bound",
-                         absl::StrCat("modprobe vfio-pci; dpdk-devbind.py "
-                                      "--bind=vfio-pci ",
-                                      addr)));
-    } else if (KernelDriverForDpdk(*driver)) {
-      out.push_back(Ok(item, absl::StrCat("bound to ", *driver, " for DPDK")));
-    } else if (*driver == "mlx5_core" || *driver == "mlx4_core") {
-      out.push_back(Ok(item, absl::StrCat(*driver,
-                                          ": DPDK drives it beside "
-                                          "the kernel (bifurcated)")));
+// How to get an IOMMU group, or do without one.
+std::string IommuFix(const std::string& addr, const std::string& bound) {
+  return absl::StrCat("add intel_iommu=on iommu=pt (AMD: amd_iommu=on)", kGrub,
+                      ", then bind it to vfio-pci; or, without an IOMMU: ",
+                      BindCommands(addr, bound, "uio_pci_generic"),
+                      " (no DMA isolation)");
+}
+
+void CheckNic(const std::string& addr,
+              const std::optional<Host::PciDevice>& dev,
+              std::vector<Finding>& out) {
+  const std::string item = absl::StrCat("NIC ", addr);
+  if (!dev) {
+    out.push_back(Fail(item, "no such PCI device",
+                       "lspci -D lists them; set eal.pci_allow"));
+    return;
+  }
+  const std::string& driver = dev->driver;
+  if (driver == "vfio-pci") {
+    if (dev->iommu_group) {
+      out.push_back(Ok(item, absl::StrCat("bound to vfio-pci for DPDK (IOMMU "
+                                          "group ",
+                                          *dev->iommu_group, ")")));
     } else {
       out.push_back(Fail(item,
-                         absl::StrCat("bound to the kernel's ", *driver,
-                                      ": DPDK's PCI drivers cannot use it"),
-                         absl::StrCat("ip link set IFACE down; dpdk-devbind.py "
-                                      "--bind=vfio-pci ",
-                                      addr,
-                                      " (or leave it to the kernel: eal.vdevs "
-                                      "net_af_packet0,iface=IFACE)")));
+                         "bound to vfio-pci, but it has no IOMMU group (the "
+                         "IOMMU is off or absent): vfio-pci cannot open it",
+                         IommuFix(addr, driver)));
     }
+    return;
   }
+  if (driver == "uio_pci_generic" || driver == "igb_uio") {
+    out.push_back(
+        Ok(item, absl::StrCat("bound to ", driver,
+                              " for DPDK; no IOMMU isolation (the NIC can DMA "
+                              "anywhere in memory; vfio-pci behind an IOMMU is "
+                              "safer)")));
+    return;
+  }
+  if (driver == "mlx5_core" || driver == "mlx4_core") {
+    out.push_back(Ok(item, absl::StrCat(driver,
+                                        ": DPDK drives it beside "
+                                        "the kernel (bifurcated)")));
+    return;
+  }
+  // Unbound, or a kernel driver: it needs vfio-pci, which needs a group.
+  const bool group = dev->iommu_group.has_value();
+  const std::string devbind =
+      absl::StrCat("dpdk-devbind.py --bind=vfio-pci ", addr);
+  if (driver.empty()) {
+    out.push_back(
+        Fail(item, "no driver is bound",
+             group ? absl::StrCat(BindCommands(addr, driver, "vfio-pci"),
+                                  " (or ", devbind, ")")
+                   : "it has no IOMMU group, so not vfio-pci: see IOMMU"));
+  } else {
+    constexpr char kKernel[] =
+        "or leave it to the kernel: eal.vdevs net_af_packet0,iface=IFACE)";
+    out.push_back(
+        Fail(item,
+             absl::StrCat("bound to the kernel's ", driver,
+                          ": DPDK's PCI drivers cannot use it"),
+             group ? absl::StrCat("ip link set IFACE down; ",
+                                  BindCommands(addr, driver, "vfio-pci"),
+                                  " (or ", devbind, "; ", kKernel)
+                   : absl::StrCat("it has no IOMMU group, so not vfio-pci: "
+                                  "ip link set IFACE down and bind it as "
+                                  "IOMMU says (",
+                                  kKernel)));
+  }
+  if (!group) {
+    out.push_back(Fail("IOMMU",
+                       absl::StrCat(addr,
+                                    " has no IOMMU group (the IOMMU is off or "
+                                    "absent), so vfio-pci cannot take it"),
+                       IommuFix(addr, driver)));
+  }
+}
+
+void CheckInterfaces(const Host& h, std::vector<Finding>& out) {
   for (const auto& [name, state] : h.interfaces) {
     const std::string item = absl::StrCat("interface ", name);
     if (!state) {
@@ -357,6 +418,19 @@ std::vector<std::string> Interfaces(const config::Config& c) {
   return out;
 }
 
+std::string PciAddress(std::string_view addr) {
+  // Domain, bus, device.function: a short form has one ':'.
+  if (std::count(addr.begin(), addr.end(), ':') == 1)
+    return absl::StrCat("0000:", absl::string_view(addr.data(), addr.size()));
+  return std::string(addr);
+}
+
+std::vector<Finding> CheckNics(const Host& host) {
+  std::vector<Finding> out;
+  for (const auto& [addr, dev] : host.pci) CheckNic(addr, dev, out);
+  return out;
+}
+
 bool InCpuList(std::string_view list, uint32_t cpu) {
   for (absl::string_view range :
        absl::StrSplit(absl::string_view(list.data(), list.size()), ',',
@@ -386,7 +460,8 @@ std::vector<Finding> Check(const Host& host, const config::Config& c) {
                         std::string(config::SourceTypeName(c.source.type)))));
   }
   CheckSource(host, c, out);
-  CheckNic(host, out);
+  for (auto& f : CheckNics(host)) out.push_back(std::move(f));
+  CheckInterfaces(host, out);
   CheckHugepages(host, c, out);
   CheckLcore(host, c, out);
   return out;

@@ -33,8 +33,16 @@ struct Host {
     uint32_t mode = 0;  // permission bits
   };
   std::optional<Node> source;  // stat of the config's source path
-  // PCI address -> bound driver ("" when none); only the config's devices.
-  std::map<std::string, std::optional<std::string>> pci_drivers;
+  struct PciDevice {
+    std::string driver;  // the bound driver's name; "" when none is
+    std::string id;      // "8086:100e": vendor and device, without "0x"
+    // The IOMMU group's number; nullopt without one (no IOMMU, or it is off),
+    // when vfio-pci cannot take the device.
+    std::optional<std::string> iommu_group;
+  };
+  // Full PCI address (PciAddress) -> the device, nullopt when there is no
+  // such device; only the config's eal.pci_allow.
+  std::map<std::string, std::optional<PciDevice>> pci;
   // Interface -> operstate ("up", "down", ...); only the config's vdevs'.
   std::map<std::string, std::optional<std::string>> interfaces;
   uint64_t hugepages_free = 0;
@@ -55,10 +63,20 @@ struct Finding {
 };
 
 // The interfaces the config's af_packet and af_xdp vdevs name (ReadHost
-// fills Host::interfaces for them; Host::pci_drivers for eal.pci_allow).
+// fills Host::interfaces for them; Host::pci for eal.pci_allow).
 std::vector<std::string> Interfaces(const config::Config& c);
 
+// "00:05.0" -> "0000:00:05.0", the form sysfs and DPDK's port names use; a
+// full address is returned as it is.
+std::string PciAddress(std::string_view addr);
+
 std::vector<Finding> Check(const Host& host, const config::Config& c);
+
+// The findings for Host::pci alone, as Check makes them: one "NIC ADDR"
+// finding per device, and an "IOMMU" kFail after each device that needs a
+// DPDK driver but has no IOMMU group. pmdcon runs it before EAL starts and
+// refuses a kFail.
+std::vector<Finding> CheckNics(const Host& host);
 
 // "0-3,8,10-11" -> whether cpu is in it; false on a malformed list.
 bool InCpuList(std::string_view list, uint32_t cpu);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "io/system.h"
@@ -69,14 +70,23 @@ doctor::Host ReadHost(const std::string& root, const config::Config& c) {
     h.source = doctor::Host::Node{S_ISCHR(st.st_mode) != 0,
                                   static_cast<uint32_t>(st.st_mode & 07777)};
   }
-  for (const auto& addr : c.eal.pci_allow) {
+  for (const auto& allowed : c.eal.pci_allow) {
+    const std::string addr = doctor::PciAddress(allowed);
     const fs::path dev = Under(root, "/sys/bus/pci/devices") / addr;
-    std::optional<std::string> driver;
+    std::optional<doctor::Host::PciDevice> pci;
     if (fs::exists(dev, ec)) {
-      const fs::path link = fs::read_symlink(dev / "driver", ec);
-      driver = ec ? "" : link.filename().string();
+      pci.emplace();
+      // A link's target's basename: ../../../bus/pci/drivers/vfio-pci.
+      if (auto d = fs::read_symlink(dev / "driver", ec); !ec)
+        pci->driver = d.filename();
+      if (auto g = fs::read_symlink(dev / "iommu_group", ec); !ec)
+        pci->iommu_group = g.filename();
+      const std::string vendor = Read(dev / "vendor").value_or("");
+      const std::string device = Read(dev / "device").value_or("");
+      pci->id = absl::StrCat(absl::StripPrefix(vendor, "0x"), ":",
+                             absl::StripPrefix(device, "0x"));
     }
-    h.pci_drivers[addr] = driver;
+    h.pci[addr] = std::move(pci);
   }
   for (const auto& name : doctor::Interfaces(c)) {
     const fs::path net = Under(root, "/sys/class/net") / name;

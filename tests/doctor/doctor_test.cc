@@ -187,16 +187,24 @@ TEST(Doctor, DevicePermissions) {
   EXPECT_EQ(f->verdict, Verdict::kFail);
 }
 
+Host::PciDevice Pci(std::string driver, std::optional<std::string> group) {
+  return {std::move(driver), "8086:100e", std::move(group)};
+}
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 TEST(Doctor, NicBindings) {
   Host h = Good();
   config::Config c = Default();
   c.eal.vdevs.clear();
   c.eal.pci_allow = {"0000:01:00.0", "0000:02:00.0", "0000:03:00.0",
                      "0000:04:00.0"};
-  h.pci_drivers = {{"0000:01:00.0", "vfio-pci"},
-                   {"0000:02:00.0", "ixgbe"},
-                   {"0000:03:00.0", ""},
-                   {"0000:04:00.0", std::nullopt}};
+  h.pci = {{"0000:01:00.0", Pci("vfio-pci", "7")},
+           {"0000:02:00.0", Pci("ixgbe", "8")},
+           {"0000:03:00.0", Pci("", "9")},
+           {"0000:04:00.0", std::nullopt}};
   const auto fs = Check(h, c);
   EXPECT_EQ(Find(fs, "NIC 0000:01:00.0")->verdict, Verdict::kOk);
   const auto kernel = Find(fs, "NIC 0000:02:00.0");
@@ -205,6 +213,151 @@ TEST(Doctor, NicBindings) {
             std::string::npos);
   EXPECT_EQ(Find(fs, "NIC 0000:03:00.0")->verdict, Verdict::kFail);
   EXPECT_EQ(Find(fs, "NIC 0000:04:00.0")->verdict, Verdict::kFail);
+  EXPECT_EQ(Find(fs, "IOMMU"), std::nullopt);  // every device has a group
+}
+
+TEST(Doctor, VfioWithAGroupIsOk) {
+  Host h = Good();
+  h.pci = {{"0000:00:05.0", Pci("vfio-pci", "12")}};
+  const auto fs = CheckNics(h);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].item, "NIC 0000:00:05.0");
+  EXPECT_EQ(fs[0].verdict, Verdict::kOk);
+  EXPECT_EQ(fs[0].detail, "bound to vfio-pci for DPDK (IOMMU group 12)");
+  EXPECT_TRUE(fs[0].fix.empty());
+}
+
+TEST(Doctor, VfioWithoutAGroupFails) {
+  Host h = Good();
+  h.pci = {{"0000:00:05.0", Pci("vfio-pci", std::nullopt)}};
+  const auto f = Find(CheckNics(h), "NIC 0000:00:05.0");
+  ASSERT_NE(f, std::nullopt);
+  EXPECT_EQ(f->verdict, Verdict::kFail);
+  EXPECT_TRUE(Has(f->detail, "no IOMMU group")) << f->detail;
+  EXPECT_TRUE(Has(f->fix, "intel_iommu=on")) << f->fix;
+}
+
+TEST(Doctor, UioIsOkWithoutIsolation) {
+  for (const std::string driver : {"uio_pci_generic", "igb_uio"}) {
+    Host h = Good();
+    h.pci = {{"0000:00:05.0", Pci(driver, std::nullopt)}};
+    const auto fs = CheckNics(h);
+    ASSERT_EQ(fs.size(), 1u) << driver;  // no IOMMU finding: it needs none
+    EXPECT_EQ(fs[0].verdict, Verdict::kOk);
+    EXPECT_TRUE(Has(fs[0].detail, "bound to " + driver + " for DPDK"));
+    EXPECT_TRUE(Has(fs[0].detail, "no IOMMU isolation")) << fs[0].detail;
+    EXPECT_TRUE(Has(fs[0].detail, "vfio-pci behind an IOMMU is safer"));
+  }
+}
+
+TEST(Doctor, KernelDriverWithAGroupIsToldToBindVfio) {
+  Host h = Good();
+  h.pci = {{"0000:00:05.0", Pci("e1000", "3")}};
+  const auto fs = CheckNics(h);
+  ASSERT_EQ(fs.size(), 1u);
+  const Finding& f = fs[0];
+  EXPECT_EQ(f.verdict, Verdict::kFail);
+  EXPECT_TRUE(Has(f.detail, "bound to the kernel's e1000")) << f.detail;
+  EXPECT_TRUE(Has(f.fix,
+                  "modprobe vfio-pci; echo vfio-pci > "
+                  "/sys/bus/pci/devices/0000:00:05.0/driver_override; "
+                  "echo 0000:00:05.0 > /sys/bus/pci/devices/"
+                  "0000:00:05.0/driver/unbind; echo 0000:00:05.0 > "
+                  "/sys/bus/pci/drivers_probe"))
+      << f.fix;
+  EXPECT_TRUE(Has(f.fix, "dpdk-devbind.py --bind=vfio-pci 0000:00:05.0"));
+  EXPECT_TRUE(Has(f.fix, "net_af_packet0,iface=IFACE")) << f.fix;
+}
+
+TEST(Doctor, KernelDriverWithoutAGroupNeedsAnIommu) {
+  Host h = Good();
+  h.pci = {{"0000:00:05.0", Pci("e1000", std::nullopt)}};
+  const auto fs = CheckNics(h);
+  ASSERT_EQ(fs.size(), 2u);
+  const auto nic = Find(fs, "NIC 0000:00:05.0");
+  ASSERT_NE(nic, std::nullopt);
+  EXPECT_EQ(nic->verdict, Verdict::kFail);
+  EXPECT_FALSE(Has(nic->fix, "driver_override")) << nic->fix;
+  EXPECT_TRUE(Has(nic->fix, "net_af_packet0,iface=IFACE")) << nic->fix;
+  const auto iommu = Find(fs, "IOMMU");
+  ASSERT_NE(iommu, std::nullopt);
+  EXPECT_EQ(iommu->verdict, Verdict::kFail);
+  EXPECT_TRUE(Has(iommu->detail, "0000:00:05.0 has no IOMMU group"))
+      << iommu->detail;
+  EXPECT_TRUE(Has(iommu->fix, "intel_iommu=on iommu=pt")) << iommu->fix;
+  EXPECT_TRUE(Has(iommu->fix, "amd_iommu=on")) << iommu->fix;
+  EXPECT_TRUE(Has(iommu->fix,
+                  "modprobe uio_pci_generic; echo uio_pci_generic "
+                  "> /sys/bus/pci/devices/0000:00:05.0/"
+                  "driver_override; echo 0000:00:05.0 > "
+                  "/sys/bus/pci/devices/0000:00:05.0/driver/"
+                  "unbind"))
+      << iommu->fix;
+}
+
+TEST(Doctor, UnboundWithoutAGroup) {
+  Host h = Good();
+  h.pci = {{"0000:00:05.0", Pci("", std::nullopt)}};
+  const auto fs = CheckNics(h);
+  ASSERT_EQ(fs.size(), 2u);
+  EXPECT_EQ(fs[0].item, "NIC 0000:00:05.0");
+  EXPECT_EQ(fs[0].verdict, Verdict::kFail);
+  EXPECT_EQ(fs[0].detail, "no driver is bound");
+  EXPECT_EQ(fs[1].item, "IOMMU");
+  EXPECT_EQ(fs[1].verdict, Verdict::kFail);
+  EXPECT_TRUE(Has(fs[1].fix, "uio_pci_generic")) << fs[1].fix;
+  // Nothing is bound, so there is nothing to unbind.
+  EXPECT_FALSE(Has(fs[1].fix, "unbind")) << fs[1].fix;
+}
+
+TEST(Doctor, UnboundWithAGroupIsToldToBindVfio) {
+  Host h = Good();
+  h.pci = {{"0000:00:05.0", Pci("", "4")}};
+  const auto fs = CheckNics(h);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].verdict, Verdict::kFail);
+  EXPECT_TRUE(Has(fs[0].fix,
+                  "echo vfio-pci > /sys/bus/pci/devices/"
+                  "0000:00:05.0/driver_override"))
+      << fs[0].fix;
+  EXPECT_FALSE(Has(fs[0].fix, "unbind")) << fs[0].fix;
+  EXPECT_TRUE(Has(fs[0].fix, "dpdk-devbind.py --bind=vfio-pci 0000:00:05.0"));
+}
+
+TEST(Doctor, MissingDevice) {
+  Host h = Good();
+  h.pci = {{"0000:ff:1f.7", std::nullopt}};
+  const auto fs = CheckNics(h);
+  ASSERT_EQ(fs.size(), 1u);  // no IOMMU finding for a device not there
+  EXPECT_EQ(fs[0].item, "NIC 0000:ff:1f.7");
+  EXPECT_EQ(fs[0].verdict, Verdict::kFail);
+  EXPECT_EQ(fs[0].detail, "no such PCI device");
+}
+
+TEST(Doctor, MellanoxIsBifurcated) {
+  Host h = Good();
+  h.pci = {{"0000:00:05.0", Pci("mlx5_core", std::nullopt)}};
+  const auto fs = CheckNics(h);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].verdict, Verdict::kOk);
+  EXPECT_TRUE(Has(fs[0].detail, "bifurcated"));
+}
+
+TEST(Doctor, CheckHoldsTheNicFindings) {
+  Host h = Good();
+  h.pci = {{"0000:00:05.0", Pci("e1000", std::nullopt)}};
+  const auto all = Check(h, Default());
+  for (const auto& f : CheckNics(h)) {
+    const auto g = Find(all, f.item);
+    ASSERT_NE(g, std::nullopt) << f.item;
+    EXPECT_EQ(g->detail, f.detail);
+  }
+}
+
+TEST(PciAddress, ShortFormsGetTheDomain) {
+  EXPECT_EQ(PciAddress("00:05.0"), "0000:00:05.0");
+  EXPECT_EQ(PciAddress("0000:00:05.0"), "0000:00:05.0");
+  EXPECT_EQ(PciAddress("0001:3b:00.1"), "0001:3b:00.1");
 }
 
 TEST(Doctor, KernelInterfacesForAfPacketAndAfXdp) {
