@@ -1,6 +1,7 @@
 #include "app/appliance.h"
 
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_telemetry.h>
@@ -21,8 +22,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "control/reload.h"
+#include "doctor/doctor.h"
 #include "engine/engine.h"
 #include "engine/tx_watch.h"
+#include "io/host.h"
 #include "io/kmsg.h"
 #include "io/mapped_file.h"
 #include "io/system.h"
@@ -342,7 +345,24 @@ absl::StatusOr<config::Config> Load(const std::string& path) {
 
 namespace {
 
-int RunEngine(const config::Config& initial, const std::string& path) {
+// Prints each NIC finding of the doctor's that would stop DPDK from taking
+// a device of eal.pci_allow; EAL itself skips such a device without saying
+// which or why. True when there was one.
+bool RefuseNics(const doctor::Host& host) {
+  bool refused = false;
+  for (const auto& f : doctor::CheckNics(host)) {
+    if (f.verdict != doctor::Verdict::kFail) continue;
+    std::fprintf(stderr, "pmdcon: %s%s: %s (fix: %s)\n",
+                 f.item.rfind("NIC ", 0) == 0 ? "" : "NIC ", f.item.c_str(),
+                 f.detail.c_str(), f.fix.c_str());
+    refused = true;
+  }
+  return refused;
+}
+
+// `host`: the facts RefuseNics judged, to name a device no PMD took.
+int RunEngine(const config::Config& initial, const std::string& path,
+              const doctor::Host& host) {
   config::Config c = initial;  // its targets change on SIGHUP
   port::EalOptions eo{c.eal.lcores,    c.eal.main_lcore,  c.eal.memory_mb,
                       c.eal.hugepages, c.stats.telemetry, c.eal.vdevs,
@@ -350,6 +370,23 @@ int RunEngine(const config::Config& initial, const std::string& path) {
   if (absl::Status s = port::InitEal("pmdcon", eo); !s.ok()) {
     std::fprintf(stderr, "pmdcon: %s\n", std::string(s.message()).c_str());
     return 1;
+  }
+  // A device on a DPDK driver that no loaded PMD matches gets no port, and
+  // port.id would then open another port or none.
+  for (const auto& allowed : c.eal.pci_allow) {
+    const std::string addr = doctor::PciAddress(allowed);
+    uint16_t pid = 0;
+    if (rte_eth_dev_get_port_by_name(addr.c_str(), &pid) == 0) continue;
+    doctor::Host::PciDevice dev;
+    if (auto it = host.pci.find(addr); it != host.pci.end() && it->second)
+      dev = *it->second;
+    std::fprintf(stderr,
+                 "pmdcon: NIC %s (%s, bound to %s): no DPDK poll-mode driver "
+                 "took it (no PMD for this device is installed in EAL's "
+                 "driver directory)\n",
+                 addr.c_str(), dev.id.c_str(),
+                 dev.driver.empty() ? "no driver" : dev.driver.c_str());
+    return 2;
   }
   auto port = port::Port::Open({c.port.id, c.port.rx_queue_size,
                                 c.port.tx_queue_size, c.port.mtu, 8191});
@@ -507,7 +544,12 @@ int RunEngine(const config::Config& initial, const std::string& path) {
 }  // namespace
 
 int Run(const config::Config& c, const std::string& path) {
-  const int rc = RunEngine(c, path);
+  // Refused before EAL starts: there is no EAL to clean up, and its probe
+  // would not say which device it could not take, or why.
+  const doctor::Host host =
+      c.eal.pci_allow.empty() ? doctor::Host() : io::ReadHost("/", c);
+  if (RefuseNics(host)) return 2;
+  const int rc = RunEngine(c, path, host);
   // The port is stopped and the engine gone. EAL's cleanup keeps the
   // runtime directory; pmdcon removes its own (named pmdcon-<pid>).
   const std::filesystem::path dir = rte_eal_get_runtime_dir();

@@ -4,7 +4,9 @@
 //   pmdcon doctor [--config FILE] check the host for FILE (default
 //                                 /etc/pmdcon/pmdcon.yaml), print fixes
 // Exit codes: 0 success, 1 runtime failure (doctor: a problem that would
-// stop pmdcon), 2 bad command line or config.
+// stop pmdcon), 2 bad command line or config, or a NIC of eal.pci_allow
+// that DPDK cannot take (no such device, not on a DPDK driver, no IOMMU
+// group for vfio-pci, or no poll-mode driver for it); the message names it.
 #include <cstdio>
 #include <cstdlib>
 #include <string>

@@ -2,7 +2,7 @@
 # The command line a user meets first (issue 12, item 16), for pmdcon: the
 # --flag=FILE form, and configurations that are not one (a device that reads
 # forever, a directory, two YAML documents, a stray ',', nesting too deep, a
-# ring that is not a ring), each
+# ring that is not a ring, a NIC that is not there), each
 # refused at once with a message that names it.
 set -euo pipefail
 pmdcon=$1 example=$2
@@ -48,4 +48,17 @@ targets: [{name: t, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"}]
 stats: {interval_s: 0, telemetry: false}
 YAML
 expect 1 "pmdcon: $dir/garbage: ring: bad magic (not a pmdcon ring)" "$pmdcon" --config "$dir/g.yaml"
+
+# A NIC that is not there: refused by address and reason before EAL starts
+# (EAL would skip it unnamed). No machine has PCI domain 0, bus ff, 1f.7.
+[ ! -e /sys/bus/pci/devices/0000:ff:1f.7 ] || fail "0000:ff:1f.7 exists here"
+sed -e 's/vdevs: \["net_null0"\]/vdevs: [], pci_allow: ["0000:ff:1f.7"]/' \
+  "$dir/g.yaml" >"$dir/nic.yaml"
+grep -q 'pci_allow: \["0000:ff:1f.7"\]' "$dir/nic.yaml" || fail "nic.yaml: $(cat "$dir/nic.yaml")"
+rc=0
+out=$(timeout 20 "$pmdcon" --config "$dir/nic.yaml" 2>&1 >/dev/null) || rc=$?
+[ "$rc" = 2 ] || fail "pci_allow 0000:ff:1f.7: exit $rc, want 2: $out"
+grep -q '^pmdcon: NIC 0000:ff:1f.7: no such PCI device' <<<"$out" ||
+  fail "pci_allow 0000:ff:1f.7: not named: $out"
+! grep -q 'EAL:' <<<"$out" || fail "pci_allow 0000:ff:1f.7: EAL started: $out"
 echo "pmdcon's command line: every bad configuration refused by name"
