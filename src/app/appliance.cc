@@ -292,9 +292,16 @@ void Control(const config::Config& c, port::Port& port, engine::Engine& e,
       for (size_t i = 0; i < e.targets(); ++i) {
         if (e.state(i) == engine::TargetState::kDisabled) continue;
         const bool ready = !resolvers[i] || resolvers[i]->usable();
-        e.SetState(i, !up     ? engine::TargetState::kDeactivated
-                      : ready ? engine::TargetState::kActive
-                              : engine::TargetState::kResolving);
+        const engine::TargetState to = !up ? engine::TargetState::kDeactivated
+                                       : ready
+                                           ? engine::TargetState::kActive
+                                           : engine::TargetState::kResolving;
+        e.SetState(i, to);
+        // Operators see why records wait in the ring, and when they move.
+        std::fprintf(stderr, "pmdcon: target %s: %s (link %s)\n",
+                     e.spec(i).name.c_str(),
+                     std::string(engine::TargetStateName(to)).c_str(),
+                     up ? "up" : "down");
       }
     }
     if (c.stats.interval_s && now >= next_stats) {

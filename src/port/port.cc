@@ -136,6 +136,10 @@ absl::StatusOr<Port> Port::Open(const PortOptions& o) {
     }
   }
   rte_eth_conf conf{};
+  // Link changes as interrupts where the driver has them: some PMDs
+  // (net_e1000_em) read the link again only after such an interrupt, so
+  // polling alone would report a cable pulled long ago as up.
+  if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) conf.intr_conf.lsc = 1;
   // Checksums in hardware where the port offers both; else in software.
   const uint64_t want =
       RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;

@@ -59,12 +59,56 @@ check_records_match_kmsg() {
   log "ring matches /dev/kmsg: $n records"
 }
 
-# The netdev modules (not netconsole), eth0 and eth1 up.
+# A NIC of the appliance's own under a DPDK hardware PMD (run.sh's
+# SCENARIO@MODEL-BIND): QEMU's MODEL at PCI, bound to vfio-pci (behind the
+# emulated IOMMU) or uio_pci_generic, as docs/operations.md tells users to.
+PMD_NIC=$(sed -n 's/.*pmdcon\.nic=\([^ ]*\).*/\1/p' /proc/cmdline)
+PMD_BIND=$(sed -n 's/.*pmdcon\.bind=\([^ ]*\).*/\1/p' /proc/cmdline)
+PCI=0000:00:05.0
+# More EAL arguments, for debugging (run.sh's PMDCON_EAL_EXTRA).
+EAL_EXTRA=$(sed -n 's/.*pmdcon\.eal_extra=\([^ ]*\).*/\1/p' /proc/cmdline)
+case "$PMD_BIND" in vfio) PMD_DRIVER=vfio-pci ;; uio) PMD_DRIVER=uio_pci_generic ;; esac
+
+# The netdev modules (not netconsole), eth0 and eth1 up. With a PMD NIC, its
+# kernel driver too (it starts on the kernel's driver, as on a host) and
+# eth1 only where the guest has one for af_packet (bench-pmd).
 load_netdevs() {
   grep -v -e /netconsole.ko -e /configfs.ko /etc/modules.load >/tmp/modules
+  [ -n "$PMD_NIC" ] && cat "/etc/modules.$PMD_NIC" >>/tmp/modules
   while read -r m; do insmod "$m" || fail "insmod $m"; done </tmp/modules
   ip link set eth0 up || fail "no eth0"
-  ip link set eth1 up || fail "no eth1"
+  if [ -z "$PMD_NIC" ] || [ -e /sys/class/net/eth1 ]; then
+    ip link set eth1 up || fail "no eth1"
+  fi
+}
+
+# bind_nic DRIVER [ADDR]: hands the PCI device (default the PMD NIC) to
+# DRIVER ("" leaves it without one) through driver_override.
+bind_nic() {
+  d=/sys/bus/pci/devices/${2:-$PCI}
+  [ -e "$d" ] || fail "no PCI device ${2:-$PCI}"
+  if [ -e "$d/driver" ]; then echo "${2:-$PCI}" >"$d/driver/unbind" || fail "unbind ${2:-$PCI}"; fi
+  echo "$1" >"$d/driver_override"
+  [ -n "$1" ] || return 0
+  echo "${2:-$PCI}" >/sys/bus/pci/drivers_probe
+  [ "$(basename "$(readlink "$d/driver")")" = "$1" ] || fail "${2:-$PCI} not bound to $1"
+}
+
+# Hugepages and the binding's modules, once; then the NIC to its DPDK driver.
+setup_pmd() {
+  if [ -z "$pmd_ready" ]; then
+    mkdir -p /dev/hugepages
+    grep -q hugetlbfs /proc/mounts || mount -t hugetlbfs nodev /dev/hugepages || fail "hugetlbfs"
+    # 512 MiB: the appliance's 128 and room for pmdcon doctor beside it.
+    echo 256 >/proc/sys/vm/nr_hugepages
+    while read -r m; do insmod "$m" || fail "insmod $m"; done </etc/modules.$PMD_BIND
+    # TCG's q35 has no interrupt remapping (intremap=off).
+    [ "$PMD_BIND" = vfio ] &&
+      echo 1 >/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
+    pmd_ready=1
+  fi
+  bind_nic $PMD_DRIVER
+  log "$PCI ($(cat /sys/bus/pci/devices/$PCI/vendor):$(cat /sys/bus/pci/devices/$PCI/device), $PMD_NIC) bound to $PMD_DRIVER"
 }
 
 # Debian's netconsole, extended, on eth0 (pcap'd by QEMU): the reference,
@@ -78,16 +122,41 @@ PORT=$(sed -n 's/.*pmdcon\.port=\([0-9]*\).*/\1/p' /proc/cmdline)
 # The module's netpoll fallback on eth0, to the same collector.
 FALLBACK="fallback=+6665@10.0.2.15/eth0,$PORT@10.0.2.2/52:55:0a:00:02:02"
 
-# The appliance on ${1:-eth1} (af_packet), sending to pmdcon-rx on the host;
-# $2: a file of lines to add to its target.
+# pmdcon's configuration: af_packet on ${1:-eth1}, or with a PMD NIC (and
+# $1 empty or eth1) that NIC by its PCI address, on hugepages; $2: a file of
+# lines to add to its target.
+appliance_config() {
+  if [ -n "$PMD_NIC" ] && [ "${1:-eth1}" = eth1 ] && [ -z "$AF_PACKET" ]; then
+    sed "s/@PORT@/$PORT/; s/start: oldest/start: ${START:-oldest}/; s/vdevs: .*/vdevs: []/; /dst_mac:/r ${2:-/dev/null}" \
+      /etc/pmdcon-guest.yaml | awk -v pci="$PCI" -v extra="$EAL_EXTRA" '{ print }
+        /vdevs:/ { print "  hugepages: true"; print "  pci_allow: [\"" pci "\"]" }
+        /vdevs:/ && extra != "" { print "  extra_args: [\"" extra "\"]" }'
+  else
+    sed "s/@PORT@/$PORT/; s/start: oldest/start: ${START:-oldest}/; s/iface=eth1/iface=${1:-eth1}${VDEV_EXTRA:-}/; /dst_mac:/r ${2:-/dev/null}" \
+      /etc/pmdcon-guest.yaml
+  fi
+}
+
+# The appliance, sending to pmdcon-rx on the host (see appliance_config);
+# returns once it runs (its TX lcore launched).
 start_appliance() {
-  sed "s/@PORT@/$PORT/; s/iface=eth1/iface=${1:-eth1}${VDEV_EXTRA:-}/; /dst_mac:/r ${2:-/dev/null}" \
-    /etc/pmdcon-guest.yaml >/tmp/pmdcon.yaml
-  app_if=${1:-eth1}
-  tx0=$(cat /sys/class/net/$app_if/statistics/tx_packets)
+  appliance_config "$@" >/tmp/pmdcon.yaml
+  app_if=
+  if grep -q pci_allow /tmp/pmdcon.yaml; then
+    [ "$(basename "$(readlink /sys/bus/pci/devices/$PCI/driver)")" = "$PMD_DRIVER" ] || setup_pmd
+  else
+    app_if=${1:-eth1}
+    tx0=$(cat /sys/class/net/$app_if/statistics/tx_packets)
+  fi
   pmdcon --config /tmp/pmdcon.yaml >/tmp/pmdcon.log 2>&1 &
   appliance=$!
-  sleep 3
+  t=0
+  until grep -q 'TX on lcore' /tmp/pmdcon.log; do
+    kill -0 $appliance 2>/dev/null || { cat /tmp/pmdcon.log; fail "pmdcon did not start"; }
+    [ $t -lt 600 ] || { cat /tmp/pmdcon.log; fail "pmdcon not running after 60 s"; }
+    sleep 0.1
+    t=$((t + 1))
+  done
 }
 
 # Waits (up to 60 s) until every record was sent, by whoever sends now.
@@ -104,13 +173,13 @@ wait_sent() {
   [ "$unsent" = 0 ] && return
   if [ -n "$appliance" ]; then
     kill -0 $appliance 2>/dev/null && state=running || state=gone
-    log "appliance $state, heartbeat age $(cat $SYS/heartbeat_age_ms) ms," \
-      "$app_if sent $(($(cat /sys/class/net/$app_if/statistics/tx_packets) - tx0)) packets; its log" \
+    [ -n "$app_if" ] && log "$app_if sent $(($(cat /sys/class/net/$app_if/statistics/tx_packets) - tx0)) packets"
+    log "appliance $state, heartbeat age $(cat $SYS/heartbeat_age_ms) ms; its log" \
       "after SIGTERM (it prints its stats when it stops):"
     for t in /proc/$appliance/task/*; do
       echo "  thread $(cat $t/comm): $(cut -d' ' -f3 $t/stat), wchan $(cat $t/wchan 2>/dev/null), syscall $(cut -d' ' -f1 $t/syscall 2>/dev/null)"
     done
-    q=/sys/class/net/$app_if/queues/tx-0/byte_queue_limits
+    q=/sys/class/net/${app_if:-none}/queues/tx-0/byte_queue_limits
     [ -d $q ] && log "$app_if BQL inflight $(cat $q/inflight), limit $(cat $q/limit)"
     # A TX queue timeout or a crash would be in the kernel log, among the
     # scenario's own records.
@@ -170,6 +239,9 @@ stop_appliance() {
   rc=$?
   appliance=
   [ $rc = 0 ] || { cat /tmp/pmdcon.log; fail "pmdcon exited $rc"; }
+  # A PMD NIC's frames left when its tail register was written (QEMU
+  # emulates the transmit there and then).
+  [ -n "$app_if" ] || { sleep 0.5; return 0; }
   # "Transmitted" means handed to the NIC: let $app_if put the packets out
   # before the guest powers off.
   sent=$(sed -n 's/^pmdcon: target .*, packets \([0-9]*\),.*/\1/p' /tmp/pmdcon.log)
@@ -377,7 +449,12 @@ e2e)
   grep -q '^ok *reserved memory: memmap=16M\$0x40000000: the ring is in it' /tmp/doctor.txt &&
     grep -q '^ok *module: loaded; its ring is new' /tmp/doctor.txt &&
     grep -q '^ok */dev/pmdcon: mode 0600' /tmp/doctor.txt &&
-    grep -q '^ok *interface eth1: up' /tmp/doctor.txt &&
+    if [ -n "$PMD_NIC" ]; then
+      grep -q "^ok *NIC $PCI: bound to $PMD_DRIVER for DPDK" /tmp/doctor.txt &&
+        grep -q '^ok *hugepages: ' /tmp/doctor.txt
+    else
+      grep -q '^ok *interface eth1: up' /tmp/doctor.txt
+    fi &&
     grep -q ' 0 problems that would stop pmdcon' /tmp/doctor.txt || fail "pmdcon doctor"
   print_records 1000 e2e
   stop_appliance
@@ -569,7 +646,7 @@ takeover)
   stop_appliance
   unload
   ;;
-panic | panic-2nic | panic-kthread | panic-timer | panic-txlock)
+panic | panic-hang | panic-2nic | panic-kthread | panic-timer | panic-txlock)
   # The appliance is running and caught up; then the kernel panics. The
   # reference, netconsole on eth0, sees the same panic. panic: the appliance
   # shares eth0 with netpoll; the others: it has eth1 of its own.
@@ -606,6 +683,126 @@ panic | panic-2nic | panic-kthread | panic-timer | panic-txlock)
   esac
   sleep 30
   fail "no panic"
+  ;;
+nic-checks)
+  # The host check and the appliance's refusals around its PMD NIC: on its
+  # kernel driver, bound for DPDK, without hugepages, without an IOMMU
+  # (uio guests have none), at a wrong address, and a device no PMD drives
+  # (QEMU's virtio-rng at 0000:00:06.0).
+  load_netdevs
+  load $MEMMAP
+  appliance_config >/tmp/pmdcon.yaml
+  doctor() {
+    pmdcon doctor --config /tmp/pmdcon.yaml >/tmp/doctor.txt 2>&1
+    rc=$?
+    sed "s/^/pmdcon-vm: doctor ($1): /" /tmp/doctor.txt
+    [ $rc = "$2" ] || fail "doctor ($1): exit $rc, want $2"
+  }
+  expect() { grep -q "$1" /tmp/doctor.txt || fail "doctor: no line matching '$1'"; }
+  # refused CONFIG WHY...: pmdcon exits 2 before using a NIC, naming it.
+  refused() {
+    cfg=$1
+    shift
+    pmdcon --config "$cfg" >/tmp/refused.txt 2>&1
+    rc=$?
+    sed 's/^/pmdcon-vm: refused: /' /tmp/refused.txt
+    [ $rc = 2 ] || fail "pmdcon exited $rc, want 2"
+    for why in "$@"; do grep -q "$why" /tmp/refused.txt || fail "pmdcon did not say '$why'"; done
+  }
+  kdrv=$(basename "$(readlink /sys/bus/pci/devices/$PCI/driver)")
+  [ -n "$kdrv" ] && [ "$kdrv" != "$PMD_DRIVER" ] || fail "$PCI starts on '$kdrv', not a kernel driver"
+  mkdir -p /dev/hugepages
+  mount -t hugetlbfs nodev /dev/hugepages || fail "hugetlbfs"
+  echo 256 >/proc/sys/vm/nr_hugepages
+  doctor "NIC on $kdrv" 1
+  expect "^FAIL *NIC $PCI: bound to the kernel's $kdrv"
+  if [ "$PMD_BIND" = vfio ]; then
+    expect "fix: .*vfio-pci"
+  else
+    expect "^FAIL *IOMMU: .*$PCI"
+    expect "fix: .*intel_iommu=on.*uio_pci_generic"
+  fi
+  refused /tmp/pmdcon.yaml "NIC $PCI" "$kdrv"
+  setup_pmd
+  doctor "NIC on $PMD_DRIVER" 0
+  expect "^ok *NIC $PCI: bound to $PMD_DRIVER for DPDK"
+  expect " 0 problems that would stop pmdcon"
+  echo 0 >/proc/sys/vm/nr_hugepages
+  doctor "no hugepages" 1
+  expect "^FAIL *hugepages: "
+  expect "fix: .*nr_hugepages"
+  echo 256 >/proc/sys/vm/nr_hugepages
+  if [ "$PMD_BIND" = uio ]; then
+    # No IOMMU: unbound, vfio-pci cannot take it; the fix says what can.
+    bind_nic ""
+    doctor "no IOMMU" 1
+    expect "^FAIL *IOMMU: .*$PCI"
+    refused /tmp/pmdcon.yaml "$PCI" "IOMMU"
+    bind_nic $PMD_DRIVER
+  fi
+  sed "s/$PCI/0000:00:1e.0/" /tmp/pmdcon.yaml >/tmp/wrong.yaml
+  refused /tmp/wrong.yaml "NIC 0000:00:1e.0" "no such PCI device"
+  bind_nic $PMD_DRIVER 0000:00:06.0
+  sed "s/$PCI/0000:00:06.0/" /tmp/pmdcon.yaml >/tmp/nopmd.yaml
+  refused /tmp/nopmd.yaml "NIC 0000:00:06.0" "1af4:1005" "no DPDK poll-mode driver"
+  unload
+  ;;
+link)
+  # QEMU's monitor takes the PMD NIC's link down and up (run.sh acts on
+  # "PMDCON-VM SET_LINK"): the targets wait while it is down, nothing is
+  # lost.
+  load_netdevs
+  load $MEMMAP
+  start_appliance
+  print_records 100 link-before
+  wait_sent
+  link_to() {
+    echo "PMDCON-VM SET_LINK $1"
+    t=0
+    until grep -q "link $2" /tmp/pmdcon.log; do
+      [ $t -lt 100 ] || { cat /tmp/pmdcon.log; fail "pmdcon saw no link $2"; }
+      sleep 0.1
+      t=$((t + 1))
+    done
+  }
+  link_to off down
+  print_records 100 link-down
+  wait_unsent 100 "records sent while the link was down"
+  sleep 1
+  unsent=$(cat $SYS/unsent)
+  [ "$unsent" -ge 100 ] || fail "only $unsent records held while the link was down"
+  link_to on up
+  print_records 100 link-after
+  stop_appliance
+  grep -E 'link|target host' /tmp/pmdcon.log | sed 's/^/pmdcon-vm: link: /'
+  unload
+  ;;
+bench-pmd)
+  # The same guest, the same kernel, one appliance at a time: af_packet on
+  # eth1 (virtio-net), then the PMD NIC. For each: printk -> handed to the
+  # NIC (the module's unsent count back to 0), and the rate a backlog
+  # leaves at (the appliance stopped while a kernel thread prints for
+  # 500 ms, then resumed).
+  load_netdevs
+  load $MEMMAP
+  insmod /lib/modules/pmdcon_test.ko || fail "pmdcon_test did not load"
+  result=
+  for via in af_packet pmd; do
+    START=transmitted
+    if [ $via = af_packet ]; then AF_PACKET=1; else AF_PACKET=; fi
+    start_appliance eth1
+    wait_sent
+    lat=$(pmdcon-vm-latency latency 2000) || fail "latency: $lat"
+    kill -STOP $appliance
+    echo 500 >$TESTMOD/flood_ms || fail "flood failed"
+    n=$(cat $TESTMOD/flood_count)
+    kill -CONT $appliance
+    drain=$(pmdcon-vm-latency drain) || fail "drain: $drain"
+    stop_appliance
+    result="$result $via: printk to NIC $lat; $n records drained in $drain"
+  done
+  log "bench-pmd:$result"
+  unload
   ;;
 reliable-netem)
   # netem on the appliance's NIC delays, reorders, duplicates and drops what

@@ -27,11 +27,17 @@ copy_with_libs() {
   local f lib
   for f in "$@"; do
     mkdir -p "$root/$(dirname "$f")"
+    rm -f "$root/$f" # may be a link (absolute: it names a host file here)
     cp -L "$f" "$root/$f"
     for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+' || true); do
-      [ -e "$root/$lib" ] && continue
-      mkdir -p "$root/$(dirname "$lib")"
-      cp -L "$lib" "$root/$lib"
+      [ -e "$root/$lib" ] || [ -L "$root/$lib" ] && continue
+      # One file per library, links as on the host: DPDK's PMDs live in its
+      # plugin directory, linked from the library directory, and EAL
+      # aborts on two copies of one ("tailq is already registered").
+      real=$(readlink -f "$lib")
+      mkdir -p "$root/$(dirname "$real")" "$root/$(dirname "$lib")"
+      [ -e "$root/$real" ] || cp "$real" "$root/$real"
+      [ "$real" = "$lib" ] || ln -sf "$real" "$root/$lib"
     done
   done
 }
@@ -46,24 +52,39 @@ echo "$kver" >"$root/etc/kver"
 cp "$here/pmdcon-guest.yaml" "$root/etc/"
 
 # Kernel modules in load order; busybox insmod wants them uncompressed.
-: >"$root/etc/modules.load"
-for m in ${KMODS:-}; do
-  modprobe -d "${MODROOT:-/}" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}' |
-    while read -r ko; do
-      name=$(basename "${ko%.xz}")
-      grep -qx "/lib/modules/$name" "$root/etc/modules.load" && continue
-      case "$ko" in
-      *.xz) xz -dc "$ko" >"$root/lib/modules/$name" ;;
-      *) cp "$ko" "$root/lib/modules/$name" ;;
-      esac
-      echo "/lib/modules/$name" >>"$root/etc/modules.load"
-    done
+# modlist LIST MODULE...: /etc/modules.LIST names MODULE and its
+# dependencies in order (a module built in is skipped).
+modlist() {
+  local list=$root/etc/modules.$1 m
+  shift
+  : >"$list"
+  for m in "$@"; do
+    modprobe -d "${MODROOT:-/}" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}' |
+      while read -r ko; do
+        name=$(basename "${ko%.xz}")
+        grep -qx "/lib/modules/$name" "$list" && continue
+        case "$ko" in
+        *.xz) xz -dc "$ko" >"$root/lib/modules/$name" ;;
+        *) cp "$ko" "$root/lib/modules/$name" ;;
+        esac
+        echo "/lib/modules/$name" >>"$list"
+      done
+  done
+}
+# shellcheck disable=SC2086
+modlist load ${KMODS:-}
+# A PMD NIC's kernel drivers, and each binding's modules (env MODLISTS:
+# "nic=e1000,e1000e uio=uio_pci_generic ...").
+for l in ${MODLISTS:-}; do
+  # shellcheck disable=SC2046
+  modlist "${l%%=*}" $(tr , ' ' <<<"${l#*=}")
 done
 
-# Each PMD exactly once, as the .so.23.0 name EAL loads from its directory.
+# Each PMD exactly once, as the .so.23.0 name EAL loads from its directory
+# (a PMD the program links, bus_pci, is already there).
 pmddir=$(ls -d /usr/lib/x86_64-linux-gnu/dpdk/pmds-* 2>/dev/null | head -1)
 for p in ${PMDS:-}; do
   so=$(ls "$pmddir"/librte_"$p".so.*.* | head -1)
-  copy_with_libs "$so"
+  [ -e "$root/$so" ] || copy_with_libs "$so"
 done
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
