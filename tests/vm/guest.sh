@@ -782,7 +782,7 @@ bench-pmd)
   # eth1 (virtio-net), then the PMD NIC. For each: printk -> handed to the
   # NIC (the module's unsent count back to 0), and the rate a backlog
   # leaves at (the appliance stopped while a kernel thread prints for
-  # 500 ms, then resumed).
+  # 1000 ms, then resumed).
   load_netdevs
   load $MEMMAP
   insmod /lib/modules/pmdcon_test.ko || fail "pmdcon_test did not load"
@@ -794,12 +794,10 @@ bench-pmd)
     wait_sent
     lat=$(pmdcon-vm-latency latency 2000) || fail "latency: $lat"
     kill -STOP $appliance
-    echo 500 >$TESTMOD/flood_ms || fail "flood failed"
-    n=$(cat $TESTMOD/flood_count)
-    kill -CONT $appliance
-    drain=$(pmdcon-vm-latency drain) || fail "drain: $drain"
+    echo 1000 >$TESTMOD/flood_ms || fail "flood failed"
+    drain=$(pmdcon-vm-latency drain $appliance) || fail "drain: $drain"
     stop_appliance
-    result="$result $via: printk to NIC $lat; $n records drained in $drain"
+    result="$result $via: printk to NIC $lat; backlog $drain;"
   done
   log "bench-pmd:$result"
   unload

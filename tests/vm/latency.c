@@ -4,13 +4,14 @@
  *                                prints p50/p99/max microseconds from the
  *                                write to the module's unsent count back at 0
  *                                (the appliance handed the record to its NIC)
- *   pmdcon-vm-latency drain      microseconds until unsent is 0, and the rate
- *                                the backlog seen at the start left at
+ *   pmdcon-vm-latency drain PID  resumes the stopped appliance PID and times
+ *                                its backlog (the unsent count) to the NIC
  * One clock (CLOCK_MONOTONIC) in one process: no clock is compared with
  * another machine's.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,19 +90,25 @@ int main(int argc, char** argv) {
            lat[n / 2] / 1e3, lat[n * 99 / 100] / 1e3, lat[n - 1] / 1e3, n);
     return 0;
   }
-  if (argc == 2 && !strcmp(argv[1], "drain")) {
-    uint64_t t0 = now_ns(), t;
+  if (argc == 3 && !strcmp(argv[1], "drain")) {
+    /* The appliance (PID, stopped) resumes here: the clock starts with it. */
+    pid_t pid = (pid_t)strtol(argv[2], NULL, 10);
     long backlog = unsent(fd);
+    uint64_t t0 = now_ns(), t;
 
+    if (backlog <= 0 || kill(pid, SIGCONT) != 0) {
+      fprintf(stderr, "drain: backlog %ld, appliance %s\n", backlog, argv[2]);
+      return 1;
+    }
     t = wait_sent(fd, t0);
     if (!t) {
       fprintf(stderr, "drain: still unsent after 10 s\n");
       return 1;
     }
-    printf("%.3f s (%ld left at %.0f records/s)\n", t / 1e9, backlog,
+    printf("%ld records in %.3f s (%.0f records/s)\n", backlog, t / 1e9,
            backlog / (t / 1e9));
     return 0;
   }
-  fprintf(stderr, "usage: %s latency N | drain\n", argv[0]);
+  fprintf(stderr, "usage: %s latency N | drain PID\n", argv[0]);
   return 2;
 }
