@@ -229,6 +229,13 @@ pmdcon_kernels() {
   done
 }
 
+# What the QEMU guests' initramfs carries (tests/vm/all.sh,
+# tests/deb/vm_test.sh): kernel modules loaded at start; per PMD NIC model
+# its kernel driver and per binding its modules; DPDK's plugins.
+PMDCON_VM_KMODS="configfs virtio_pci virtio_net netconsole sch_netem"
+PMDCON_VM_MODLISTS="e1000=e1000 e1000e=e1000e vmxnet3=vmxnet3 virtio= uio=uio_pci_generic vfio=vfio-pci"
+PMDCON_VM_PMDS="net_af_packet mempool_ring bus_pci net_e1000 net_virtio net_vmxnet3"
+
 # veth_pair TX RX: fresh namespaces TX and RX joined by a veth pair, veth0 in
 # TX (no address: DPDK or a raw socket owns it) and veth1 in RX with
 # 10.99.0.2/24 and fd00:99::2/64, all up. The caller deletes both.

@@ -47,6 +47,13 @@ echo "ok: installed: $(in_root dpkg-query -W -f='${Package} ${Version}\n' pmdcon
 
 out=$(in_root pmdcon --check-config /etc/pmdcon/pmdcon.yaml) || fail "check-config: $out"
 echo "ok: $out"
+# EAL loads these as plugins (no shlibs dependency finds them): the mbuf
+# pool's driver and the PCI and vdev buses, without which no NIC probes.
+for p in mempool_ring bus_pci bus_vdev; do
+  in_root sh -c "ls /usr/lib/*/dpdk/pmds-*/librte_$p.so.*" >/dev/null 2>&1 ||
+    fail "librte_$p (a plugin pmdcon needs) not installed with pmdcon"
+done
+echo "ok: pmdcon brought DPDK's mempool_ring, bus_pci and bus_vdev plugins"
 in_root dpkg-query -W -f='${Conffiles}\n' pmdcon | grep -q ' /etc/pmdcon/pmdcon.yaml ' ||
   fail "/etc/pmdcon/pmdcon.yaml is not a conffile"
 in_root dpkg-query -W -f='${Conffiles}\n' pmdcon-dkms | grep -q ' /etc/modprobe.d/pmdcon.conf ' ||

@@ -28,11 +28,15 @@ pmd_runs() {
   6.12.*) echo e2e@virtio-vfio flood@e1000-vfio takeover@virtio-uio panic-2nic@e1000-uio \
     panic-reliable@e1000e-vfio link@virtio-uio nic-checks@virtio-vfio nic-checks@e1000-uio bench-pmd@virtio-vfio ;;
   *) echo e2e@e1000e-uio flood@virtio-vfio takeover@e1000-vfio panic-2nic@virtio-uio \
-    panic-reliable@e1000-vfio link@virtio-vfio nic-checks@e1000e-vfio nic-checks@virtio-uio bench-pmd@e1000-vfio ;;
+    panic-reliable@e1000-vfio link@virtio-vfio nic-checks@e1000e-vfio nic-checks@virtio-uio bench-pmd@e1000-vfio \
+    e2e@vmxnet3-vfio ;;
   esac
 }
 logs=$build/vm-logs
 mkdir -p "$logs"
+# This run's result lines (run.sh appends to them), printed at the end.
+results=(flood bench bench-pmd panic sysdata)
+for r in "${results[@]}"; do rm -f "$logs/$r.txt"; done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=0
@@ -65,9 +69,7 @@ while read -r kver vmlinuz modroot chroot; do
   done
   cp "$work/$kver/testmod/pmdcon_test.ko" "$work/$kver/kmod/"
   echo "ok: $kver: pmdcon.ko and pmdcon_test.ko built with W=1, no warnings"
-  MODROOT=$modroot KMODS="configfs virtio_pci virtio_net netconsole sch_netem" \
-    MODLISTS="e1000=e1000 e1000e=e1000e vmxnet3=vmxnet3 virtio= uio=uio_pci_generic vfio=vfio-pci" \
-    PMDS="net_af_packet mempool_ring bus_pci net_e1000 net_virtio net_vmxnet3" \
+  MODROOT=$modroot KMODS=$PMDCON_VM_KMODS MODLISTS=$PMDCON_VM_MODLISTS PMDS=$PMDCON_VM_PMDS \
     "$here/initramfs.sh" "$kver" "$work/$kver/initrd.gz" "$work/$kver/kmod" \
     "$build/src/tools/pmdcon-ringdump" "$build/tests/pmdcon-hostile-consumer" \
     "$build/tests/pmdcon-vm-latency" "$build/src/pmdcon" /sbin/tc
@@ -96,5 +98,10 @@ for suite in "${PMDCON_KERNEL_SUITES[@]}"; do
     echo "FAIL: the kernel of $suite ($series*) is missing: no image with matching headers (scripts/lib.sh ensure_kernels)"
     failed=1
   fi
+done
+for r in "${results[@]}"; do
+  [ -s "$logs/$r.txt" ] || continue
+  echo "== $r (this run; also in $logs/$r.txt)"
+  cat "$logs/$r.txt"
 done
 exit $failed

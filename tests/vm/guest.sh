@@ -760,12 +760,15 @@ link)
     echo "PMDCON-VM SET_LINK $1"
     t=0
     until grep -q "link $2" /tmp/pmdcon.log; do
-      [ $t -lt 100 ] || { cat /tmp/pmdcon.log; fail "pmdcon saw no link $2"; }
+      [ $t -lt 100 ] || { cat /tmp/pmdcon.log; log "link: interrupts: $(irqs)"; fail "pmdcon saw no link $2"; }
       sleep 0.1
       t=$((t + 1))
     done
   }
+  irqs() { grep -E 'uio|vfio' /proc/interrupts | tr -s ' ' | paste -sd';'; }
+  log "link: interrupts before: $(irqs)"
   link_to off down
+  log "link: interrupts after link down: $(irqs)"
   print_records 100 link-down
   wait_unsent 100 "records sent while the link was down"
   sleep 1
