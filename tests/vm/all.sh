@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=$(cd "$1" && pwd)
 shift
-scenarios=("$@") explicit=${#scenarios[@]} ran_kernels=()
+scenarios=("$@") explicit=${#scenarios[@]} ran_kernels=() jobs=()
 ((explicit)) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve e2e flood flood-netconsole bench fallback-idle
   fallback-ipv6 nic-lifecycle configfs sysdata takeover reliable-netem panic panic-hang panic-reliable panic-2nic panic-kthread panic-timer panic-txlock panic-flood reboot-stranded)
 # The scenarios rerun with the appliance on a PCI NIC of its own under a
@@ -78,10 +78,29 @@ while read -r kver vmlinuz modroot chroot; do
   ran_kernels+=("$kver")
   for s in "${runs[@]}"; do
     case "$s:$kver" in load-reserve:6.1.* | reboot-reserve:6.1.*) continue ;; esac
-    PMDCON_RX=$build/src/pmdcon-rx VMLINUZ=$vmlinuz \
-      "$here/run.sh" "$kver" "$s" "$work/$kver/initrd.gz" "$logs" || failed=1
+    jobs+=("$kver $vmlinuz $s")
   done
 done < <(pmdcon_kernels)
+# The guests run PMDCON_VM_JOBS at a time (default: one per CPU; TCG runs a
+# guest on one host thread), each worker taking every JOBS-th guest with a
+# port range of its own; their output is printed in order at the end.
+lanes=${PMDCON_VM_JOBS:-$(nproc)}
+for ((lane = 0; lane < lanes; lane++)); do
+  (
+    for ((i = lane; i < ${#jobs[@]}; i += lanes)); do
+      read -r kver vmlinuz s <<<"${jobs[i]}"
+      rc=0
+      PMDCON_RX=$build/src/pmdcon-rx VMLINUZ=$vmlinuz PMDCON_PORT_BASE=$((20000 + lane * 2000)) \
+        "$here/run.sh" "$kver" "$s" "$work/$kver/initrd.gz" "$logs" >"$work/job-$i.out" 2>&1 || rc=1
+      echo $rc >"$work/job-$i.rc"
+    done
+  ) &
+done
+wait
+for ((i = 0; i < ${#jobs[@]}; i++)); do
+  cat "$work/job-$i.out"
+  [ "$(cat "$work/job-$i.rc" 2>/dev/null)" = 0 ] || failed=1
+done
 # The matrix never shrinks silently: every suite's kernel ran (unless
 # PMDCON_KVERS left it out).
 for suite in "${PMDCON_KERNEL_SUITES[@]}"; do

@@ -76,6 +76,29 @@ case "$scenario" in reboot-* | panic | panic-2nic | panic-kthread | panic-timer 
 
 # e2e: pmdcon in the guest sends on a second NIC, whose slirp gateway
 # forwards to pmdcon-rx here on 127.0.0.1.
+# A free UDP port on 127.0.0.1 (and ::1): any, or one of the 2000 from
+# PMDCON_PORT_BASE, so that guests run side by side (all.sh) never pick the
+# same one between choosing it and binding it.
+free_port() {
+  python3 - "${PMDCON_PORT_BASE:-0}" <<'PY'
+import random, socket, sys
+base = int(sys.argv[1])
+for _ in range(200):
+    port = random.randrange(base, base + 2000) if base else 0
+    try:
+        socks = []
+        for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+            s.bind((host, port))
+            port = s.getsockname()[1]
+            socks.append(s)
+        print(port)
+        sys.exit(0)
+    except OSError:
+        continue
+sys.exit("no free UDP port")
+PY
+}
 rx_pid=
 rx_flags=(--fail_on_gap --fail_on_malformed)
 case "$scenario" in
@@ -100,7 +123,7 @@ esac
 panics=
 case "$scenario" in panic*) panics=1 ;; esac
 if [ -n "$with_rx" ]; then
-  port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   append+=" pmdcon.port=$port"
   netdevs+=(-object "filter-dump,id=f0,netdev=n0,file=$logdir/$kver-$name-n0.pcap"
     -netdev user,id=n1 -device "$nic1"
@@ -108,15 +131,16 @@ if [ -n "$with_rx" ]; then
   [ "$scenario" = bench-pmd ] && netdevs+=(-netdev user,id=n2
     -device virtio-net-pci,netdev=n2,addr=0x4
     -object "filter-dump,id=f2,netdev=n2,file=$logdir/$kver-$name-af.pcap")
-  rm -f "$logdir/rx.ready"
+  ready=$logdir/$kver-$name.ready
+  rm -f "$ready"
   listen=127.0.0.1:$port
   [ "$scenario" = fallback-ipv6 ] && listen="[::1]:$port"
   "$PMDCON_RX" --listen="$listen" --format=text "${rx_flags[@]}" \
-    --output="$logdir/$kver-$name-rx.txt" --ready_file="$logdir/rx.ready" \
+    --output="$logdir/$kver-$name-rx.txt" --ready_file="$ready" \
     2>"$logdir/$kver-$name-rx.err" &
   rx_pid=$!
   trap 'kill $rx_pid 2>/dev/null || true' EXIT
-  for _ in $(seq 50); do [ -e "$logdir/rx.ready" ] && break; sleep 0.1; done
+  for _ in $(seq 100); do [ -e "$ready" ] && break; sleep 0.1; done
 fi
 
 # Debian's netconsole, the reference, sends to a live listener (socat) on
@@ -126,7 +150,7 @@ fi
 nc_pid=
 case "$scenario" in
 e2e | fallback-idle | bench | bench-mttcg | flood-netconsole | panic | panic-hang | panic-2nic | panic-kthread | panic-timer | panic-txlock | sysdata)
-  ncport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  ncport=$(free_port)
   append+=" pmdcon.ncport=$ncport"
   socat -u "UDP4-RECV:$ncport,bind=127.0.0.1,rcvbuf=8388608" \
     "CREATE:$logdir/$kver-$name-nc.txt" &
