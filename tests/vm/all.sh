@@ -83,20 +83,26 @@ while read -r kver vmlinuz modroot chroot; do
 done < <(pmdcon_kernels)
 # The guests run PMDCON_VM_JOBS at a time (default: one per CPU; TCG runs a
 # guest on one host thread), each worker taking every JOBS-th guest with a
-# port range of its own; their output is printed in order at the end.
+# port range of its own; their output is printed in order at the end. The
+# measuring scenarios (bench*, flood*) run afterwards, alone: their numbers
+# compare configurations and are taken on an otherwise idle host.
+run_job() { # run_job INDEX LANE
+  local kver vmlinuz s rc=0
+  read -r kver vmlinuz s <<<"${jobs[$1]}"
+  PMDCON_RX=$build/src/pmdcon-rx VMLINUZ=$vmlinuz PMDCON_PORT_BASE=$((20000 + $2 * 2000)) \
+    "$here/run.sh" "$kver" "$s" "$work/$kver/initrd.gz" "$logs" >"$work/job-$1.out" 2>&1 || rc=1
+  echo $rc >"$work/job-$1.rc"
+}
+shared=() solo=()
+for ((i = 0; i < ${#jobs[@]}; i++)); do
+  case "${jobs[i]##* }" in bench* | flood*) solo+=("$i") ;; *) shared+=("$i") ;; esac
+done
 lanes=${PMDCON_VM_JOBS:-$(nproc)}
 for ((lane = 0; lane < lanes; lane++)); do
-  (
-    for ((i = lane; i < ${#jobs[@]}; i += lanes)); do
-      read -r kver vmlinuz s <<<"${jobs[i]}"
-      rc=0
-      PMDCON_RX=$build/src/pmdcon-rx VMLINUZ=$vmlinuz PMDCON_PORT_BASE=$((20000 + lane * 2000)) \
-        "$here/run.sh" "$kver" "$s" "$work/$kver/initrd.gz" "$logs" >"$work/job-$i.out" 2>&1 || rc=1
-      echo $rc >"$work/job-$i.rc"
-    done
-  ) &
+  (for ((k = lane; k < ${#shared[@]}; k += lanes)); do run_job "${shared[k]}" "$lane"; done) &
 done
 wait
+for i in "${solo[@]}"; do run_job "$i" 0; done
 for ((i = 0; i < ${#jobs[@]}; i++)); do
   cat "$work/job-$i.out"
   [ "$(cat "$work/job-$i.rc" 2>/dev/null)" = 0 ] || failed=1
