@@ -124,6 +124,10 @@ for suite in "${PMDCON_KERNEL_SUITES[@]}"; do
     failed=1
   fi
 done
+# This run's comparisons (PMD against af_packet, the floods, the panics in
+# both panic settings), then its other result lines.
+echo "== this run's comparisons (tests/vm/report.py $logs)"
+python3 "$here/report.py" "$logs" || true
 for r in "${results[@]}"; do
   [ -s "$logs/$r.txt" ] || continue
   echo "== $r (this run; also in $logs/$r.txt)"
