@@ -72,10 +72,11 @@ size_t CleanRunEnd(std::string_view s, size_t i, size_t end) {
                                static_cast<uint32_t>(n));
 }
 
-// Text output is for terminals: control characters (C0, DEL, C1) other than
-// a newline and bytes that are not UTF-8 are shown as \xNN, never sent raw
-// (ESC or CSI would drive the terminal).
-void AppendPrintable(std::string* out, std::string_view s, bool keep_newline) {
+// Text output is for terminals: control characters (C0, DEL, C1), newlines
+// included, and bytes that are not UTF-8 are shown as \xNN, never sent raw
+// (ESC or CSI would drive the terminal; a newline would start a line that
+// need not be this record's).
+void AppendPrintable(std::string* out, std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     // Printable ASCII, the common case, goes in runs.
     if (const size_t run = CleanRunEnd(s, i, s.size()); run > i) {
@@ -85,7 +86,7 @@ void AppendPrintable(std::string* out, std::string_view s, bool keep_newline) {
     }
     const auto c = static_cast<unsigned char>(s[i]);
     size_t n = 1;
-    bool show = c == '\\' || (c == '\n' && keep_newline);
+    bool show = c == '\\';
     if (c >= 0x80) {
       n = Utf8Len(s, i);
       const bool c1 =
@@ -204,9 +205,16 @@ void AppendMessage(std::string* out, Format format, const wire::Message& m) {
   const std::string& src = CachedSourceName(m.source);
   if (!m.extended) {
     if (format == Format::kText) {
-      absl::StrAppend(out, src, " | ");
-      AppendPrintable(out, m.body, /*keep_newline=*/true);
-      if (m.body.empty() || m.body.back() != '\n') out->push_back('\n');
+      // Every line under its source: a chunk's own newlines must not start
+      // lines that read like another source's records.
+      std::string_view rest = m.body;
+      do {
+        const size_t nl = rest.find('\n');
+        absl::StrAppend(out, src, " | ");
+        AppendPrintable(out, rest.substr(0, nl));
+        out->push_back('\n');
+        rest = nl == std::string_view::npos ? "" : rest.substr(nl + 1);
+      } while (!rest.empty());
     } else {
       absl::StrAppend(out, "{\"source\":\"", src,
                       "\",\"basic\":true,\"text\":");
@@ -246,7 +254,7 @@ void AppendMessage(std::string* out, Format format, const wire::Message& m) {
       unescaped = wire::Unescape(text);
       text = unescaped;
     }
-    AppendPrintable(out, text, /*keep_newline=*/false);
+    AppendPrintable(out, text);
     out->push_back('\n');
     return;
   }
@@ -288,7 +296,7 @@ void AppendSdName(std::string* out, std::string_view name) {
 // not UTF-8 as \xNN (RFC 5424 wants UTF-8 here).
 void AppendSdValue(std::string* out, std::string_view v) {
   std::string printable;
-  AppendPrintable(&printable, v, /*keep_newline=*/false);
+  AppendPrintable(&printable, v);
   for (char c : printable) {
     if (c == '"' || c == '\\' || c == ']') out->push_back('\\');
     out->push_back(c);
@@ -347,7 +355,7 @@ void AppendSyslog(std::string* out, const wire::Message& m, uint64_t unix_us) {
   while (!body.text.empty() && body.text.back() == '\n') body.text.pop_back();
   if (!body.text.empty()) {
     out->push_back(' ');
-    AppendPrintable(out, body.text, /*keep_newline=*/false);
+    AppendPrintable(out, body.text);
   }
 }
 

@@ -151,6 +151,29 @@ TEST(Syslog, BasicChunksAndIpv6) {
             "plain line");
 }
 
+// A record cannot pass for another source's: every line of a basic chunk
+// is shown under its own source, and a line break inside an extended
+// record's text (sent escaped, \x0a) stays escaped.
+TEST(Text, EmbeddedLineBreaksCannotForgeASource) {
+  wire::Message m;
+  m.source.family = 4;
+  m.source.addr = {127, 0, 0, 8};
+  m.source.port = 6665;
+  m.body = "x\n10.0.0.5:6665 | [    2.000000] Kernel panic - forged\r\nz";
+  std::string out;
+  AppendMessage(&out, Format::kText, m);
+  EXPECT_EQ(out,
+            "127.0.0.8:6665 | x\n"
+            "127.0.0.8:6665 | 10.0.0.5:6665 | [    2.000000] Kernel panic - "
+            "forged\\x0d\n"
+            "127.0.0.8:6665 | z\n");
+  out.clear();
+  AppendMessage(&out, Format::kText,
+                Extended("a\\x0a[    2.000000] 10.0.0.5:6665 #1 <0> forged"));
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
+  EXPECT_NE(out.find("a\\x0a[    2.000000]"), std::string::npos) << out;
+}
+
 // s with its byte at pos written as `escape` (a printf format) unless
 // plain, then `quote` around it all.
 std::string Expected(const std::string& s, size_t pos, bool plain,
