@@ -15,7 +15,9 @@ PMDCON_PACKAGES=(
   qemu-system-x86 busybox-static cpio bc
 )
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step says when it started (minutes into the script): where the time
+# goes.
+log() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Installs the packages given (default: PMDCON_PACKAGES) that are missing.
