@@ -256,15 +256,28 @@ bool pmdcon_tgt_panic_wedged(struct pmdcon_tgt *t)
 		return false;
 	dev = t->np.dev;
 	for (q = 0; q < dev->num_tx_queues && owner == -1; q++) {
-		owner = READ_ONCE(netdev_get_tx_queue(dev, q)->xmit_lock_owner);
+		struct netdev_queue *txq = netdev_get_tx_queue(dev, q);
+
+		owner = READ_ONCE(txq->xmit_lock_owner);
 		if (owner == cpu)
 			owner = -1;
+		/*
+		 * __netif_tx_lock() records its owner only after it took the
+		 * lock: a CPU stopped between the two holds it with no owner
+		 * shown (a 6.12 panic hung so once, in netpoll's NAPI poll).
+		 */
+		else if (owner == -1 && spin_is_locked(&txq->_xmit_lock))
+			owner = nr_cpu_ids;
 	}
 	if (owner == -1)
 		return false;
 	WRITE_ONCE(t->state, PMDCON_TGT_WEDGED);
-	pr_emerg("target %s: CPU %d stopped holding %s's transmit lock: nothing more is sent there; its records stay in the ring\n",
-		 t->name, owner, dev->name);
+	if (owner == nr_cpu_ids)
+		pr_emerg("target %s: a stopped CPU holds %s's transmit lock: nothing more is sent there; its records stay in the ring\n",
+			 t->name, dev->name);
+	else
+		pr_emerg("target %s: CPU %d stopped holding %s's transmit lock: nothing more is sent there; its records stay in the ring\n",
+			 t->name, owner, dev->name);
 	return true;
 }
 

@@ -384,7 +384,7 @@ elif [ "$scenario" = panic-reliable ]; then
 elif [ -n "$panics" ]; then
   tshark -r "$logdir/$kver-$name-n0.pcap" -Y 'udp' -T fields \
     -e frame.time_epoch -e udp.dstport -e udp.payload 2>/dev/null >"$logdir/$kver-$name-n0.txt"
-  grep -a 'stopped holding' "$log" | tr -d '\r' | sed "s/^/$kver $name: wedged: /" | tee -a "$logdir/panic.txt" || true
+  grep -aE 'stopped holding|a stopped CPU holds' "$log" | tr -d '\r' | sed "s/^/$kver $name: wedged: /" | tee -a "$logdir/panic.txt" || true
   python3 "$here/panic_judge.py" "$scenario" "$rx_txt" "$logdir/$kver-$name-n0.txt" "$port" "$ncport" \
     | sed "s/^/$kver $name: /" | tee -a "$logdir/panic.txt" ||
     { echo "FAIL: $kver $name: panic output"; exit 1; }
