@@ -91,7 +91,8 @@ done < <(pmdcon_kernels)
 # netpoll; a clean-clone run beside another guest hung once on 6.12, 3 of 3
 # alone passed) and panic-flood (its backlog's last frames must leave QEMU
 # before the reset; beside another guest, 189 records and the panic did not
-# on 6.1).
+# on 6.1), and nic-lifecycle (what netpoll handed to the NIC must leave
+# QEMU before the NIC goes).
 run_job() { # run_job INDEX LANE
   local kver vmlinuz s rc=0
   read -r kver vmlinuz s <<<"${jobs[$1]}"
@@ -101,7 +102,7 @@ run_job() { # run_job INDEX LANE
 }
 shared=() solo=()
 for ((i = 0; i < ${#jobs[@]}; i++)); do
-  case "${jobs[i]##* }" in bench* | flood* | panic | panic-flood) solo+=("$i") ;; *) shared+=("$i") ;; esac
+  case "${jobs[i]##* }" in bench* | flood* | panic | panic-flood | nic-lifecycle) solo+=("$i") ;; *) shared+=("$i") ;; esac
 done
 lanes=${PMDCON_VM_JOBS:-$(nproc)}
 for ((lane = 0; lane < lanes; lane++)); do

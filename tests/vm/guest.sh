@@ -480,11 +480,16 @@ nic-lifecycle)
   # and bind, another NIC renamed to its name, virtio_net removed and
   # loaded again). Each removal returns within 1 s (the module lets go of
   # the NIC at once) and every record printed while it was gone arrives.
+  # "Sent" is handed to netpoll: let QEMU put out what waits in the NIC's
+  # queue before the NIC goes (an unbind drops it; a clean-clone run with
+  # another guest beside it lost the last 30 records of nic-before so).
+  settle() { sleep 1; }
   load_netdevs
   load $MEMMAP $FALLBACK takeover_ms=300
   wait_sender takeover
   print_records 100 nic-before
   wait_sent
+  settle
   virtio0=$(basename "$(readlink /sys/class/net/eth0/device)")
   drv=/sys/bus/virtio/drivers/virtio_net
   # Runs "$@" and fails unless it returned within a second.
@@ -511,6 +516,7 @@ nic-lifecycle)
   echo "$virtio0" >$drv/bind || fail "bind $virtio0"
   resumed 1
   wait_sent
+  settle
   # 2. gone again; another NIC takes its name (NETDEV_CHANGENAME).
   quick sh -c "echo $virtio0 >$drv/unbind"
   print_records 100 nic-renamed
@@ -518,6 +524,7 @@ nic-lifecycle)
   ip link set eth1 name eth0 || fail "rename eth1 to eth0"
   resumed 2
   wait_sent
+  settle
   echo "$virtio0" >$drv/bind || fail "bind $virtio0 again"
   # 3. the driver module goes and comes back.
   quick rmmod virtio_net
@@ -525,6 +532,7 @@ nic-lifecycle)
   insmod "$(grep /virtio_net.ko /etc/modules.load)" || fail "insmod virtio_net"
   resumed 3
   wait_sent
+  settle
   # 4. rmmod pmdcon while its target waits for a NIC that is gone.
   virtio0=$(basename "$(readlink /sys/class/net/eth0/device)")
   quick sh -c "echo $virtio0 >$drv/unbind"
