@@ -62,8 +62,6 @@ std::string_view MalformedName(Malformed m) {
       return "oversized ncfrag total";
     case Malformed::kTooLong:
       return "payload over 1000 bytes";
-    case Malformed::kBadNotice:
-      return "loss notice beyond the stream";
   }
   return "?";
 }

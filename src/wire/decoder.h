@@ -19,7 +19,6 @@ enum class Malformed {
   kBadNcfrag,  // ncfrag=<off>/<total> unparsable or inconsistent
   kOversized,  // ncfrag total above the reassembly limit
   kTooLong,    // payload above 1000 bytes
-  kBadNotice,  // a loss notice far beyond its stream (the reassembler's)
 };
 std::string_view MalformedName(Malformed m);
 

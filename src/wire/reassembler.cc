@@ -567,6 +567,12 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
                  ParseDecimal(range.substr(dash + 1), &lost_last) &&
                  lost_first <= lost_last;
   }
+  // Records kept from a previous boot cannot be asked for again.
+  if (from.acker && !m.previous_boot) {
+    from.acker->OnRecord(
+        m.seq, m.emergency, now_us,
+        lost_range && lost_last == m.seq ? lost_first : UINT64_MAX);
+  }
   Source* routed = &from;
   if (m.previous_boot && !from.key.previous_boot) {
     SourceKey k = from.key;
@@ -575,21 +581,6 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
   }
   Source& src = *routed;
   SourceStats& st = src.stats;
-  // A notice far past the newest seq of its stream (forged, or pmdcon
-  // answering a forged request) would open billions of gaps and move the
-  // acks where the sender refuses them: counted, nothing else.
-  if (!lost.empty() && st.have_seq && m.release == src.release &&
-      m.seq > st.last_seq + kNoticeReach) [[unlikely]] {
-    if (m.fragments == 0) ++st.malformed;  // a fragment counted already
-    ++st.malformed_by[static_cast<int>(Malformed::kBadNotice)];
-    return;
-  }
-  // Records kept from a previous boot cannot be asked for again.
-  if (from.acker && !m.previous_boot) {
-    from.acker->OnRecord(
-        m.seq, m.emergency, now_us,
-        lost_range && lost_last == m.seq ? lost_first : UINT64_MAX);
-  }
   if (m.release != src.release) {
     if (st.have_seq && !src.release.empty()) {
       m.restart = true;  // another kernel is speaking from this address

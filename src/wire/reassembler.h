@@ -83,7 +83,7 @@ struct SourceStats {
   uint64_t reordered = 0;
   uint64_t restarts = 0;
   uint64_t malformed = 0;
-  uint64_t malformed_by[7] = {};     // by Malformed
+  uint64_t malformed_by[6] = {};     // by Malformed
   uint64_t reassembly_failures = 0;  // timed out, evicted or inconsistent
   uint64_t fragment_conflicts = 0;   // overlapping fragments disagreed
   uint64_t announced_lost = 0;       // records pmdcon said it lost
@@ -140,10 +140,6 @@ class Reassembler {
   };
   static constexpr size_t kMaxGaps = 4096;
   static constexpr uint64_t kWindow = 16384;  // seqs remembered for dedupe
-  // How far past the newest seq of its stream a loss notice may be: a ring
-  // loss of more records than this is not believable (a 64 MiB ring holds
-  // about a million of the smallest). Beyond it the notice is malformed.
-  static constexpr uint64_t kNoticeReach = 1u << 20;
 
   explicit Reassembler(Options options);
   ~Reassembler();

@@ -285,45 +285,6 @@ TEST(Sequence, AnnouncedLossClosesTheGapAndIsCounted) {
   EXPECT_EQ(st.missing, 8u);
 }
 
-struct Responses : Collect {
-  std::vector<std::pair<SourceKey, std::string>> sent;
-  void OnResponse(const SourceKey& to, std::string_view d) override {
-    sent.push_back({to, std::string(d)});
-  }
-};
-
-// A notice far beyond what its source sent (a forged one, or pmdcon
-// answering a forged request, issue 23) changes nothing but a counter: no
-// billions of missing seqs, and the acks stay where the stream is.
-TEST(Sequence, NoticeFarBeyondTheStreamIsRefused) {
-  Reassembler r({.ack = true});
-  Responses c;
-  for (uint64_t s = 0; s < 200; ++s) r.Feed(Src(), Rec(s), 0, c);
-  wire::Encoder e = MakeEncoder({});
-  char buf[1000];
-  e.BeginLoss(1, true, 4'000'000'000, 4'000'000'000, 5,
-              "no longer held for resending");
-  const uint32_t n = e.Next(buf);
-  r.Feed(Src(), std::string_view(buf, n), 0, c);
-  const wire::SourceStats& st = *r.Stats(Src());
-  EXPECT_EQ(st.missing, 0u);
-  EXPECT_EQ(st.last_seq, 199u);
-  EXPECT_EQ(st.announced_lost, 0u);
-  EXPECT_EQ(st.records, 200u);
-  EXPECT_EQ(st.malformed, 1u);
-  EXPECT_EQ(st.malformed_by[static_cast<int>(wire::Malformed::kBadNotice)], 1u);
-  EXPECT_EQ(r.AckStatsOf(Src())->given_up, 0u);
-  r.Expire(1'000'000, c);
-  ASSERT_FALSE(c.sent.empty());
-  EXPECT_EQ(c.sent.back().second, "ncrx199");
-  // A notice within reach is taken (a ring loss of many records).
-  e.BeginLoss(1000, true, 200, 1199, 5, "overwritten in the ring");
-  r.Feed(Src(), std::string_view(buf, e.Next(buf)), 1'000'000, c);
-  EXPECT_EQ(st.announced_lost, 1000u);
-  EXPECT_EQ(st.last_seq, 1199u);
-  EXPECT_EQ(st.missing, 0u);
-}
-
 TEST(Sequence, PreviousBootMarkIsReported) {
   Reassembler r({});
   Collect c;
@@ -521,6 +482,13 @@ TEST(Budget, AnEvictedSourceComesBackAsNew) {
   ASSERT_NE(r.Stats(Src(1)), nullptr);
   EXPECT_EQ(r.Stats(Src(1))->first_seq, 6u);
 }
+
+struct Responses : Collect {
+  std::vector<std::pair<SourceKey, std::string>> sent;
+  void OnResponse(const SourceKey& to, std::string_view d) override {
+    sent.push_back({to, std::string(d)});
+  }
+};
 
 // With ack on, each source gets ncrx responses at its last port; memory
 // for the protocol's state is part of the budget.
