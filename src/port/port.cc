@@ -136,9 +136,9 @@ absl::StatusOr<Port> Port::Open(const PortOptions& o) {
     }
   }
   rte_eth_conf conf{};
-  // Link changes as interrupts where the driver has them: some PMDs
-  // (net_e1000_em) read the link again only after such an interrupt, so
-  // polling alone would report a cable pulled long ago as up.
+  // Link changes as interrupts where the driver has them: polled alone,
+  // net_e1000_em never showed a link down in the QEMU guests (nor did it
+  // with them there, where the interrupt never came: docs/operations.md).
   if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) conf.intr_conf.lsc = 1;
   // Checksums in hardware where the port offers both; else in software.
   const uint64_t want =

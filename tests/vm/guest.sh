@@ -94,13 +94,18 @@ bind_nic() {
   [ "$(basename "$(readlink "$d/driver")")" = "$1" ] || fail "${2:-$PCI} not bound to $1"
 }
 
+# 512 MiB of hugepages, mounted: the appliance's 128 and room for pmdcon
+# doctor beside it.
+hugepages() {
+  mkdir -p /dev/hugepages
+  grep -q hugetlbfs /proc/mounts || mount -t hugetlbfs nodev /dev/hugepages || fail "hugetlbfs"
+  echo 256 >/proc/sys/vm/nr_hugepages
+}
+
 # Hugepages and the binding's modules, once; then the NIC to its DPDK driver.
 setup_pmd() {
   if [ -z "$pmd_ready" ]; then
-    mkdir -p /dev/hugepages
-    grep -q hugetlbfs /proc/mounts || mount -t hugetlbfs nodev /dev/hugepages || fail "hugetlbfs"
-    # 512 MiB: the appliance's 128 and room for pmdcon doctor beside it.
-    echo 256 >/proc/sys/vm/nr_hugepages
+    hugepages
     while read -r m; do insmod "$m" || fail "insmod $m"; done </etc/modules.$PMD_BIND
     # TCG's q35 has no interrupt remapping (intremap=off).
     [ "$PMD_BIND" = vfio ] &&
@@ -126,15 +131,15 @@ FALLBACK="fallback=+6665@10.0.2.15/eth0,$PORT@10.0.2.2/52:55:0a:00:02:02"
 # $1 empty or eth1) that NIC by its PCI address, on hugepages; $2: a file of
 # lines to add to its target.
 appliance_config() {
-  if [ -n "$PMD_NIC" ] && [ "${1:-eth1}" = eth1 ] && [ -z "$AF_PACKET" ]; then
-    sed "s/@PORT@/$PORT/; s/start: oldest/start: ${START:-oldest}/; s/vdevs: .*/vdevs: []/; /dst_mac:/r ${2:-/dev/null}" \
-      /etc/pmdcon-guest.yaml | awk -v pci="$PCI" -v extra="$EAL_EXTRA" '{ print }
-        /vdevs:/ { print "  hugepages: true"; print "  pci_allow: [\"" pci "\"]" }
-        /vdevs:/ && extra != "" { print "  extra_args: [\"" extra "\"]" }'
-  else
-    sed "s/@PORT@/$PORT/; s/start: oldest/start: ${START:-oldest}/; s/iface=eth1/iface=${1:-eth1}${VDEV_EXTRA:-}/; /dst_mac:/r ${2:-/dev/null}" \
-      /etc/pmdcon-guest.yaml
-  fi
+  sed "s/@PORT@/$PORT/; s/start: oldest/start: ${START:-oldest}/; s/iface=eth1/iface=${1:-eth1}${VDEV_EXTRA:-}/; /dst_mac:/r ${2:-/dev/null}" \
+    /etc/pmdcon-guest.yaml |
+    if [ -n "$PMD_NIC" ] && [ "${1:-eth1}" = eth1 ] && [ -z "$AF_PACKET" ]; then
+      awk -v pci="$PCI" -v extra="$EAL_EXTRA" '!/vdevs:/ { print; next }
+        { print "  vdevs: []"; print "  hugepages: true"; print "  pci_allow: [\"" pci "\"]" }
+        extra != "" { print "  extra_args: [\"" extra "\"]" }'
+    else
+      cat
+    fi
 }
 
 # The appliance, sending to pmdcon-rx on the host (see appliance_config);
@@ -707,8 +712,9 @@ nic-checks)
     [ $rc = "$2" ] || fail "doctor ($1): exit $rc, want $2"
   }
   expect() { grep -q "$1" /tmp/doctor.txt || fail "doctor: no line matching '$1'"; }
-  # refused CONFIG WHY...: pmdcon exits 2 before using a NIC, naming it.
-  refused() {
+  # start_refused CONFIG WHY...: pmdcon exits 2 before using a NIC,
+  # naming it.
+  start_refused() {
     cfg=$1
     shift
     pmdcon --config "$cfg" >/tmp/refused.txt 2>&1
@@ -719,9 +725,7 @@ nic-checks)
   }
   kdrv=$(basename "$(readlink /sys/bus/pci/devices/$PCI/driver)")
   [ -n "$kdrv" ] && [ "$kdrv" != "$PMD_DRIVER" ] || fail "$PCI starts on '$kdrv', not a kernel driver"
-  mkdir -p /dev/hugepages
-  mount -t hugetlbfs nodev /dev/hugepages || fail "hugetlbfs"
-  echo 256 >/proc/sys/vm/nr_hugepages
+  hugepages
   doctor "NIC on $kdrv" 1
   expect "^FAIL *NIC $PCI: bound to the kernel's $kdrv"
   if [ "$PMD_BIND" = vfio ]; then
@@ -730,7 +734,7 @@ nic-checks)
     expect "^FAIL *IOMMU: .*$PCI"
     expect "fix: .*intel_iommu=on.*uio_pci_generic"
   fi
-  refused /tmp/pmdcon.yaml "NIC $PCI" "$kdrv"
+  start_refused /tmp/pmdcon.yaml "NIC $PCI" "$kdrv"
   setup_pmd
   doctor "NIC on $PMD_DRIVER" 0
   expect "^ok *NIC $PCI: bound to $PMD_DRIVER for DPDK"
@@ -745,14 +749,14 @@ nic-checks)
     bind_nic ""
     doctor "no IOMMU" 1
     expect "^FAIL *IOMMU: .*$PCI"
-    refused /tmp/pmdcon.yaml "$PCI" "IOMMU"
+    start_refused /tmp/pmdcon.yaml "$PCI" "IOMMU"
     bind_nic $PMD_DRIVER
   fi
   sed "s/$PCI/0000:00:1e.0/" /tmp/pmdcon.yaml >/tmp/wrong.yaml
-  refused /tmp/wrong.yaml "NIC 0000:00:1e.0" "no such PCI device"
+  start_refused /tmp/wrong.yaml "NIC 0000:00:1e.0" "no such PCI device"
   bind_nic $PMD_DRIVER 0000:00:06.0
   sed "s/$PCI/0000:00:06.0/" /tmp/pmdcon.yaml >/tmp/nopmd.yaml
-  refused /tmp/nopmd.yaml "NIC 0000:00:06.0" "1af4:1005" "no DPDK poll-mode driver"
+  start_refused /tmp/nopmd.yaml "NIC 0000:00:06.0" "1af4:1005" "no DPDK poll-mode driver"
   unload
   ;;
 link)

@@ -74,8 +74,6 @@ case "$kver" in 6.1.*) ;; *) append+=" reserve_mem=16M:4096:pmdcon" ;; esac
 noreboot=(-no-reboot)
 case "$scenario" in reboot-* | panic | panic-2nic | panic-kthread | panic-timer | panic-txlock | panic-reliable) noreboot=() ;; esac
 
-# e2e: pmdcon in the guest sends on a second NIC, whose slirp gateway
-# forwards to pmdcon-rx here on 127.0.0.1.
 # A free UDP port on 127.0.0.1 (and ::1): any, or one of the 2000 from
 # PMDCON_PORT_BASE, so that guests run side by side (all.sh) never pick the
 # same one between choosing it and binding it.
@@ -99,6 +97,8 @@ for _ in range(200):
 sys.exit("no free UDP port")
 PY
 }
+# e2e: pmdcon in the guest sends on a second NIC, whose slirp gateway
+# forwards to pmdcon-rx here on 127.0.0.1.
 rx_pid=
 rx_flags=(--fail_on_gap --fail_on_malformed)
 case "$scenario" in
