@@ -85,8 +85,11 @@ size_t Acker::Respond(uint64_t now_us, char* out) {
       asked[n++] = &h;
     }
   }
+  // An emergency asks again even if the position was acked: that ack may
+  // have been lost, and the sender resends until one arrives (ncrx forgets
+  // its acked_seq on one).
   const bool ack_due =
-      unacked && (ack_now_ || now_us >= acked_at_ + o_.ack_interval_us);
+      ack_now_ || (unacked && now_us >= acked_at_ + o_.ack_interval_us);
   if (n == 0 && !ack_due) return 0;
   size_t written = 0;
   const size_t len = FormatAck(retired, {missing, n}, out, &written);
@@ -103,9 +106,10 @@ size_t Acker::Respond(uint64_t now_us, char* out) {
 
 uint64_t Acker::NextDeadline() const {
   if (!started_) return UINT64_MAX;
+  if (ack_now_) return 0;
   uint64_t next = UINT64_MAX;
   if (!any_acked_ || acked_ != tail() - 1) {
-    next = ack_now_ ? 0 : acked_at_ + o_.ack_interval_us;
+    next = acked_at_ + o_.ack_interval_us;
   }
   for (const Hole& h : holes_) {
     next = std::min(
