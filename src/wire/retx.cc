@@ -1,6 +1,7 @@
 #include "wire/retx.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace pmdcon::wire {
 
@@ -91,6 +92,50 @@ void Retx::Rearm() {
       deadline_ = emg_next_;
       break;
   }
+}
+
+RequestFilter::RequestFilter(Options o)
+    : o_(o), credit_(uint64_t{o.burst} * kToken) {}
+
+RequestFilter::Counts RequestFilter::Take(std::span<const uint64_t> requests,
+                                          const Retx& retx, uint64_t now_us,
+                                          uint64_t* out) {
+  const uint64_t cap = uint64_t{o_.burst} * kToken;
+  if (now_us > refilled_at_) {
+    // Capped first: a long quiet spell must not overflow the product.
+    const uint64_t us = std::min<uint64_t>(now_us - refilled_at_, 100'000'000);
+    credit_ = std::min(cap, credit_ + us * o_.rate_per_s);
+    refilled_at_ = now_us;
+  }
+  // Seqs taken, open-addressed (seq + 1; 0: empty): a response holds up to
+  // 497 requests, and the TX lcore takes 8 responses a pass.
+  uint64_t seen[512] = {};
+  static_assert(std::size(seen) >= 2 * kPerResponse);
+  auto slot = [&seen](uint64_t seq) -> uint64_t& {
+    size_t i = (seq * 0x9e3779b97f4a7c15ull) >> 55;  // 9 bits
+    while (seen[i] != 0 && seen[i] != seq + 1) i = (i + 1) % std::size(seen);
+    return seen[i];
+  };
+  Counts c;
+  for (const uint64_t seq : requests) {
+    if (!retx.any_sent() || seq > retx.last_sent()) {
+      ++c.unsent;
+      continue;
+    }
+    uint64_t& s = slot(seq);
+    if (s != 0) {
+      ++c.duplicate;
+    } else if (c.taken == kPerResponse) {
+      ++c.over_cap;
+    } else if (credit_ < kToken) {
+      ++c.over_rate;
+    } else {
+      credit_ -= kToken;
+      s = seq + 1;
+      out[c.taken++] = seq;
+    }
+  }
+  return c;
 }
 
 }  // namespace pmdcon::wire

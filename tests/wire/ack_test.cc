@@ -160,5 +160,39 @@ TEST(Retx, NewRecordsDuringAnEmergencyJoinIt) {
   EXPECT_EQ(r.Emergency(10 * kSec + 100000), 1u);
 }
 
+// Issue 23: one response cannot make the sender resend a record 495
+// times, nor more than kPerResponse records, nor anything never sent.
+TEST(RequestFilter, DuplicatesUnsentCapAndRate) {
+  Retx r;
+  RequestFilter f({.rate_per_s = 100, .burst = 500});
+  uint64_t take[RequestFilter::kPerResponse];
+  std::vector<uint64_t> asked(495, 5);
+  EXPECT_EQ(f.Take(asked, r, 0, take).unsent, 495u);  // nothing sent yet
+  for (uint64_t s = 0; s < 300; ++s) r.OnSent(s, 0);
+  asked.push_back(4'000'000'000);
+  RequestFilter::Counts c = f.Take(asked, r, 0, take);
+  EXPECT_EQ(c.taken, 1u);
+  EXPECT_EQ(take[0], 5u);
+  EXPECT_EQ(c.duplicate, 494u);
+  EXPECT_EQ(c.unsent, 1u);
+  EXPECT_EQ(c.refused(), 495u);
+  asked.clear();
+  for (uint64_t s = 0; s < 300; ++s) asked.push_back(s);
+  asked.push_back(3);  // a duplicate beyond the cap is still one
+  c = f.Take(asked, r, 0, take);
+  EXPECT_EQ(c.taken, RequestFilter::kPerResponse);
+  EXPECT_EQ(c.over_cap, 100u);
+  EXPECT_EQ(c.duplicate, 1u);
+  EXPECT_EQ(take[199], 199u);
+  // The bucket held 500: 299 left, then 99, then 100 a second.
+  EXPECT_EQ(f.Take(asked, r, 0, take).taken, 200u);
+  c = f.Take(asked, r, 0, take);
+  EXPECT_EQ(c.taken, 99u);
+  EXPECT_EQ(c.over_rate, 201u);
+  EXPECT_EQ(f.Take(asked, r, 100'000, take).taken, 10u);
+  c = f.Take(asked, r, 100'000'000'000, take);  // refilled to the burst
+  EXPECT_EQ(c.taken, RequestFilter::kPerResponse);
+}
+
 }  // namespace
 }  // namespace pmdcon::wire
