@@ -84,6 +84,7 @@ struct Engine::Target {
   // A reliable target's side of the acknowledgement protocol.
   struct Reliable {
     wire::Retx retx;
+    wire::RequestFilter filter;  // kept across streams: its rate holds
     SentIndex index;
     // Seqs the collector asked for, not yet resent (a FIFO; when full, the
     // rest of a request is dropped: the collector asks again).
@@ -690,11 +691,19 @@ bool Engine::TakeResponses() {
       rel.acked_seq.store(static_cast<int64_t>(ack_.acked),
                           std::memory_order_relaxed);
     }
-    for (const uint64_t seq : ack_.requests()) {
-      Bump(t->stats.requests);
-      if (rel.queue_len == Target::Reliable::kQueue) continue;  // asked again
+    // Only seqs it sent, each once, a bounded number (issue 23): a
+    // response must not make the target resend more than it could.
+    uint64_t take[wire::RequestFilter::kPerResponse];
+    const wire::RequestFilter::Counts c =
+        rel.filter.Take(ack_.requests(), rel.retx, now_us_, take);
+    // A full queue drops the rest: the collector asks again.
+    const size_t room = Target::Reliable::kQueue - rel.queue_len;
+    const size_t queued = std::min(c.taken, room);
+    Bump(t->stats.requests, ack_.missing_count);
+    Bump(t->stats.requests_refused, c.refused() + c.taken - queued);
+    for (size_t j = 0; j < queued; ++j) {
       rel.queue[(rel.queue_head + rel.queue_len++) % Target::Reliable::kQueue] =
-          seq;
+          take[j];
     }
     rte_pktmbuf_free(m[k]);
   }

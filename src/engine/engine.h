@@ -56,9 +56,10 @@ struct alignas(64) TargetStats {
   std::atomic<uint64_t> responses{0};      // collector datagrams taken
   std::atomic<uint64_t> bad_responses{0};  // malformed, or acking unsent seqs
   std::atomic<uint64_t> requests{0};       // seqs the collector asked for
-  std::atomic<uint64_t> retransmits{0};    // records resent on request
-  std::atomic<uint64_t> unavailable{0};    // asked for, answered by a notice
-  std::atomic<uint64_t> emergencies{0};    // resent for want of acks
+  std::atomic<uint64_t> requests_refused{0};  // ignored: wire::RequestFilter
+  std::atomic<uint64_t> retransmits{0};       // records resent on request
+  std::atomic<uint64_t> unavailable{0};       // asked for, answered by a notice
+  std::atomic<uint64_t> emergencies{0};       // resent for want of acks
   // Written by the control lcore (the one other writer, of these alone).
   std::atomic<uint64_t> foreign{0};  // ncrx datagrams from other addresses
   std::atomic<uint64_t> responses_dropped{0};  // the engine's queue was full
@@ -79,6 +80,7 @@ struct alignas(64) TargetStats {
       {"responses", &TargetStats::responses},
       {"bad_responses", &TargetStats::bad_responses},
       {"requests", &TargetStats::requests},
+      {"requests_refused", &TargetStats::requests_refused},
       {"retransmits", &TargetStats::retransmits},
       {"unavailable", &TargetStats::unavailable},
       {"emergencies", &TargetStats::emergencies},

@@ -19,42 +19,13 @@ lossy_link "$rxns" 0
 veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, sysdata: [msgid]}" |
   sed 's/telemetry: false/telemetry: true/' >"$dir/c.yaml"
 cat >"$dir/collector.py" <<'PY'
-import re, socket, subprocess, sys, time
+import socket, subprocess, sys, time
+from ncrx_peer import PMDCON as pmdcon, Collector, seq_of
 gen, ring = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # SO_RCVBUFFORCE: no drops
-s.bind(("10.99.0.2", 6666))
+c = Collector()
+s, first, recv_until, drain = c.sock, c.first, c.recv_until, c.drain
 other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 other.bind(("10.99.0.2", 7777))
-pmdcon = ("10.99.0.1", 6665)
-first = {}
-
-def seq_of(p):
-    return int(p.split(b";", 1)[0].split(b",")[1])
-
-def recv_until(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        s.settimeout(max(0.01, end - time.time()))
-        try:
-            p = s.recv(2048)
-        except socket.timeout:
-            break
-        first.setdefault(seq_of(p), p)
-        if pred(p):
-            return p
-    sys.exit("FAIL: " + what)
-
-def drain(seconds):
-    got = []
-    end = time.time() + seconds
-    while time.time() < end:
-        s.settimeout(max(0.01, end - time.time()))
-        try:
-            got.append(s.recv(2048))
-        except socket.timeout:
-            break
-    return got
 
 # Deadlines bound a failure only: pmdcon may take long to start (EAL) on a
 # loaded machine, and each wait ends as soon as what it waits for arrived.
@@ -89,7 +60,8 @@ print("ack 3049: no more emergencies")
 PY
 ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
-ip netns exec "$rxns" python3 "$dir/collector.py" "$gen" "$dir/ring" ||
+ip netns exec "$rxns" env PYTHONPATH="$(dirname "$0")" \
+  python3 "$dir/collector.py" "$gen" "$dir/ring" ||
   fail "collector: $(tail -3 "$dir/log")"
 # The same counters through telemetry, while it runs.
 json=$(echo /pmdcon/stats | timeout 10 dpdk-telemetry.py -f "pmdcon-$pid" | tail -1)

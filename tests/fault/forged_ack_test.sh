@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Hostile ncrx datagrams from the collector's own address (issue 23): the
+# attacker shares 10.99.0.2:6666, so only what pmdcon does with a datagram
+# can stop it (pmdcon on af_packet, the collector in Python in the other
+# namespace of a veth pair):
+#  1. "ncrx1999", beyond the last seq sent (299): refused and counted, the
+#     acknowledged position does not move.
+#  2. "ncrx299 5 5 ... 5" (495 requests, 997 bytes) with 900-byte records:
+#     seq 5 goes out once, not 495 times; 250 distinct requests get 200
+#     resends (the per-response cap).
+#  3. "ncrx0 4000000000": no notice for a seq never sent, nothing moves but
+#     a counter, and the collector's real acks are taken afterwards.
+# Needs root; cleans up its namespaces and processes.
+set -euo pipefail
+pmdcon=$1 gen=$2 dump=$3
+source "$(dirname "$0")/../scratch.sh"
+source "$(dirname "$0")/../netns.sh"
+command -v nft >/dev/null || { echo "SKIP: nft (Debian's nftables) is not installed"; exit 77; }
+lossy_link "$rxns" 0
+
+"$gen" --ring="$dir/ring" --size=1M --count=300 --text_size=900 >/dev/null 2>&1
+veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, max_level: debug}" |
+  sed 's/telemetry: false/telemetry: true/' >"$dir/c.yaml"
+cat >"$dir/collector.py" <<'PY'
+import json, subprocess, sys, time
+from ncrx_peer import PMDCON as pmdcon, Collector, seq_of
+gen, dump, ring, pid = sys.argv[1:5]
+c = Collector()
+s, recv_until, drain = c.sock, c.recv_until, c.drain
+failed = []
+
+def check(ok, what):
+    print(("ok: " if ok else "FAIL: ") + what, flush=True)
+    if not ok:
+        failed.append(what)
+
+def stats():
+    out = subprocess.run(["dpdk-telemetry.py", "-f", "pmdcon-" + pid],
+                         input="/pmdcon/stats\n", capture_output=True,
+                         text=True, timeout=10).stdout
+    return json.loads(out.strip().splitlines()[-1])["/pmdcon/stats"]["t"]
+
+def unconfirmed():
+    """Records after the position published to the kernel."""
+    out = subprocess.run([dump, "--ring=" + ring, "--from=transmitted",
+                          "--quiet"], capture_output=True, text=True).stderr
+    return int(out.split(": ")[1].split(" ")[0])
+
+recv_until(lambda p: seq_of(p) == 299, 120,
+           "the first 300 records did not arrive")
+# 1. An ack of a seq never sent, before any real one (within the 10 s
+# before emergencies).
+s.sendto(b"ncrx1999", pmdcon)
+time.sleep(0.5)
+t = stats()
+check(t["acked_seq"] == "none" and t["bad_responses"] == 1 and
+      unconfirmed() == 300,
+      "ncrx1999 refused: acked_seq %s, bad_responses %s, %d records after "
+      "the kernel's position" % (t["acked_seq"], t["bad_responses"],
+                                 unconfirmed()))
+s.sendto(b"ncrx299", pmdcon)  # everything acked: no emergencies from here on
+for _ in range(100):
+    if stats().get("acked_seq") == 299:
+        break
+    time.sleep(0.1)
+check(stats().get("acked_seq") == 299 and unconfirmed() == 0,
+      "the real ack of 299 is taken and published")
+
+# 2. 495 requests for one seq, then 250 distinct ones.
+hostile = b"ncrx299" + b" 5" * 495
+s.sendto(hostile, pmdcon)
+out = drain(1.5)
+copies = sum(seq_of(p) == 5 for p in out)
+sent = sum(len(p) for p in out)
+print("amplification: %d bytes in, %d datagrams, %d bytes out (%.1fx)"
+      % (len(hostile), len(out), sent, sent / len(hostile)))
+check(copies == 1 and len(out) == 1,
+      "495 requests for seq 5: %d copies, %d datagrams" % (copies, len(out)))
+s.sendto(b"ncrx299" + b"".join(b" %d" % i for i in range(250)), pmdcon)
+out = drain(1.5)
+check(len(out) == 200 and len({seq_of(p) for p in out}) == 200,
+      "250 distinct requests: %d resends (cap 200)" % len(out))
+
+# 3. A request far beyond the last seq sent.
+before = stats()
+s.sendto(b"ncrx0 4000000000", pmdcon)
+out = drain(1.5)
+check(out == [], "ncrx0 4000000000: %d answers %s"
+      % (len(out), [p.split(b"\n")[0] for p in out]))
+t = stats()
+moved = {k: (before[k], t[k]) for k in t
+         if k not in ("requests", "requests_refused", "responses")
+         and t[k] != before[k]}
+check(not moved and
+      t.get("requests_refused", 0) > before.get("requests_refused", 0),
+      "only counters of requests moved: %s" % moved)
+subprocess.run([gen, "--ring=" + ring, "--count=10", "--text_size=900",
+                "--seq_start=300"], check=True, capture_output=True)
+recv_until(lambda p: seq_of(p) == 309, 60, "the next 10 records did not arrive")
+s.sendto(b"ncrx309", pmdcon)
+for _ in range(50):
+    if stats().get("acked_seq") == 309:
+        break
+    time.sleep(0.1)
+t = stats()
+check(t["acked_seq"] == 309, "the real ack of 309 is taken: acked_seq %s"
+      % t["acked_seq"])
+print("telemetry /pmdcon/stats:", {k: t.get(k) for k in (
+    "acked_seq", "responses", "bad_responses", "requests", "requests_refused",
+    "retransmits", "unavailable", "emergencies")})
+sys.exit(1 if failed else 0)
+PY
+ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
+pid=$!
+ip netns exec "$rxns" env PYTHONPATH="$(dirname "$0")/../reliable" \
+  python3 "$dir/collector.py" "$gen" "$dump" "$dir/ring" "$pid" ||
+  fail "collector: $(tail -3 "$dir/log")"
+kill -TERM "$pid"
+wait "$pid" || fail "pmdcon: $(tail -3 "$dir/log")"
+grep 'acked seq' "$dir/log"
