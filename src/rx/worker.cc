@@ -180,6 +180,10 @@ std::string Summary(std::span<const Worker* const> workers) {
                     " requests for missing records, ", acks.recovered,
                     " records recovered, ", acks.given_up, " given up");
     if (unsent) absl::StrAppend(&s, ", ", unsent, " responses not sent");
+    if (acks.withheld) {
+      absl::StrAppend(&s, ", ", acks.withheld,
+                      " responses withheld (more bytes than the source sent)");
+    }
     s.push_back('\n');
   }
   if (workers.size() > 1) {

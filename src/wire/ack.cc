@@ -1,5 +1,6 @@
 #include "wire/ack.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "pmdcon/wire.h"
@@ -45,15 +46,18 @@ AckError ParseAck(std::string_view d, Ack* out) {
 }
 
 size_t FormatAck(uint64_t acked, std::span<const uint64_t> missing, char* out,
-                 size_t* written) {
+                 size_t* written, size_t limit) {
+  limit = std::min(limit, kAckMax);
+  if (written) *written = 0;
   std::memcpy(out, "ncrx", 4);
   size_t len = 4 + pmdcon__utoa(out + 4, acked);
+  if (len > limit) return 0;
   size_t n = 0;
   for (; n < missing.size(); ++n) {
     char token[1 + 24];  // pmdcon__utoa stores 8-byte blocks whole
     token[0] = ' ';
     const size_t t = 1 + pmdcon__utoa(token + 1, missing[n]);
-    if (len + t > kAckMax) break;
+    if (len + t > limit) break;
     std::memcpy(out + len, token, t);
     len += t;
   }

@@ -49,11 +49,12 @@ std::string_view AckErrorName(AckError e);
 // ncrx writes them; a trailing newline is tolerated.
 AckError ParseAck(std::string_view datagram, Ack* out);
 
-// Writes "ncrx<acked>" and as many " <missing>" as fit in kAckMax bytes
-// into out[kAckMax]; returns the length. Missing seqs that did not fit are
-// left out, as ncrx does; *written (if given) says how many went in.
+// Writes "ncrx<acked>" and as many " <missing>" as fit in `limit` bytes
+// (at most kAckMax) into out[kAckMax]; returns the length, 0 if not even
+// "ncrx<acked>" fits. Missing seqs that did not fit are left out, as ncrx
+// does; *written (if given) says how many went in.
 size_t FormatAck(uint64_t acked, std::span<const uint64_t> missing, char* out,
-                 size_t* written = nullptr);
+                 size_t* written = nullptr, size_t limit = kAckMax);
 
 }  // namespace pmdcon::wire
 

@@ -62,7 +62,7 @@ void Acker::GiveUp(uint64_t now_us) {
   }
 }
 
-size_t Acker::Respond(uint64_t now_us, char* out) {
+size_t Acker::Respond(uint64_t now_us, char* out, size_t limit) {
   if (!started_) return 0;
   GiveUp(now_us);
   const uint64_t retired = tail() - 1;  // the last seq retired in order
@@ -92,7 +92,11 @@ size_t Acker::Respond(uint64_t now_us, char* out) {
       ack_now_ || (unacked && now_us >= acked_at_ + o_.ack_interval_us);
   if (n == 0 && !ack_due) return 0;
   size_t written = 0;
-  const size_t len = FormatAck(retired, {missing, n}, out, &written);
+  const size_t len = FormatAck(retired, {missing, n}, out, &written, limit);
+  if (len == 0) {
+    ++stats_.withheld;
+    return 0;
+  }
   // Those that did not fit stay due for the next response.
   for (size_t i = 0; i < written; ++i) asked[i]->last_request = now_us;
   any_acked_ = true;

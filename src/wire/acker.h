@@ -40,12 +40,14 @@ class Acker {
     uint64_t requests = 0;   // missing seqs asked for (each time)
     uint64_t recovered = 0;  // holes filled after being asked for
     uint64_t given_up = 0;   // holes skipped
+    uint64_t withheld = 0;   // responses due that the byte limit left out
 
     Stats& operator+=(const Stats& o) {
       responses += o.responses;
       requests += o.requests;
       recovered += o.recovered;
       given_up += o.given_up;
+      withheld += o.withheld;
       return *this;
     }
   };
@@ -57,9 +59,11 @@ class Acker {
   // PMDCON_LOST_SEQ): those seqs are accounted for, not missing.
   void OnRecord(uint64_t seq, bool emergency, uint64_t now_us,
                 uint64_t covers_from = UINT64_MAX);
-  // Writes the response due now into out[kAckMax]; returns its length, 0 if
-  // none is due.
-  size_t Respond(uint64_t now_us, char* out);
+  // Writes the response due now into out[kAckMax], at most `limit` bytes
+  // (the caller's anti-amplification budget: fewer requests fit); returns
+  // its length, 0 if none is due or not even the ack fits (then the ack
+  // and the requests stay due; counted in stats().withheld).
+  size_t Respond(uint64_t now_us, char* out, size_t limit = kAckMax);
   uint64_t NextDeadline() const;
 
   bool started() const { return started_; }

@@ -119,6 +119,9 @@ struct Reassembler::Source {
   // (the sender's address and last port), and when it has work next.
   std::unique_ptr<Acker> acker;
   SourceKey reply;
+  // Anti-amplification (as QUIC's, RFC 9000 section 8): bytes received from
+  // this source not yet spent on responses. Responses never exceed it.
+  uint64_t credit = 0;
   size_t ack_bytes = 0;  // acker->MemoryBytes() when last charged
   uint64_t ack_deadline = UINT64_MAX;
   size_t acking_index = SIZE_MAX;  // in Reassembler::acking_, if there
@@ -382,6 +385,7 @@ void Reassembler::Feed(const SourceKey& from, std::string_view payload,
     src = Get(from);
   }
   routed_ = nullptr;
+  src->credit += payload.size();
   Consume(*src, payload, now_us, sink);
   if (src->acker) Acknowledge(*src, now_us, sink);
   for (Source* s : {src, routed_}) {
@@ -643,10 +647,16 @@ void Reassembler::Expire(uint64_t now_us, MessageSink& sink) {
 
 void Reassembler::Acknowledge(Source& src, uint64_t now_us, MessageSink& sink) {
   char out[kAckMax];
-  if (const size_t n = src.acker->Respond(now_us, out)) {
+  const size_t limit = std::min<uint64_t>(kAckMax, src.credit);
+  const size_t n = src.acker->Respond(now_us, out, limit);
+  if (n) {
+    src.credit -= n;
     sink.OnResponse(src.reply, std::string_view(out, n));
   }
   src.ack_deadline = src.acker->NextDeadline();
+  // Due but out of credit: only more bytes from the source (Feed) can pay
+  // for a response, so it waits for them, not for a timer.
+  if (n == 0 && src.ack_deadline <= now_us) src.ack_deadline = UINT64_MAX;
   if (src.ack_deadline == UINT64_MAX) {
     StopAcking(src);
   } else if (src.acking_index == SIZE_MAX) {

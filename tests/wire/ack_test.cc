@@ -61,6 +61,20 @@ TEST(Ack, FormatsAtMostAThousandBytesAndRoundTrips) {
   EXPECT_EQ(std::string(out, FormatAck(5, {}, out)), "ncrx5");
 }
 
+// A byte limit (the receiver's anti-amplification budget) cuts whole
+// tokens; below "ncrx<acked>" nothing is written.
+TEST(Ack, FormatsWithinALimit) {
+  const uint64_t missing[] = {11, 12, 13};
+  char out[kAckMax];
+  size_t written = 99;
+  EXPECT_EQ(std::string(out, FormatAck(10, missing, out, &written, 12)),
+            "ncrx10 11 12");
+  EXPECT_EQ(written, 2u);
+  EXPECT_EQ(FormatAck(10, missing, out, &written, 5), 0u);
+  EXPECT_EQ(written, 0u);
+  EXPECT_EQ(FormatAck(10, missing, out, &written, 6), 6u);
+}
+
 TEST(Ack, WhatParsesRoundTrips) {
   std::mt19937_64 rng(9);
   Ack a;

@@ -516,6 +516,35 @@ TEST(Ack, ResponsesGoToTheSendersLastPort) {
   EXPECT_EQ(r.ack_totals().responses, 2u);
 }
 
+// Issue 23, item 4: sources with a victim's address send seq 0 and seq
+// 8000, and each second every hole would be asked for again in 1000-byte
+// responses. Toward an address that proved nothing, responses never carry
+// more bytes than came from it; the rest waits for more bytes, no timer
+// spins on it, and a real sender (far more bytes in than out) is not held.
+TEST(Ack, ResponsesNeverExceedTheBytesReceived) {
+  Reassembler r({.ack = true});
+  Responses c;
+  uint64_t in = 0;
+  for (uint32_t i = 0; i < 100; ++i) {
+    for (const std::string& p : {Rec(0), Rec(8000)}) {
+      r.Feed(Src(i), p, 0, c);
+      in += p.size();
+    }
+  }
+  for (uint64_t t = 1; t <= 40; ++t) r.Expire(t * 1'000'000, c);
+  uint64_t out = 0;
+  for (const auto& [to, d] : c.sent) out += d.size();
+  EXPECT_GT(out, 0u);  // as much as was paid for: "ncrx0 1 2 ..."
+  EXPECT_LE(out, in);
+  EXPECT_EQ(r.NextDeadline(), UINT64_MAX);  // waiting for bytes, not time
+  EXPECT_GT(r.ack_totals().withheld, 0u);
+  // One more record from a source pays for one more (short) response.
+  const size_t before = c.sent.size();
+  r.Feed(Src(7), Rec(8001), 41'000'000, c);
+  ASSERT_EQ(c.sent.size(), before + 1);
+  EXPECT_LE(c.sent.back().second.size(), Rec(8001).size());
+}
+
 // Random bytes never crash it, and every payload is accounted for.
 TEST(Hostile, RandomPayloadsAreAccounted) {
   std::mt19937_64 rng(3);
