@@ -47,6 +47,8 @@ void WaitForRecords(const engine::Engine& e, uint64_t n) {
 // Arg 1: the target is reliable (acknowledgement protocol on; no collector
 // answers, so this is the sender's bookkeeping per record: seq index, send
 // times, the loop's checks). bench/reliable.sh prints the ratio.
+// Arg 2: authenticated (a SipHash-2-4 MAC sealed into every payload, as
+// `auth:` does); bench/auth.sh prints the ratio.
 void BM_EngineNetNull(benchmark::State& state) {
   const uint32_t len = static_cast<uint32_t>(state.range(0));
   std::string text(len, 'e');
@@ -60,6 +62,13 @@ void BM_EngineNetNull(benchmark::State& state) {
   spec.endpoints.src_ip = *packet::ParseIp("10.99.0.1");
   spec.endpoints.dst_ip = *packet::ParseIp("10.99.0.2");
   spec.reliable = state.range(1) != 0;
+  if (state.range(2) != 0) {
+    pmdcon_auth_key k{};
+    k.id = 1;
+    for (uint8_t i = 0; i < PMDCON_AUTH_KEY_LEN; ++i) k.key[i] = i;
+    spec.auth.keys = {k};
+    spec.format.chunk -= PMDCON_AUTH_FIELD_LEN;  // as the appliance does
+  }
   uint64_t sent = 0, packets = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -88,9 +97,10 @@ void BM_EngineNetNull(benchmark::State& state) {
       static_cast<double>(packets) / static_cast<double>(sent);
 }
 BENCHMARK(BM_EngineNetNull)
-    ->Args({100, 0})
-    ->Args({100, 1})
-    ->ArgNames({"text", "reliable"})
+    ->Args({100, 0, 0})
+    ->Args({100, 1, 0})
+    ->Args({100, 0, 1})
+    ->ArgNames({"text", "reliable", "auth"})
     ->UseRealTime()
     ->MinTime(1.0);
 

@@ -28,7 +28,8 @@ import re, statistics, sys
 rates = {"0": [], "1": []}
 scale = {"k": 1e3, "M": 1e6, "G": 1e9}
 for line in open(sys.argv[1]):
-    m = re.search(r"reliable:(\d).*items_per_second=([0-9.]+)([kMG])", line)
+    m = re.search(r"reliable:(\d)/auth:0.*items_per_second=([0-9.]+)([kMG])",
+                  line)
     if m:
         rates[m.group(1)].append(float(m.group(2)) * scale[m.group(3)])
 plain, rel = statistics.median(rates["0"]), statistics.median(rates["1"])

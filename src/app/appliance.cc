@@ -337,6 +337,10 @@ std::vector<engine::TargetSpec> Specs(const config::Config& c,
     s.rate_per_s = t.rate_limit.records_per_s;
     s.burst = t.rate_limit.burst;
     s.reliable = t.reliable;
+    if (!t.auth_keys.empty()) {
+      s.auth = t.auth_keys;
+      s.format.chunk -= PMDCON_AUTH_FIELD_LEN;  // the field fits the rest
+    }
     specs.push_back(std::move(s));
   }
   return specs;
@@ -347,7 +351,23 @@ std::vector<engine::TargetSpec> Specs(const config::Config& c,
 absl::StatusOr<config::Config> Load(const std::string& path) {
   auto text = io::ReadUserFile(path, "configuration file");
   if (!text.ok()) return text.status();
-  return config::Parse(*text, path);
+  absl::StatusOr<config::Config> c = config::Parse(*text, path);
+  if (!c.ok()) return c;
+  // Keys live in their own root-only file, read on every load (a reload
+  // takes a rotation).
+  for (config::Target& t : c->targets) {
+    if (t.auth_key_file.empty()) continue;
+    absl::StatusOr<std::string> keys = io::ReadSecretFile(t.auth_key_file);
+    absl::StatusOr<wire::KeyRing> ring =
+        keys.ok() ? wire::ParseSenderKeys(*keys, t.auth_key_file)
+                  : absl::StatusOr<wire::KeyRing>(keys.status());
+    if (!ring.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(t.auth_where, ": ", ring.status().message()));
+    }
+    t.auth_keys = *std::move(ring);
+  }
+  return c;
 }
 
 namespace {

@@ -24,6 +24,7 @@ using Keys = std::initializer_list<std::string_view>;
 class Walker {
  public:
   explicit Walker(std::string_view file) : file_(file) {}
+  const std::string& file() const { return file_; }
 
   absl::Status Error(const YAML::Node& n, std::string_view path,
                      std::string_view msg) const {
@@ -287,7 +288,7 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
       w.Map(n, path,
             {"name", "enabled", "dst_ip", "dst_port", "src_port", "dst_mac",
              "gateway", "format", "release", "time_prefix", "userdata",
-             "sysdata", "max_level", "rate_limit", "reliable"}));
+             "sysdata", "max_level", "rate_limit", "reliable", "auth"}));
   auto at = [&](std::string_view key) { return Walker::Join(path, key); };
   if (!n["name"]) return w.Error(n, at("name"), "required");
   PMDCON_TRY(w.Scalar(n["name"], at("name"), &t->name));
@@ -392,6 +393,24 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
                      "needs format: extended (a basic record carries no seq "
                      "for the collector to acknowledge)");
     }
+  }
+  if (const YAML::Node a = n["auth"]) {
+    PMDCON_TRY(w.Map(a, at("auth"), {"key_file"}));
+    if (!a["key_file"]) return w.Error(a, at("auth.key_file"), "required");
+    PMDCON_TRY(w.Scalar(a["key_file"], at("auth.key_file"), &t->auth_key_file));
+    if (t->auth_key_file.empty() || t->auth_key_file[0] != '/') {
+      return w.Error(a["key_file"], at("auth.key_file"),
+                     "an absolute path to the key file (keys are never "
+                     "written in the configuration)");
+    }
+    if (!t->format.extended) {
+      return w.Error(a, at("auth"),
+                     "needs format: extended (a basic record has no header "
+                     "to carry the MAC)");
+    }
+    const YAML::Mark m = a["key_file"].Mark();
+    t->auth_where = absl::StrCat(w.file(), ":", m.line + 1, ":", m.column + 1,
+                                 ": ", at("auth.key_file"));
   }
   // The format's own rules (release needs extended, userdata limits...); the
   // release string is the running kernel's, known only at run time.

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "packet/udp_frame.h"
+#include "wire/auth_keys.h"
 #include "wire/encoder.h"
 
 namespace pmdcon::config {
@@ -79,6 +80,13 @@ struct Target {
   // netconsd's acknowledgement protocol: the collector's "ncrx" datagrams
   // (to src_port) ask for missing records and acknowledge the rest.
   bool reliable = false;
+  // Authenticated records (include/pmdcon/auth.h): `auth: {key_file: F}`.
+  // Parse keeps the path and where it was written ("file:line:col:
+  // targets[0].auth.key_file", for errors); the appliance reads the keys
+  // into auth_keys (config does no I/O), so a reload sees a rotation.
+  std::string auth_key_file;
+  std::string auth_where;
+  wire::KeyRing auth_keys;
 
   bool operator==(const Target&) const = default;
 };

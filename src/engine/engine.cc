@@ -123,8 +123,14 @@ struct Engine::Target {
     uint32_t used = 0;
     for (; used < bound; ++used) {
       auto* data = rte_pktmbuf_mtod(m[used], uint8_t*);
-      const uint32_t n = encoder.Next(reinterpret_cast<char*>(data + hdr));
+      char* payload = reinterpret_cast<char*>(data + hdr);
+      uint32_t n = encoder.Next(payload);
       if (n == 0) break;
+      // The encoder left room for the field (TargetSpec::auth).
+      if (!spec.auth.empty()) {
+        n = pmdcon_auth_seal(&spec.auth.signing(), e.auth_boot_, payload, n,
+                             n + PMDCON_AUTH_FIELD_LEN);
+      }
       const size_t len = frame.Build(data, n, e.ip_id_++, ip_off, udp_off);
       m[used]->data_len = static_cast<uint16_t>(len);
       m[used]->pkt_len = static_cast<uint32_t>(len);
@@ -341,6 +347,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     port::Port* port, std::vector<TargetSpec> specs) {
   std::unique_ptr<Engine> e(new Engine());
   e->port_ = port;
+  // Sealed payloads carry the boot's first 8 bytes, as the module's do.
+  for (int i = 7; i >= 0; --i) e->auth_boot_ = e->auth_boot_ << 8 | boot[i];
   auto pub = ring::Consumer::Attach(region, boot, start, ring::Role::kConsumer);
   if (!pub.ok()) return pub.status();
   e->publisher_ = std::move(*pub);
@@ -668,8 +676,13 @@ bool Engine::TakeResponses() {
       continue;
     }
     Target::Reliable& rel = *t->rel;
-    const std::string_view payload(rte_pktmbuf_mtod(m[k], const char*),
-                                   m[k]->data_len);
+    std::string_view payload(rte_pktmbuf_mtod(m[k], const char*),
+                             m[k]->data_len);
+    if (!t->spec.auth.empty() && !Authentic(t->spec.auth, &payload)) {
+      Bump(t->stats.forged_responses);
+      rte_pktmbuf_free(m[k]);
+      continue;
+    }
     const wire::Retx::AckResult acked =
         wire::ParseAck(payload, &ack_) == wire::AckError::kNone
             ? rel.retx.OnAck(ack_.acked, now_us_)
@@ -708,6 +721,22 @@ bool Engine::TakeResponses() {
     rte_pktmbuf_free(m[k]);
   }
   return n > 0;
+}
+
+// Whether a response carries a MAC of one of the keys, over this boot's
+// value; if so, *payload loses the field.
+bool Engine::Authentic(const wire::KeyRing& keys,
+                       std::string_view* payload) const {
+  pmdcon_auth_field f;
+  const uint32_t len = static_cast<uint32_t>(payload->size());
+  if (pmdcon_auth_find(payload->data(), len, &f) != PMDCON_AUTH_OK ||
+      f.boot != auth_boot_) {
+    return false;
+  }
+  const pmdcon_auth_key* k = keys.Find(f.id);
+  if (!k || !pmdcon_auth_verify(k, payload->data(), len, &f)) return false;
+  *payload = payload->substr(0, f.off);
+  return true;
 }
 
 // A reliable target's resends: what its collector asked for, then one

@@ -27,6 +27,7 @@
 #include "port/port.h"
 #include "ring/ring.h"
 #include "wire/ack.h"
+#include "wire/auth_keys.h"
 #include "wire/encoder.h"
 
 namespace pmdcon::engine {
@@ -60,6 +61,8 @@ struct alignas(64) TargetStats {
   std::atomic<uint64_t> retransmits{0};       // records resent on request
   std::atomic<uint64_t> unavailable{0};       // asked for, answered by a notice
   std::atomic<uint64_t> emergencies{0};       // resent for want of acks
+  // Authenticated: responses without a valid MAC of this boot, ignored.
+  std::atomic<uint64_t> forged_responses{0};
   // Written by the control lcore (the one other writer, of these alone).
   std::atomic<uint64_t> foreign{0};  // ncrx datagrams from other addresses
   std::atomic<uint64_t> responses_dropped{0};  // the engine's queue was full
@@ -84,6 +87,7 @@ struct alignas(64) TargetStats {
       {"retransmits", &TargetStats::retransmits},
       {"unavailable", &TargetStats::unavailable},
       {"emergencies", &TargetStats::emergencies},
+      {"forged_responses", &TargetStats::forged_responses},
       {"foreign", &TargetStats::foreign},
       {"responses_dropped", &TargetStats::responses_dropped}};
   // kCounters from here on count reliable targets' protocol only.
@@ -106,6 +110,11 @@ struct TargetSpec {
   // The acknowledgement protocol: resend what the collector asks for, and
   // publish to the kernel only what it acknowledged.
   bool reliable = false;
+  // Authenticated records: every payload sealed with auth.signing(), and
+  // only responses sealed with one of auth's keys (and this boot) acted
+  // on. Empty: plain netconsole bytes. format.chunk leaves room for the
+  // field.
+  wire::KeyRing auth;
   // Where the counters and the sysdata msgid start: a reload hands a
   // target's own on to its successor of the same name.
   TargetStats::Values counters{};
@@ -173,6 +182,7 @@ class Engine {
   Engine() = default;
   bool PollTarget(Target& t);
   bool TakeResponses();
+  bool Authentic(const wire::KeyRing& keys, std::string_view* payload) const;
   bool Retransmit(Target& t);
   void KickIdle(bool work);
   void HoldForKernel();
@@ -191,7 +201,8 @@ class Engine {
   std::unique_ptr<ring::Consumer> resender_;
   bool any_reliable_ = false;
   uint64_t tsc_per_us_ = 1;
-  uint64_t now_us_ = 0;  // the TX loop's clock, read once a pass
+  uint64_t now_us_ = 0;     // the TX loop's clock, read once a pass
+  uint64_t auth_boot_ = 0;  // the boot's value in sealed payloads (8 bytes)
   static constexpr uint32_t kResendsPerPass = 8;  // per target
   wire::Ack ack_;  // a parsed response (4 KiB: not on the stack)
   rte_mbuf* batch_[kBatchCap] = {};

@@ -1,6 +1,7 @@
 #include "io/system.h"
 
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/strings.h"
 
 namespace pmdcon::io {
@@ -66,6 +68,17 @@ absl::StatusOr<std::string> ReadUserFile(const std::string& path,
         absl::StrCat(path, " grew past 1 MiB while it was read"));
   }
   return text;
+}
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && (st.st_mode & 0066) != 0) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "%s: a key file must not be readable or writable by group or others "
+        "(mode %04o); chmod 600 it",
+        path, st.st_mode & 07777));
+  }
+  return ReadUserFile(path, "key file");
 }
 
 absl::StatusOr<BootId> ReadBootId(const std::string& path) {

@@ -21,6 +21,11 @@ absl::StatusOr<std::string> ReadText(const std::string& path);
 absl::StatusOr<std::string> ReadUserFile(const std::string& path,
                                          std::string_view kind);
 
+// A key file (authenticated records) whole, if ReadUserFile takes it and
+// neither its group nor others may read or write it: keys never leak
+// through a mode. Errors name the path and say which mode would do.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path);
+
 absl::StatusOr<BootId> ReadBootId(
     const std::string& path = "/proc/sys/kernel/random/boot_id");
 

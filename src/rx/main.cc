@@ -100,6 +100,11 @@ ABSL_FLAG(uint32_t, retx_stride, 256,
           "arrived");
 ABSL_FLAG(uint32_t, give_up_ms, 30000,
           "--ack: skip a missing record after this long");
+ABSL_FLAG(std::string, auth_keys, "",
+          "authenticated records: a key file of \"<sender address> <key id> "
+          "<32 hex digits>\" lines (mode 600); a sender listed there must "
+          "seal every record, and is answered with sealed acks. SIGHUP "
+          "reads it again (key rotation)");
 ABSL_FLAG(uint32_t, memory_budget_mb, 256,
           "resident memory pmdcon-rx may use, in MiB: past it, the longest "
           "idle sources and their incomplete records are evicted (counted in "
@@ -128,6 +133,17 @@ constexpr uint32_t kDefaultMaxWorkers = 16;
 // batch and output buffers.
 constexpr uint64_t kWorkerOverhead = 2 << 20;
 volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload_keys = 0;
+
+absl::StatusOr<std::shared_ptr<const pmdcon::wire::ReceiverKeys>> LoadKeys(
+    const std::string& path) {
+  absl::StatusOr<std::string> text = pmdcon::io::ReadSecretFile(path);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<pmdcon::wire::ReceiverKeys> keys =
+      pmdcon::wire::ReceiverKeys::Parse(*text, path);
+  if (!keys.ok()) return keys.status();
+  return std::make_shared<const pmdcon::wire::ReceiverKeys>(*std::move(keys));
+}
 volatile std::sig_atomic_t g_summary = 0;
 
 // Files several workers write, by path.
@@ -321,7 +337,7 @@ int main(int argc, char** argv) {
                    workers, ")")),
                2);
   }
-  const wire::Reassembler::Options options{
+  wire::Reassembler::Options options{
       .frag_timeout_us = uint64_t{absl::GetFlag(FLAGS_frag_timeout_ms)} * 1000,
       .memory_budget = (budget - baseline) / 16 * 15 / workers,
       .dedupe = absl::GetFlag(FLAGS_dedupe),
@@ -337,6 +353,13 @@ int main(int argc, char** argv) {
               .give_up_us = uint64_t{absl::GetFlag(FLAGS_give_up_ms)} * 1000,
           },
   };
+  const std::string auth_keys = absl::GetFlag(FLAGS_auth_keys);
+  if (!auth_keys.empty()) {
+    absl::StatusOr<std::shared_ptr<const wire::ReceiverKeys>> keys =
+        LoadKeys(auth_keys);
+    if (!keys.ok()) tools::Die(kTool, keys.status(), 2);
+    options.auth = *keys;
+  }
   rx::WorkerControl control;
   control.count = absl::GetFlag(FLAGS_count);
   control.ignore_text = absl::GetFlag(FLAGS_ignore_text);
@@ -383,10 +406,11 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, [](int) { g_stop = 1; });
     std::signal(SIGTERM, [](int) { g_stop = 1; });
     std::signal(SIGUSR1, [](int) { g_summary = 1; });
+    if (!auth_keys.empty()) std::signal(SIGHUP, [](int) { g_reload_keys = 1; });
     // Signals come to this thread alone: it tells the workers.
     sigset_t mask, old;
     sigemptyset(&mask);
-    for (int sig : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&mask, sig);
+    for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGHUP}) sigaddset(&mask, sig);
     pthread_sigmask(SIG_BLOCK, &mask, &old);
     std::vector<std::thread> threads;
     for (auto& w : pool) {
@@ -405,6 +429,20 @@ int main(int argc, char** argv) {
       if (g_summary) {
         g_summary = 0;
         control.summaries.fetch_add(1);
+      }
+      if (g_reload_keys) {  // a bad file keeps the keys in use
+        g_reload_keys = 0;
+        absl::StatusOr<std::shared_ptr<const wire::ReceiverKeys>> keys =
+            LoadKeys(auth_keys);
+        if (keys.ok()) {
+          control.PublishAuth(*keys);
+          std::fprintf(stderr, "%s: %s: keys for %zu senders\n", kTool.data(),
+                       auth_keys.c_str(), (*keys)->sources());
+        } else {
+          std::fprintf(stderr, "%s: keeping the keys in use: %s\n",
+                       kTool.data(),
+                       std::string(keys.status().message()).c_str());
+        }
       }
       if ((duration > 0 && now - start >= duration * 1e6) ||
           (idle > 0 && last && now > last && now - last >= idle * 1e6)) {

@@ -385,7 +385,16 @@ void AppendSummary(std::string* out, const wire::SourceKey& key,
     absl::StrAppend(out, " (", st.fragment_conflicts,
                     " with conflicting overlaps)");
   }
-  absl::StrAppend(out, ", restarts ", st.restarts, "\n");
+  absl::StrAppend(out, ", restarts ", st.restarts);
+  const uint64_t refused =
+      st.auth_unauthenticated + st.auth_forged + st.auth_replayed;
+  if (st.authenticated || refused) {
+    absl::StrAppend(out, ", authenticated ", st.authenticated, ", refused ",
+                    refused, " (unauthenticated ", st.auth_unauthenticated,
+                    ", forged ", st.auth_forged, ", replayed ",
+                    st.auth_replayed, ")");
+  }
+  out->push_back('\n');
 }
 
 }  // namespace pmdcon::rx

@@ -112,6 +112,11 @@ void Worker::Run(uint64_t drain_us) {
         control_->Stop(WorkerControl::State::kDone);
       }
     }
+    if (const uint32_t g = control_->auth_gen.load(); g != auth_seen_) {
+      auth_seen_ = g;
+      std::lock_guard<std::mutex> l(control_->auth_mu);
+      reasm_.SetAuth(control_->auth);
+    }
     if (const uint32_t s = control_->summaries.load(); s != summaries_seen_) {
       summaries_seen_ = s;
       const Worker* self = this;

@@ -53,6 +53,16 @@ struct WorkerControl {
   std::atomic<uint64_t> last_datagram_us{0};
   // Bumped by main on SIGUSR1; each worker prints its part when it sees it.
   std::atomic<uint32_t> summaries{0};
+  // --auth_keys: main publishes new keys (SIGHUP) and bumps auth_gen; each
+  // worker takes them at its next pass.
+  std::mutex auth_mu;
+  std::shared_ptr<const wire::ReceiverKeys> auth;  // guarded by auth_mu
+  std::atomic<uint32_t> auth_gen{0};
+  void PublishAuth(std::shared_ptr<const wire::ReceiverKeys> keys) {
+    std::lock_guard<std::mutex> l(auth_mu);
+    auth = std::move(keys);
+    auth_gen.fetch_add(1);
+  }
   uint64_t count = 0;  // stop at this many records delivered (0: never)
 
   // --ignore_text (testing): datagrams holding this text from the first
@@ -103,6 +113,7 @@ class Worker {
   WorkerControl* const control_;
   std::unique_ptr<Delivery> delivery_;
   uint32_t summaries_seen_ = 0;
+  uint32_t auth_seen_ = 0;
   absl::Status error_;
 };
 

@@ -122,6 +122,14 @@ struct Reassembler::Source {
   // Anti-amplification (as QUIC's, RFC 9000 section 8): bytes received from
   // this source not yet spent on responses. Responses never exceed it.
   uint64_t credit = 0;
+  // Authenticated sources: the key that verified last (responses are
+  // sealed with it), the boot value of the stream, and those before it (a
+  // replay of an older boot is refused).
+  bool validated = false;
+  pmdcon_auth_key auth_key{};
+  uint64_t boot = 0;
+  std::array<uint64_t, 8> old_boots{};
+  size_t old_boots_n = 0;
   size_t ack_bytes = 0;  // acker->MemoryBytes() when last charged
   uint64_t ack_deadline = UINT64_MAX;
   size_t acking_index = SIZE_MAX;  // in Reassembler::acking_, if there
@@ -385,6 +393,17 @@ void Reassembler::Feed(const SourceKey& from, std::string_view payload,
     src = Get(from);
   }
   routed_ = nullptr;
+  authed_same_boot_ = authed_new_boot_ = false;
+  if (const KeyRing* ring = options_.auth
+                                ? options_.auth->For(from.family, from.addr)
+                                : nullptr) {
+    if (!Authenticate(*src, *ring, payload)) {
+      Touch(*src);
+      Evict(src, nullptr);
+      return;
+    }
+    payload = opened_;
+  }
   src->credit += payload.size();
   Consume(*src, payload, now_us, sink);
   if (src->acker) Acknowledge(*src, now_us, sink);
@@ -395,6 +414,45 @@ void Reassembler::Feed(const SourceKey& from, std::string_view payload,
     }
   }
   Evict(src, routed_);
+}
+
+bool Reassembler::Authenticate(Source& src, const KeyRing& ring,
+                               std::string_view payload) {
+  SourceStats& st = src.stats;
+  pmdcon_auth_field f;
+  const uint32_t len = static_cast<uint32_t>(payload.size());
+  if (payload.size() > UINT32_MAX ||
+      pmdcon_auth_find(payload.data(), len, &f) != PMDCON_AUTH_OK) {
+    ++st.auth_unauthenticated;
+    return false;
+  }
+  const pmdcon_auth_key* k = ring.Find(f.id);
+  if (!k || !pmdcon_auth_verify(k, payload.data(), len, &f)) {
+    ++st.auth_forged;
+    return false;
+  }
+  if (!src.validated || f.boot != src.boot) {
+    for (size_t i = 0; i < src.old_boots_n; ++i) {
+      if (src.old_boots[i] == f.boot) {
+        ++st.auth_replayed;
+        return false;
+      }
+    }
+    if (src.validated) {  // a new boot: the one before may not come back
+      authed_new_boot_ = true;
+      src.old_boots[src.old_boots_n++ % src.old_boots.size()] = src.boot;
+      src.old_boots_n = std::min(src.old_boots_n, src.old_boots.size());
+    }
+    src.boot = f.boot;
+  } else {
+    authed_same_boot_ = true;
+  }
+  src.validated = true;
+  src.auth_key = *k;
+  ++st.authenticated;
+  opened_.assign(payload);  // its capacity stays: no allocation after the first
+  opened_.resize(pmdcon_auth_strip(opened_.data(), len, &f));
+  return true;
 }
 
 void Reassembler::Consume(Source& src, std::string_view payload,
@@ -593,7 +651,17 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
     src.release = std::string(m.release);
     src.resized = true;
   }
+  if (authed_new_boot_ && st.have_seq && !m.previous_boot) {
+    m.restart = true;  // a sealed boot value changed: the seqs start over
+    src.ResetStream();
+  }
   Source::Seen seen = src.Accept(m.seq, m.ts_usec, m.emergency);
+  if (seen == Source::Seen::kRestart && authed_same_boot_) {
+    // Sealed in this boot yet far behind: the sender's seqs only go back in
+    // a new boot, so these are old datagrams played again.
+    ++st.auth_replayed;
+    return;
+  }
   if (seen == Source::Seen::kRestart) {
     src.ResetStream();
     seen = src.Accept(m.seq, m.ts_usec, m.emergency);
@@ -647,12 +715,18 @@ void Reassembler::Expire(uint64_t now_us, MessageSink& sink) {
 
 void Reassembler::Acknowledge(Source& src, uint64_t now_us, MessageSink& sink) {
   char out[kAckMax];
-  const size_t limit = std::min<uint64_t>(kAckMax, src.credit);
-  const size_t n = src.acker->Respond(now_us, out, limit);
-  if (n) {
+  // A validated source holds the key: no limit, and its responses are
+  // sealed (what the sender requires before it acts on one).
+  const size_t limit = src.validated ? kAckMax - PMDCON_AUTH_FIELD_LEN
+                                     : std::min<uint64_t>(kAckMax, src.credit);
+  size_t n = src.acker->Respond(now_us, out, limit);
+  if (n && src.validated) {
+    n = pmdcon_auth_seal_ack(&src.auth_key, src.boot, out,
+                             static_cast<uint32_t>(n), kAckMax);
+  } else if (n) {
     src.credit -= n;
-    sink.OnResponse(src.reply, std::string_view(out, n));
   }
+  if (n) sink.OnResponse(src.reply, std::string_view(out, n));
   src.ack_deadline = src.acker->NextDeadline();
   // Due but out of credit: only more bytes from the source (Feed) can pay
   // for a response, so it waits for them, not for a timer.

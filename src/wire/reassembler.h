@@ -24,6 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "wire/acker.h"
+#include "wire/auth_keys.h"
 #include "wire/decoder.h"
 
 namespace pmdcon::wire {
@@ -87,7 +88,15 @@ struct SourceStats {
   uint64_t reassembly_failures = 0;  // timed out, evicted or inconsistent
   uint64_t fragment_conflicts = 0;   // overlapping fragments disagreed
   uint64_t announced_lost = 0;       // records pmdcon said it lost
-  uint64_t missing = 0;              // seqs in open gaps, now
+  // With keys for this address (Options::auth): payloads whose MAC held,
+  // and those refused (not in `payloads`: they are not this source's):
+  // unauthenticated, forged (a wrong tag or key id), or replayed (an older
+  // boot's value, or a seq this boot already sent far behind).
+  uint64_t authenticated = 0;
+  uint64_t auth_unauthenticated = 0;
+  uint64_t auth_forged = 0;
+  uint64_t auth_replayed = 0;
+  uint64_t missing = 0;  // seqs in open gaps, now
   bool have_seq = false;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;           // highest seq of the current stream
@@ -131,6 +140,11 @@ class Reassembler {
     // per source: responses come out through MessageSink::OnResponse.
     bool ack = false;
     Acker::Options ack_options = {};
+    // Keys by sender address (include/pmdcon/auth.h): a source that has one
+    // must seal every payload, and its responses are sealed too; a source
+    // whose payload verified is validated (no anti-amplification limit).
+    // Sources without a key are taken as before. Replace with SetAuth.
+    std::shared_ptr<const ReceiverKeys> auth = nullptr;
   };
   struct BudgetStats {
     size_t charged = 0;  // bytes of state now
@@ -147,6 +161,10 @@ class Reassembler {
   // Feeds one payload from `source` received at `now_us`.
   void Feed(const SourceKey& source, std::string_view payload, uint64_t now_us,
             MessageSink& sink);
+  // New keys (a rotation): takes effect with the next payload.
+  void SetAuth(std::shared_ptr<const ReceiverKeys> keys) {
+    options_.auth = std::move(keys);
+  }
   // Drops incomplete records older than the fragment timeout, and sends the
   // acknowledgement responses that are due. Time must not go back between
   // calls.
@@ -186,6 +204,9 @@ class Reassembler {
   void Touch(Source& src);
   void Evict(Source* a, Source* b);
   void Acknowledge(Source& src, uint64_t now_us, MessageSink& sink);
+  // Verifies a payload from a source that has keys; true: opened_ holds it
+  // without the field. Counts what it refuses.
+  bool Authenticate(Source& src, const KeyRing& ring, std::string_view payload);
   void StopAcking(Source& src);
 
   Options options_;
@@ -201,7 +222,10 @@ class Reassembler {
   std::unique_ptr<Spares> spares_;
   std::string assembled_;     // a reassembled body
   Source* routed_ = nullptr;  // where Feed's record went, if not its source
-  Source* last_ = nullptr;    // Get's last answer (null once evicted)
+  bool authed_same_boot_ = false;  // Feed's payload verified, its boot known
+  bool authed_new_boot_ = false;   // ... with a boot value new to its source
+  std::string opened_;             // Feed's payload without its MAC field
+  Source* last_ = nullptr;         // Get's last answer (null once evicted)
   BudgetStats budget_;
 };
 

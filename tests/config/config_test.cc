@@ -125,12 +125,30 @@ INSTANTIATE_TEST_SUITE_P(
             "bad.yaml:5:5: targets[0].colour: unknown key (expected one of: "
             "name, enabled, dst_ip, dst_port, src_port, dst_mac, gateway, "
             "format, release, time_prefix, userdata, sysdata, max_level, "
-            "rate_limit, reliable)"},
+            "rate_limit, reliable, auth)"},
         Bad{"reliable_basic",
             kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
                     "format: basic\n    reliable: true\n",
             "bad.yaml:6:15: targets[0].reliable: needs format: extended (a "
             "basic record carries no seq for the collector to acknowledge)"},
+        Bad{"auth_basic",
+            kPort + "targets:\n  - name: a\n    dst_ip: 10.99.0.2\n    "
+                    "format: basic\n    auth: {key_file: /etc/k}\n",
+            "bad.yaml:6:11: targets[0].auth: needs format: extended (a basic "
+            "record has no header to carry the MAC)"},
+        Bad{"auth_relative_key_file",
+            kPort + "targets:\n  - {name: a, dst_ip: 10.99.0.2, auth: "
+                    "{key_file: k}}\n",
+            "bad.yaml:3:51: targets[0].auth.key_file: an absolute path to the "
+            "key file (keys are never written in the configuration)"},
+        Bad{"auth_no_key_file",
+            kPort + "targets:\n  - {name: a, dst_ip: 10.99.0.2, auth: {}}\n",
+            "bad.yaml:3:40: targets[0].auth.key_file: required"},
+        Bad{"auth_key_inline",
+            kPort + "targets:\n  - {name: a, dst_ip: 10.99.0.2, auth: {key: "
+                    "00112233}}\n",
+            "bad.yaml:3:41: targets[0].auth.key: unknown key (expected one "
+            "of: key_file)"},
         Bad{"reliable_same_collector",
             kPort + "targets:\n  - {name: a, dst_ip: 10.99.0.2, reliable: "
                     "true}\n  - {name: b, dst_ip: 10.99.0.2, reliable: true}\n",

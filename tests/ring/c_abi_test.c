@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "pmdcon/auth.h" /* compiles as C11 with -Wconversion too */
 #include "pmdcon/ring.h"
 
 #define CHECK(c)                                                            \
