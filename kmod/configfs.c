@@ -6,6 +6,7 @@
  *   /sys/kernel/config/pmdcon/<target>/
  *     enabled dev_name local_port remote_port local_ip remote_ip remote_mac
  *     local_mac (read only) extended release transmit_errors (read only)
+ *     auth_key (write only: "<key id> <32 hex digits>", or "none")
  *     userdata/{cpu_nr,taskname,release,msgid}_enabled
  *     userdata/<key>/value
  *
@@ -20,6 +21,9 @@
 
 #include <linux/configfs.h>
 #include <linux/etherdevice.h>
+#if __has_include(<linux/hex.h>) /* hex2bin: in kernel.h before 7.x */
+#include <linux/hex.h>
+#endif
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
@@ -108,6 +112,8 @@ static const char *pmdcon_cfs_unready(struct pmdcon_cfs_target *ct)
 		return "local_ip and remote_ip are of different families";
 	if (!c->dev[0])
 		return "dev_name is not set";
+	if (ct->t->auth && !c->extended)
+		return "auth_key needs the extended format";
 	return NULL;
 }
 
@@ -393,6 +399,50 @@ static ssize_t pmdcon_cfs_release_store(struct config_item *item,
 	return pmdcon_cfs_flag_store(item, buf, count, true);
 }
 
+/*
+ * The key that seals the target's payloads (docs/security.md): write only,
+ * so it never reads back; "none" removes it. Never logged.
+ */
+static ssize_t pmdcon_cfs_auth_key_store(struct config_item *item,
+					 const char *buf, size_t count)
+{
+	struct pmdcon_cfs_target *ct = to_target(item);
+	struct pmdcon_auth_key k = {};
+	size_t len = pmdcon_cfs_len(buf, count);
+	const char *sp = memchr(buf, ' ', len);
+	char id[4];
+	bool on = true;
+	int err = 0;
+
+	if (len == 4 && !memcmp(buf, "none", 4)) {
+		on = false;
+	} else if (!sp || sp - buf > 3 ||
+		   len - (sp - buf) - 1 != 2 * PMDCON_AUTH_KEY_LEN) {
+		err = -EINVAL;
+	} else {
+		memcpy(id, buf, sp - buf);
+		id[sp - buf] = 0;
+		if (kstrtou8(id, 10, &k.id) ||
+		    hex2bin(k.key, sp + 1, PMDCON_AUTH_KEY_LEN))
+			err = -EINVAL;
+	}
+	if (err) {
+		pr_err("target %s: auth_key: write \"<key id 0-255> <32 hex digits>\" or \"none\"\n",
+		       ct->t->name);
+		memzero_explicit(&k, sizeof(k));
+		return err;
+	}
+	mutex_lock(&pmdcon_cfs_mutex);
+	err = pmdcon_cfs_busy(ct, "auth_key");
+	if (!err) {
+		ct->t->auth = on;
+		ct->t->auth_key = k;
+	}
+	mutex_unlock(&pmdcon_cfs_mutex);
+	memzero_explicit(&k, sizeof(k));
+	return err ? err : count;
+}
+
 static ssize_t pmdcon_cfs_transmit_errors_show(struct config_item *item,
 					       char *buf)
 {
@@ -411,6 +461,7 @@ CONFIGFS_ATTR_RO(pmdcon_cfs_, local_mac);
 CONFIGFS_ATTR(pmdcon_cfs_, extended);
 CONFIGFS_ATTR(pmdcon_cfs_, release);
 CONFIGFS_ATTR_RO(pmdcon_cfs_, transmit_errors);
+CONFIGFS_ATTR_WO(pmdcon_cfs_, auth_key);
 
 static struct configfs_attribute *pmdcon_cfs_target_attrs[] = {
 	&pmdcon_cfs_attr_enabled,     &pmdcon_cfs_attr_dev_name,
@@ -418,7 +469,8 @@ static struct configfs_attribute *pmdcon_cfs_target_attrs[] = {
 	&pmdcon_cfs_attr_local_ip,    &pmdcon_cfs_attr_remote_ip,
 	&pmdcon_cfs_attr_remote_mac,  &pmdcon_cfs_attr_local_mac,
 	&pmdcon_cfs_attr_extended,    &pmdcon_cfs_attr_release,
-	&pmdcon_cfs_attr_transmit_errors, NULL,
+	&pmdcon_cfs_attr_transmit_errors, &pmdcon_cfs_attr_auth_key,
+	NULL,
 };
 
 /* ---- userdata: one directory per key, and the sysdata switches ---- */
@@ -710,6 +762,8 @@ static void pmdcon_cfs_target_drop(struct config_group *group,
 	locked = pmdcon_tgt_tx_lock(false, &flags);
 	ct->t->wire.userdata = NULL;
 	ct->t->wire.userdata_len = 0;
+	ct->t->auth = false;
+	memzero_explicit(&ct->t->auth_key, sizeof(ct->t->auth_key));
 	pmdcon_tgt_tx_unlock(locked, flags);
 	pr_info("target %s: removed\n", ct->t->name);
 	mutex_unlock(&pmdcon_cfs_mutex);

@@ -121,6 +121,19 @@ const char *pmdcon_fallback_mode(void)
 	}
 }
 
+/* The boot's value in sealed payloads: the first 8 bytes of the boot id
+ * the ring holds (the appliance reads the same from /proc), little endian. */
+static u64 pmdcon_fb_boot(void)
+{
+	const u8 *id = pmdcon.ring.hdr->boot_id;
+	u64 v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | id[i];
+	return v;
+}
+
 static void pmdcon_fb_send(struct pmdcon_fb_ctx *x, struct pmdcon_tgt *t,
 			   const struct pmdcon_rec *rec, const void *text,
 			   const void *dict)
@@ -132,9 +145,18 @@ static void pmdcon_fb_send(struct pmdcon_fb_ctx *x, struct pmdcon_tgt *t,
 
 	if (READ_ONCE(t->state) == PMDCON_TGT_ENABLED) {
 		pmdcon_wire_begin(&e, &t->wire, &t->msgid, rec, text, dict);
-		while ((len = pmdcon_wire_next(&e, x->pkt)) != 0)
-			pmdcon_tgt_xmit(t, x->nskbs ? x->skbs[--x->nskbs] : NULL,
-					x->pkt, len, x->panic);
+		while ((len = pmdcon_wire_next(&e, x->pkt)) != 0) {
+			/* wire.chunk left room for the field */
+			if (t->auth)
+				len = pmdcon_auth_seal(&t->auth_key,
+						       pmdcon_fb_boot(), x->pkt,
+						       len, sizeof(x->pkt));
+			if (len) /* 0: basic format, refused at enable */
+				pmdcon_tgt_xmit(t,
+						x->nskbs ? x->skbs[--x->nskbs] :
+							   NULL,
+						x->pkt, len, x->panic);
+		}
 	}
 	pmdcon_tgt_tx_unlock(locked, flags);
 }
@@ -422,6 +444,7 @@ void pmdcon_fb_format(struct pmdcon_tgt *t)
 	t->wire.release_str = init_utsname()->release;
 	t->wire.release_len = strnlen(init_utsname()->release,
 				      PMDCON_WIRE_RELEASE_MAX);
+	t->wire.chunk = t->auth ? PMDCON_WIRE_CHUNK - PMDCON_AUTH_FIELD_LEN : 0;
 	pmdcon_tgt_tx_unlock(locked, flags);
 }
 

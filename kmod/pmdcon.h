@@ -9,6 +9,7 @@
 #include <linux/netpoll.h>
 #include <linux/spinlock.h>
 
+#include "pmdcon/auth.h"
 #include "pmdcon/dev.h"
 #include "pmdcon/frame.h"
 #include "pmdcon/nctarget.h"
@@ -83,6 +84,10 @@ struct pmdcon_tgt {
 	char name[32];		     /* "fallback1", or the configfs name */
 	bool resume;		     /* its device is back: resume it */
 	bool stuck;		     /* its NIC once stayed full (panic) */
+	/* configfs auth_key (write only), set while DISABLED: every payload
+	 * is sealed (include/pmdcon/auth.h), as the appliance's are. */
+	bool auth;
+	struct pmdcon_auth_key auth_key;
 	/* Owned by the current sender (worker or panic path): */
 	u32 msgid;
 	u32 lost;   /* records overwritten before it read them */

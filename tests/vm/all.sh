@@ -14,7 +14,7 @@ build=$(cd "$1" && pwd)
 shift
 scenarios=("$@") explicit=${#scenarios[@]} ran_kernels=() jobs=()
 ((explicit)) || scenarios=(load-alloc load-memmap load-reserve bad-params records hostile reboot-memmap reboot-reserve e2e flood flood-netconsole fallback-idle
-  fallback-ipv6 nic-lifecycle configfs sysdata takeover reliable-netem panic panic-hang panic-reliable panic-2nic panic-kthread panic-timer panic-txlock panic-flood reboot-stranded)
+  fallback-ipv6 nic-lifecycle configfs sysdata takeover reliable-netem panic panic-hang panic-reliable panic-2nic panic-auth panic-kthread panic-timer panic-txlock panic-flood reboot-stranded)
 # The scenarios rerun with the appliance on a PCI NIC of its own under a
 # DPDK hardware PMD (run.sh's SCENARIO@MODEL-BIND), per kernel: each kernel
 # runs both PMD families (e1000/e1000e: net_e1000_em; virtio: net_virtio)

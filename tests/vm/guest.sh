@@ -126,6 +126,9 @@ NETCONSOLE="netconsole=+6664@10.0.2.15/eth0,${NCPORT:-6666}@10.0.2.2/"
 PORT=$(sed -n 's/.*pmdcon\.port=\([0-9]*\).*/\1/p' /proc/cmdline)
 # The module's netpoll fallback on eth0, to the same collector.
 FALLBACK="fallback=+6665@10.0.2.15/eth0,$PORT@10.0.2.2/52:55:0a:00:02:02"
+# panic-auth, reliable-netem: the key the host's pmdcon-rx holds for this guest (a test
+# passes it on the command line; a host keeps it in a root-only file).
+AUTH_KEY=$(sed -n 's/.*pmdcon\.auth_key=\([0-9a-f]*\).*/\1/p' /proc/cmdline)
 
 # pmdcon's configuration: af_packet on ${1:-eth1}, or with a PMD NIC (and
 # $1 empty or eth1) that NIC by its PCI address, on hugepages; $2: a file of
@@ -575,6 +578,13 @@ configfs)
   refused 52:55:0a:00:02 $tg/remote_mac "target t1: remote_mac: not a MAC address"
   refused 1 $tg/release "target t1: release: release needs the extended format"
   refused eth0/x $tg/dev_name "target t1: dev_name: not an interface name"
+  refused "1 0011" $tg/auth_key "target t1: auth_key: write \"<key id 0-255> <32 hex digits>\" or \"none\""
+  refused "1 $(printf '%031dg' 0)" $tg/auth_key "target t1: auth_key: write"
+  refused "256 $(printf '%032d' 0)" $tg/auth_key "target t1: auth_key: write"
+  echo "7 5ec7e75ec7e75ec7e75ec7e75ec7e75e" >$tg/auth_key || fail "auth_key"
+  [ -z "$(cat $tg/auth_key 2>/dev/null)" ] || fail "auth_key reads back"
+  if dmesg | grep -qi "5ec7e75ec7e7"; then fail "a key reached the kernel log"; fi
+  echo none >$tg/auth_key || fail "auth_key none"
   refused 2 $tg/extended "target t1: extended: write 0 or 1"
   if mkdir "$tg/userdata/a=b" 2>/dev/null; then fail "made userdata key a=b"; fi
   has_msg 'target t1: userdata key "a=b"'
@@ -592,6 +602,7 @@ configfs)
   [ "$(cat $CFS/pmdcon/t2/local_mac)" = "$(cat /sys/class/net/eth0/address)" ] ||
     fail "local_mac $(cat $CFS/pmdcon/t2/local_mac)"
   refused 7000 $CFS/pmdcon/t2/remote_port "target t2: remote_port: the target is enabled"
+  refused "1 $(printf '%032d' 0)" $CFS/pmdcon/t2/auth_key "target t2: auth_key: the target is enabled"
   i=3
   while [ $i -le 8 ]; do mkdir $CFS/pmdcon/t$i || fail "mkdir t$i"; i=$((i + 1)); done
   if mkdir $CFS/pmdcon/t9 2>/dev/null; then fail "made a ninth target"; fi
@@ -659,15 +670,25 @@ takeover)
   stop_appliance
   unload
   ;;
-panic | panic-hang | panic-2nic | panic-kthread | panic-timer | panic-txlock)
+panic | panic-hang | panic-2nic | panic-kthread | panic-timer | panic-txlock | panic-auth)
   # The appliance is running and caught up; then the kernel panics. The
   # reference, netconsole on eth0, sees the same panic. panic: the appliance
   # shares eth0 with netpoll; the others: it has eth1 of its own.
   # After the panic the guest reboots warm (QEMU keeps the RAM): what the
   # panic could not send (a target wedged on a lock a stopped CPU held) is
   # in the ring, and the fallback sends it now, marked previous boot.
+  # panic-auth: the appliance and the fallback (a configfs target, its key
+  # written to auth_key) seal every record; the host refuses any that is not.
   load_netdevs
-  load $MEMMAP $FALLBACK
+  if [ "$scenario" = panic-auth ]; then
+    load $MEMMAP
+    cfs_target $CFS/pmdcon/sealed 6665 $PORT
+    echo "1 $AUTH_KEY" >$CFS/pmdcon/sealed/auth_key || fail "auth_key"
+    [ -z "$(cat $CFS/pmdcon/sealed/auth_key 2>/dev/null)" ] || fail "auth_key reads back"
+    echo 1 >$CFS/pmdcon/sealed/enabled || fail "enable the sealed target"
+  else
+    load $MEMMAP $FALLBACK
+  fi
   after_panic
   # panic-txlock: no netconsole, whose netpoll would spin on the held lock
   # before the panic (on any kernel: netpoll's NAPI poll takes it), and no
@@ -678,7 +699,15 @@ panic | panic-hang | panic-2nic | panic-kthread | panic-timer | panic-txlock)
     insmod /lib/modules/netconsole.ko $NETCONSOLE || fail "netconsole did not load"
   fi
   insmod /lib/modules/pmdcon_test.ko || fail "pmdcon_test did not load"
-  if [ "$scenario" = panic ]; then start_appliance eth0; else start_appliance eth1; fi
+  if [ "$scenario" = panic-auth ]; then
+    (umask 077 && echo "1 $AUTH_KEY" >/tmp/pmdcon.keys)
+    echo "    auth: {key_file: /tmp/pmdcon.keys}" >/tmp/auth.yaml
+    start_appliance eth1 /tmp/auth.yaml
+  elif [ "$scenario" = panic ]; then
+    start_appliance eth0
+  else
+    start_appliance eth1
+  fi
   wait_sender appliance
   print_records 300 before
   wait_sent
@@ -821,11 +850,14 @@ reliable-netem)
   # netem on the appliance's NIC delays, reorders, duplicates and drops what
   # it sends (qdisc_bypass=0: af_packet's frames pass the qdisc); with its
   # target reliable, pmdcon-rx --ack on the host gets every record once.
+  # Both ends hold a key: a collector that proved none would get no more
+  # bytes of resends than it sent (issue 23).
   load_netdevs
   load $MEMMAP
   /opt/pmdcon/tc qdisc add dev eth1 root netem delay 10ms reorder 25% 50% \
     duplicate 10% loss 10% || fail "netem"
-  echo "    reliable: true" >/tmp/reliable.yaml
+  (umask 077 && echo "1 $AUTH_KEY" >/tmp/pmdcon.keys)
+  printf '    reliable: true\n    auth: {key_file: /tmp/pmdcon.keys}\n' >/tmp/reliable.yaml
   VDEV_EXTRA=,qdisc_bypass=0 start_appliance eth1 /tmp/reliable.yaml
   print_records 2000 netem
   wait_sent # the position moves as the collector acknowledges

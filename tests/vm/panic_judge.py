@@ -28,6 +28,7 @@ LANDMARKS = {
                     "Rebooting in"],
 }
 LANDMARKS["panic-2nic"] = LANDMARKS["panic"]
+LANDMARKS["panic-auth"] = LANDMARKS["panic"]
 # panic=0: the kernel hangs instead of rebooting, and says so.
 LANDMARKS["panic-hang"] = LANDMARKS["panic"][:-1] + ["---[ end Kernel panic"]
 # The fallback's NIC is wedged: the target's records arrive after the warm

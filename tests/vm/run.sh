@@ -72,7 +72,7 @@ case "$kver" in 6.1.*) ;; *) append+=" reserve_mem=16M:4096:pmdcon" ;; esac
 # reboot-* and panic scenarios reboot the guest once (QEMU keeps its RAM
 # across the reset, as a warm reboot does); the second boot powers off.
 noreboot=(-no-reboot)
-case "$scenario" in reboot-* | panic | panic-2nic | panic-kthread | panic-timer | panic-txlock | panic-reliable) noreboot=() ;; esac
+case "$scenario" in reboot-* | panic | panic-2nic | panic-kthread | panic-timer | panic-txlock | panic-reliable | panic-auth) noreboot=() ;; esac
 
 # A free UDP port on 127.0.0.1 (and ::1): any, or one of the 2000 from
 # PMDCON_PORT_BASE, so that guests run side by side (all.sh) never pick the
@@ -115,6 +115,14 @@ esac
 [ "$scenario" = reliable-netem ] && rx_flags+=(--ack --fail_on_loss)
 [ "$scenario" = panic-reliable ] &&
   rx_flags+=(--ack --give_up_ms=600000 "--ignore_text=pmdcon-vm unacked ")
+# Sealed records: a key for the guest (slirp delivers from 127.0.0.1) that
+# the guest gets on its command line.
+if [ "$scenario" = panic-auth ] || [ "$scenario" = reliable-netem ]; then
+  auth_key=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  (umask 077 && echo "127.0.0.1 1 $auth_key" >"$logdir/$kver-$name.keys")
+  rx_flags+=(--auth_keys="$logdir/$kver-$name.keys")
+  append+=" pmdcon.auth_key=$auth_key"
+fi
 case "$scenario" in
 e2e | flood* | bench* | fallback-* | takeover | panic* | reboot-stranded | nic-* | configfs | sysdata | reliable-netem | link) with_rx=1 ;;
 *) with_rx= ;;
@@ -149,7 +157,7 @@ fi
 # would charge netconsole for the harness.
 nc_pid=
 case "$scenario" in
-e2e | fallback-idle | bench | bench-mttcg | flood-netconsole | panic | panic-hang | panic-2nic | panic-kthread | panic-timer | panic-txlock | sysdata)
+e2e | fallback-idle | bench | bench-mttcg | flood-netconsole | panic | panic-hang | panic-2nic | panic-auth | panic-kthread | panic-timer | panic-txlock | sysdata)
   ncport=$(free_port)
   append+=" pmdcon.ncport=$ncport"
   socat -u "UDP4-RECV:$ncport,bind=127.0.0.1,rcvbuf=8388608" \
@@ -388,6 +396,14 @@ elif [ -n "$panics" ]; then
   python3 "$here/panic_judge.py" "$scenario" "$rx_txt" "$logdir/$kver-$name-n0.txt" "$port" "$ncport" \
     | sed "s/^/$kver $name: /" | tee -a "$logdir/panic.txt" ||
     { echo "FAIL: $kver $name: panic output"; exit 1; }
+  if [ "$scenario" = panic-auth ]; then
+    # Every record from the guest was sealed: some authenticated, none refused.
+    auth=$(grep -a '^127.0.0.1' "$logdir/$kver-$name-rx.err" | grep -o 'authenticated [0-9]*, refused [0-9]*' || true)
+    echo "panic-auth: pmdcon-rx: ${auth:-no authentication counts}" | tr '\n' ';'
+    echo
+    grep -q 'authenticated [1-9]' <<<"$auth" && ! grep -q 'refused [1-9]' <<<"$auth" ||
+      { echo "FAIL: $kver $name: records not all sealed: $(grep -a '^127.0.0.1' "$logdir/$kver-$name-rx.err")"; exit 1; }
+  fi
 fi
 if [ "$scenario" = link ]; then
   for tag in link-before link-down link-after; do
