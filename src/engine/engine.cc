@@ -83,6 +83,9 @@ struct Engine::Target {
 
   // A reliable target's side of the acknowledgement protocol.
   struct Reliable {
+    explicit Reliable(const wire::Retx::Options& o)
+        : retx_options(o), retx(o) {}
+    wire::Retx::Options retx_options;
     wire::Retx retx;
     wire::RequestFilter filter;  // kept across streams: its rate holds
     SentIndex index;
@@ -92,12 +95,17 @@ struct Engine::Target {
     uint64_t queue[kQueue] = {};
     uint32_t queue_head = 0, queue_len = 0;
     uint64_t acked_next = 0;  // ring id after the last acknowledged record
+    // Without auth the collector proved nothing: resends it asks for spend
+    // the bytes its address sent (RFC 9000's anti-amplification rule),
+    // capped so that old credit cannot fund a burst.
+    static constexpr uint64_t kCreditCap = 256 << 10;
+    uint64_t credit = 0;
     std::atomic<int64_t> acked_seq{-1};  // for telemetry; -1: none yet
 
     // The ring's seqs started over (a new boot's records after an earlier
     // boot's): what is known of the old stream is of no use any more.
     void NewStream() {
-      retx = wire::Retx();
+      retx = wire::Retx(retx_options);
       index.Clear();
       queue_len = 0;
     }
@@ -110,8 +118,11 @@ struct Engine::Target {
   std::unique_ptr<Reliable> rel;
 
   // Queues the encoder's current record; false if mbufs or batch room ran
-  // out (nothing was queued then).
-  bool EmitEncoded(uint32_t bound) {
+  // out (nothing was queued then). `budget`: the payload bytes it may cost
+  // (anti-amplification); if it would cost more nothing is queued, *over
+  // is set, and it returns true (the record is done with).
+  bool EmitEncoded(uint32_t bound, uint64_t* budget = nullptr,
+                   bool* over = nullptr) {
     Engine& e = *engine;
     if (e.batch_n_ + bound > kBatchCap && !e.Flush()) return false;
     rte_mbuf* m[kBatchCap];
@@ -121,6 +132,7 @@ struct Engine::Target {
     const bool ip_off = e.port_->offload_ipv4_csum() && !v6;
     const bool udp_off = e.port_->offload_udp_csum();
     uint32_t used = 0;
+    uint64_t cost = 0;
     for (; used < bound; ++used) {
       auto* data = rte_pktmbuf_mtod(m[used], uint8_t*);
       char* payload = reinterpret_cast<char*>(data + hdr);
@@ -131,6 +143,7 @@ struct Engine::Target {
         n = pmdcon_auth_seal(&spec.auth.signing(), e.auth_boot_, payload, n,
                              n + PMDCON_AUTH_FIELD_LEN);
       }
+      cost += n;
       const size_t len = frame.Build(data, n, e.ip_id_++, ip_off, udp_off);
       m[used]->data_len = static_cast<uint16_t>(len);
       m[used]->pkt_len = static_cast<uint32_t>(len);
@@ -143,9 +156,17 @@ struct Engine::Target {
                 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM) |
             (udp_off ? RTE_MBUF_F_TX_UDP_CKSUM : 0);
       }
-      e.batch_[e.batch_n_++] = m[used];
+    }
+    if (budget && cost > *budget) {
+      rte_pktmbuf_free_bulk(m, bound);
+      *over = true;
+      return true;
+    }
+    if (budget) *budget -= cost;
+    for (uint32_t i = 0; i < used; ++i) {
+      e.batch_[e.batch_n_++] = m[i];
       Bump(stats.packets);
-      Bump(stats.bytes, len);
+      Bump(stats.bytes, m[i]->pkt_len);
     }
     if (used < bound) rte_pktmbuf_free_bulk(m + used, bound - used);
     if (used > 1) Bump(stats.fragmented);
@@ -186,7 +207,9 @@ struct Engine::Target {
   // Sends seq again (`emergency`: with ",ncemg=1"); a seq the ring no
   // longer holds, or that never went out, gets a notice for that seq alone,
   // so the collector stops asking. False if there was no room (try later).
-  bool Resend(uint64_t seq, bool emergency) {
+  // `budget`/`over`: as EmitEncoded's, for what an unvalidated peer asked.
+  bool Resend(uint64_t seq, bool emergency, uint64_t* budget = nullptr,
+              bool* over = nullptr) {
     const SentIndex::Entry* e = rel->index.Find(seq);
     const char* cause = "no longer held for resending";
     if (e && e->kind == SentIndex::Kind::kSent) {
@@ -197,9 +220,11 @@ struct Engine::Target {
         encoder.BeginResend(*r->raw, r->text.data(), r->dict.data(), e->msgid,
                             emergency);
         if (!EmitEncoded(Bound(static_cast<uint32_t>(r->text.size()),
-                               static_cast<uint32_t>(r->dict.size())))) {
+                               static_cast<uint32_t>(r->dict.size())),
+                         budget, over)) {
           return false;
         }
+        if (over && *over) return true;
         Bump(emergency ? stats.emergencies : stats.retransmits);
         return true;
       }
@@ -213,9 +238,11 @@ struct Engine::Target {
     encoder.BeginLoss(1, true, seq, seq, last_ts, cause);
     if (emergency) encoder.MarkEmergency();
     if (!EmitEncoded(Bound(sizeof(pmdcon_wire_notice::text),
-                           sizeof(pmdcon_wire_notice::dict)))) {
+                           sizeof(pmdcon_wire_notice::dict)),
+                     budget, over) ||
+        (over && *over)) {
       encoder.UndoMsgid();
-      return false;
+      return over && *over;
     }
     Bump(emergency ? stats.emergencies : stats.unavailable);
     return true;
@@ -373,7 +400,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     t->tokens = t->spec.burst;
     t->last_tsc = rte_rdtsc();
     if (t->spec.reliable) {
-      t->rel = std::make_unique<Target::Reliable>();
+      // Without a key the collector's requests are paid for by the bytes
+      // it sent; the target's own emergencies, a burst per interval, carry
+      // what they do not (the requests left out lead them: Retx::Hint).
+      wire::Retx::Options o;
+      if (t->spec.auth.empty()) o.emg_burst = kUnvalidatedBurst;
+      t->rel = std::make_unique<Target::Reliable>(o);
       t->rel->acked_next = t->reader->cursor();
       e->any_reliable_ = true;
     }
@@ -678,7 +710,9 @@ bool Engine::TakeResponses() {
     Target::Reliable& rel = *t->rel;
     std::string_view payload(rte_pktmbuf_mtod(m[k], const char*),
                              m[k]->data_len);
-    if (!t->spec.auth.empty() && !Authentic(t->spec.auth, &payload)) {
+    if (t->spec.auth.empty()) {
+      rel.credit = std::min(rel.credit + payload.size(), rel.kCreditCap);
+    } else if (!Authentic(t->spec.auth, &payload)) {
       Bump(t->stats.forged_responses);
       rte_pktmbuf_free(m[k]);
       continue;
@@ -747,8 +781,18 @@ bool Engine::Retransmit(Target& t) {
   }
   Target::Reliable& rel = *t.rel;
   bool work = false;
+  // Toward a collector that proved no key, resends spend its credit;
+  // emergencies are the target's own (no input makes more of them).
+  uint64_t* budget = t.spec.auth.empty() ? &rel.credit : nullptr;
   for (uint32_t k = 0; k < kResendsPerPass && rel.queue_len; ++k) {
-    if (!t.Resend(rel.queue[rel.queue_head], false)) return true;  // no room
+    bool over = false;
+    if (!t.Resend(rel.queue[rel.queue_head], false, budget, &over)) {
+      return true;  // no room
+    }
+    if (over) {
+      Bump(t.stats.over_budget);
+      rel.retx.Hint(rel.queue[rel.queue_head]);
+    }
     rel.queue_head = (rel.queue_head + 1) % Target::Reliable::kQueue;
     --rel.queue_len;
     work = true;

@@ -63,6 +63,9 @@ struct alignas(64) TargetStats {
   std::atomic<uint64_t> emergencies{0};       // resent for want of acks
   // Authenticated: responses without a valid MAC of this boot, ignored.
   std::atomic<uint64_t> forged_responses{0};
+  // Without auth: requests left unanswered because the resend would take
+  // more bytes than the collector's address had sent (anti-amplification).
+  std::atomic<uint64_t> over_budget{0};
   // Written by the control lcore (the one other writer, of these alone).
   std::atomic<uint64_t> foreign{0};  // ncrx datagrams from other addresses
   std::atomic<uint64_t> responses_dropped{0};  // the engine's queue was full
@@ -88,6 +91,7 @@ struct alignas(64) TargetStats {
       {"unavailable", &TargetStats::unavailable},
       {"emergencies", &TargetStats::emergencies},
       {"forged_responses", &TargetStats::forged_responses},
+      {"over_budget", &TargetStats::over_budget},
       {"foreign", &TargetStats::foreign},
       {"responses_dropped", &TargetStats::responses_dropped}};
   // kCounters from here on count reliable targets' protocol only.
@@ -204,6 +208,9 @@ class Engine {
   uint64_t now_us_ = 0;     // the TX loop's clock, read once a pass
   uint64_t auth_boot_ = 0;  // the boot's value in sealed payloads (8 bytes)
   static constexpr uint32_t kResendsPerPass = 8;  // per target
+  // Emergency resends per interval (100 ms at first) of a reliable target
+  // without auth: 160 a second, where nctx sends one a time.
+  static constexpr uint32_t kUnvalidatedBurst = 16;
   wire::Ack ack_;  // a parsed response (4 KiB: not on the stack)
   rte_mbuf* batch_[kBatchCap] = {};
   uint16_t batch_n_ = 0;

@@ -59,12 +59,38 @@ Retx::AckResult Retx::OnAck(uint64_t acked_seq, uint64_t now_us) {
   return AckResult::kMoved;
 }
 
+void Retx::Hint(uint64_t seq) {
+  if (hints_.empty()) hints_.resize(kHints);
+  if (hint_n_ == kHints) {
+    hint_head_ = (hint_head_ + 1) % kHints;
+    --hint_n_;
+  }
+  hints_[(hint_head_ + hint_n_++) % kHints] = seq;
+}
+
 std::optional<uint64_t> Retx::Emergency(uint64_t now_us, uint64_t floor) {
   if (mode_ == Mode::kIdle || now_us < deadline_) return std::nullopt;
-  if (mode_ == Mode::kWaiting) {
+  const bool start = mode_ == Mode::kWaiting;
+  if (start) {
     mode_ = Mode::kEmergency;
     emg_interval_ = o_.emg_min_us;
     emg_seq_ = first_unacked_;
+    emg_fresh_ = true;
+  }
+  if (start || emg_left_ == 0) emg_left_ = std::max<uint32_t>(o_.emg_burst, 1);
+  --emg_left_;
+  // A hint still unacknowledged (and still resendable) goes first.
+  while (hint_n_) {
+    const uint64_t h = hints_[hint_head_];
+    hint_head_ = (hint_head_ + 1) % kHints;
+    --hint_n_;
+    if (h >= first_unacked_ && h <= last_sent_ && h >= floor) {
+      NextInterval(now_us);
+      return h;
+    }
+  }
+  if (emg_fresh_) {  // emg_seq_ itself has not gone out yet
+    emg_fresh_ = false;
   } else if (emg_seq_ < last_sent_) {
     emg_seq_ = std::max(emg_seq_ + 1, first_unacked_);
   } else {  // a pass over them is done: the next is slower
@@ -72,10 +98,15 @@ std::optional<uint64_t> Retx::Emergency(uint64_t now_us, uint64_t floor) {
     emg_seq_ = first_unacked_;
   }
   emg_seq_ = std::max(emg_seq_, std::min(floor, last_sent_));
-  emg_next_ = now_us + emg_interval_;
+  NextInterval(now_us);
+  return emg_seq_;
+}
+
+// After a resend: the next one in this interval's burst is due at once.
+void Retx::NextInterval(uint64_t now_us) {
+  emg_next_ = emg_left_ ? now_us : now_us + emg_interval_;
   Rearm();
   ++emergency_sends_;
-  return emg_seq_;
 }
 
 // After every change of mode, first_unacked_ or emg_next_: the caller asks

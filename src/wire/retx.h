@@ -11,9 +11,13 @@
 //   sleep until r.NextDeadline();
 //
 // Emergency: once the oldest unacknowledged record was sent ack_timeout ago,
-// one unacknowledged record is resent per interval, oldest first; the
-// interval starts at emg_min and doubles after each pass over them, up to
-// emg_max. An ack that moves the position ends it.
+// `emg_burst` unacknowledged records are resent per interval (nctx: one),
+// oldest first; the interval starts at emg_min and doubles after each pass
+// over them, up to emg_max. An ack that moves the position ends it. Hint()
+// names seqs the collector asked for that the sender did not resend (its
+// anti-amplification budget): emergencies take those first. How many go
+// out depends on time and the unacknowledged records alone, never on what
+// arrived: hints only choose which.
 #ifndef PMDCON_WIRE_RETX_H_
 #define PMDCON_WIRE_RETX_H_
 
@@ -31,6 +35,7 @@ class Retx {
     uint64_t ack_timeout_us = 10'000'000;  // nctx's ACK_TIMEOUT
     uint64_t emg_min_us = 100'000;         // EMG_TX_MIN_INTV
     uint64_t emg_max_us = 1'000'000;       // EMG_TX_MAX_INTV
+    uint32_t emg_burst = 1;                // resends per interval
     // Send times are kept at this resolution (one per interval, 16,384 of
     // them: 16 s at the least), not per record: a deadline may come up to
     // one resolution early.
@@ -57,6 +62,10 @@ class Retx {
   // The seq to resend now as an emergency, if it is time; `floor`: the
   // oldest seq the caller can still resend (older ones are skipped).
   std::optional<uint64_t> Emergency(uint64_t now_us, uint64_t floor = 0);
+  // A seq asked for and not resent (kept in a ring of kHints, the oldest
+  // dropped): emergencies resend it first while it is unacknowledged.
+  void Hint(uint64_t seq);
+  static constexpr size_t kHints = 1024;
   // When Emergency has something to do next; UINT64_MAX if never.
   uint64_t NextDeadline() const { return deadline_; }
 
@@ -72,6 +81,7 @@ class Retx {
  private:
   uint64_t SentAt(uint64_t seq) const;
   void Rearm();  // recomputes deadline_
+  void NextInterval(uint64_t now_us);
 
   Options o_;
   Mode mode_ = Mode::kIdle;
@@ -88,6 +98,10 @@ class Retx {
   };
   std::vector<Checkpoint> cps_;
   size_t cp_head_ = 0, cp_n_ = 0;
+  std::vector<uint64_t> hints_;  // a ring: hints_[(hint_head_ + i) % kHints]
+  size_t hint_head_ = 0, hint_n_ = 0;
+  uint32_t emg_left_ = 0;   // resends left in this interval
+  bool emg_fresh_ = false;  // emg_seq_ is the pass's first, not yet resent
   uint64_t emg_interval_ = 0;
   uint64_t emg_next_ = 0;  // when to resend next
   uint64_t emg_seq_ = 0;   // the seq resent last

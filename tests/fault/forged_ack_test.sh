@@ -6,8 +6,9 @@
 #  1. "ncrx1999", beyond the last seq sent (299): refused and counted, the
 #     acknowledged position does not move.
 #  2. "ncrx299 5 5 ... 5" (495 requests, 997 bytes) with 900-byte records:
-#     seq 5 goes out once, not 495 times; 250 distinct requests get 200
-#     resends (the per-response cap).
+#     seq 5 goes out at most once, not 495 times; 250 distinct requests get
+#     no more bytes than the address sent (anti-amplification), and after
+#     200 KB more from it, 200 resends (the per-response cap).
 #  3. "ncrx0 4000000000": no notice for a seq never sent, nothing moves but
 #     a counter, and the collector's real acks are taken afterwards.
 # Needs root; cleans up its namespaces and processes.
@@ -66,20 +67,48 @@ for _ in range(100):
 check(stats().get("acked_seq") == 299 and unconfirmed() == 0,
       "the real ack of 299 is taken and published")
 
-# 2. 495 requests for one seq, then 250 distinct ones.
+# 2. 495 requests for one seq; 250 distinct ones; the same after 200 KB
+# more from the address. Bytes out never exceed bytes in (every datagram
+# from the address counts, the acks above too), and a response never gets
+# more than 200 resends.
+sent_in = len(b"ncrx1999") + 2 * len(b"ncrx299")
+sent_out = 0
 hostile = b"ncrx299" + b" 5" * 495
 s.sendto(hostile, pmdcon)
+sent_in += len(hostile)
 out = drain(1.5)
 copies = sum(seq_of(p) == 5 for p in out)
-sent = sum(len(p) for p in out)
-print("amplification: %d bytes in, %d datagrams, %d bytes out (%.1fx)"
-      % (len(hostile), len(out), sent, sent / len(hostile)))
-check(copies == 1 and len(out) == 1,
+sent_out += sum(len(p) for p in out)
+print("495 requests for seq 5: %d bytes in, %d datagrams, %d bytes out"
+      % (len(hostile), len(out), sum(len(p) for p in out)))
+check(copies <= 1 and len(out) == copies,
       "495 requests for seq 5: %d copies, %d datagrams" % (copies, len(out)))
-s.sendto(b"ncrx299" + b"".join(b" %d" % i for i in range(250)), pmdcon)
+distinct = b"ncrx299" + b"".join(b" %d" % i for i in range(250))
+before = stats()
+s.sendto(distinct, pmdcon)
+sent_in += len(distinct)
 out = drain(1.5)
-check(len(out) == 200 and len({seq_of(p) for p in out}) == 200,
-      "250 distinct requests: %d resends (cap 200)" % len(out))
+sent_out += sum(len(p) for p in out)
+print("amplification: %d bytes in, %d bytes out (%.2fx), %d over budget"
+      % (sent_in, sent_out, sent_out / sent_in,
+         stats().get("over_budget", 0) - before.get("over_budget", 0)))
+check(sent_out <= sent_in and
+      stats().get("over_budget", 0) > before.get("over_budget", 0),
+      "250 distinct requests: %d resends, %d bytes out for %d in"
+      % (len(out), sent_out, sent_in))
+for _ in range(200):
+    s.sendto(b"x" * 1000, pmdcon)  # malformed, but bytes from the address
+    sent_in += 1000
+    time.sleep(0.002)
+time.sleep(0.5)
+s.sendto(distinct, pmdcon)
+sent_in += len(distinct)
+out = drain(1.5)
+sent_out += sum(len(p) for p in out)
+check(len(out) == 200 and len({seq_of(p) for p in out}) == 200 and
+      sent_out <= sent_in,
+      "250 distinct requests with credit: %d resends (cap 200), %d bytes out "
+      "for %d in" % (len(out), sent_out, sent_in))
 
 # 3. A request far beyond the last seq sent.
 before = stats()
@@ -107,7 +136,7 @@ check(t["acked_seq"] == 309, "the real ack of 309 is taken: acked_seq %s"
       % t["acked_seq"])
 print("telemetry /pmdcon/stats:", {k: t.get(k) for k in (
     "acked_seq", "responses", "bad_responses", "requests", "requests_refused",
-    "retransmits", "unavailable", "emergencies")})
+    "over_budget", "retransmits", "unavailable", "emergencies")})
 sys.exit(1 if failed else 0)
 PY
 ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &

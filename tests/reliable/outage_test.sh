@@ -8,6 +8,8 @@
 #    nothing goes missing silently;
 #  - 10 % loss each way and 10 % of the arriving datagrams duplicated:
 #    every record arrives exactly once (copies dropped and counted).
+# Both ends hold a key (`auth`, --auth_keys): the collector is validated, so
+# its requests are not bounded by the bytes it sent (issue 23).
 # Needs root; cleans up its namespaces and processes.
 set -euo pipefail
 pmdcon=$1 rx=$2 gen=$3
@@ -15,6 +17,9 @@ source "$(dirname "$0")/../scratch.sh"
 source "$(dirname "$0")/../netns.sh"
 command -v nft >/dev/null || { echo "SKIP: nft (Debian's nftables) is not installed"; exit 77; }
 lossy_link "$rxns" 0
+key=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(umask 077 && echo "1 $key" >"$dir/tx.keys" &&
+  echo "10.99.0.1 1 $key" >"$dir/rx.keys")
 
 # start NAME RING-SIZE RX-ARGS...: seq 0 in a fresh ring, pmdcon-rx --ack and
 # pmdcon running; pids in $rxpid and $pid.
@@ -23,8 +28,9 @@ start() {
   shift 2
   rm -f "$dir/ring" "$dir/ready"
   "$gen" --ring="$dir/ring" --size="$size" --count=1 --text_size=100 >/dev/null 2>&1
-  veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true}" >"$dir/c.yaml"
+  veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, auth: {key_file: $dir/tx.keys}}" >"$dir/c.yaml"
   ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --quiet --ack \
+    --auth_keys="$dir/rx.keys" \
     --ready_file="$dir/ready" --idle="${rx_idle:-8}" --duration=120 "$@" 2>"$dir/$name.rx" &
   rxpid=$!
   for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done

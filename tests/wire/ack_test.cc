@@ -148,6 +148,33 @@ TEST(Retx, EmergencyResendsOnePerIntervalDoublingToTheMaximum) {
   EXPECT_EQ(r.Emergency(20 * kSec), 1u);
 }
 
+// A burst per interval, hints first: which seqs go out follows the hints,
+// how many follows the clock alone (1,000 hints do not add one resend).
+TEST(Retx, BurstsTakeHintsFirstAndHintsAddNothing) {
+  Retx::Options o;
+  o.emg_burst = 4;
+  Retx r(o);
+  for (uint64_t s = 0; s < 100; ++s) r.OnSent(s, 0);
+  r.OnAck(9, 1);  // 10..99 unacknowledged
+  r.Hint(5);      // acknowledged already: skipped
+  r.Hint(40);
+  r.Hint(200);  // never sent: skipped
+  r.Hint(70);
+  std::vector<uint64_t> got;
+  for (uint64_t now = 10 * kSec; now < 10 * kSec + 50000; now += 1000) {
+    while (auto seq = r.Emergency(now)) got.push_back(*seq);
+  }
+  EXPECT_EQ(got, (std::vector<uint64_t>{40, 70, 10, 11}));
+  for (uint64_t h = 0; h < 1000; ++h) r.Hint(50 + h % 40);
+  got.clear();
+  const uint64_t t1 = 10 * kSec + 100000;
+  for (uint64_t now = t1; now < t1 + 99000; now += 1000) {
+    while (auto seq = r.Emergency(now)) got.push_back(*seq);
+  }
+  EXPECT_EQ(got.size(), 4u);  // the next interval's burst, no more
+  EXPECT_EQ(r.emergency_sends(), 8u);
+}
+
 // Send times are kept per resolution interval in a bounded ring: a deadline
 // comes from the checkpoint at or before the seq (never later than the true
 // one); the caller's floor skips seqs it can no longer resend.
