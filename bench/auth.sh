@@ -4,7 +4,7 @@
 # records, sealed versus plain, in the same sitting (engine_bench
 # BM_EngineNetNull, runs alternated, medians). Target: sealed >= 0.80 of
 # plain. Also the MAC alone per payload size (wire_bench BM_Seal), next to
-# a memcpy of the same bytes.
+# a memcpy of the same bytes (BM_MemcpyPayload).
 # Usage: bench/auth.sh BUILD_DIR [RUNS]
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -35,5 +35,5 @@ r = sealed / plain
 print(f"   sealed / plain = {r:.3f} -> target >= 0.80 {'met' if r >= 0.80 else 'MISSED'}")
 PY
 echo "the MAC alone (wire_bench):"
-"$build/bench/wire_bench" --benchmark_filter='BM_Seal|BM_SealMemcpy' \
+"$build/bench/wire_bench" --benchmark_filter='BM_Seal/|BM_MemcpyPayload/(128|957)' \
   --benchmark_min_time=0.5 2>/dev/null | grep '^BM_' | sed 's/^/   /'

@@ -60,7 +60,6 @@ Retx::AckResult Retx::OnAck(uint64_t acked_seq, uint64_t now_us) {
 }
 
 void Retx::Hint(uint64_t seq) {
-  if (hints_.empty()) hints_.resize(kHints);
   if (hint_n_ == kHints) {
     hint_head_ = (hint_head_ + 1) % kHints;
     --hint_n_;

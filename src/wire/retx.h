@@ -21,6 +21,7 @@
 #ifndef PMDCON_WIRE_RETX_H_
 #define PMDCON_WIRE_RETX_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -98,7 +99,9 @@ class Retx {
   };
   std::vector<Checkpoint> cps_;
   size_t cp_head_ = 0, cp_n_ = 0;
-  std::vector<uint64_t> hints_;  // a ring: hints_[(hint_head_ + i) % kHints]
+  // A ring, hints_[(hint_head_ + i) % kHints]; inline: Hint runs on the TX
+  // lcore, which never allocates.
+  std::array<uint64_t, kHints> hints_{};
   size_t hint_head_ = 0, hint_n_ = 0;
   uint32_t emg_left_ = 0;   // resends left in this interval
   bool emg_fresh_ = false;  // emg_seq_ is the pass's first, not yet resent
