@@ -12,13 +12,6 @@ void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us,
                      uint64_t covers_from) {
   covers_from = std::min(covers_from, seq);
   ack_now_ = ack_now_ || emergency;
-  // A seq that far back is a new stream, unless it is an emergency resend:
-  // those repeat records of the current one (ncrx never takes them for oos).
-  if (started_ && !emergency && seq + o_.window < tail()) {
-    started_ = false;
-    holes_.clear();
-    any_acked_ = false;
-  }
   if (!started_) {
     started_ = true;
     head_ = seq + 1;
@@ -33,11 +26,13 @@ void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us,
     while (!holes_.empty() && holes_.front().seq < oldest) {
       holes_.pop_front();
       ++stats_.given_up;
+      ++stats_.out_of_window;
     }
     // Skipped seqs a notice covers are not holes, nor given up.
     const uint64_t upto = std::max(head_, covers_from);
     const uint64_t from = std::max(head_, std::min(oldest, upto));
     stats_.given_up += from - head_;
+    stats_.out_of_window += from - head_;
     for (uint64_t s = from; s < upto; ++s) holes_.push_back({s, now_us, 0});
     head_ = seq + 1;
     return;

@@ -13,8 +13,9 @@
 // it more than retx_stride seqs behind; after give_up it is skipped (the
 // ack moves past it). Unacked records are acked once ack_interval passed,
 // at once after an emergency (",ncemg=1") record. At most `window` seqs are
-// tracked behind the newest; holes beyond are given up. A seq further back
-// than that is a new stream (the sender restarted): tracking starts over.
+// tracked behind the newest; holes beyond are given up. Whether the sender
+// restarted is the caller's call (Restart()): seq distance alone cannot
+// tell a new stream from a resend that arrived after its hole was given up.
 #ifndef PMDCON_WIRE_ACKER_H_
 #define PMDCON_WIRE_ACKER_H_
 
@@ -36,17 +37,19 @@ class Acker {
     uint64_t window = 8192;                 // NCRX_DFL_NR_SLOTS
   };
   struct Stats {
-    uint64_t responses = 0;  // datagrams Respond produced
-    uint64_t requests = 0;   // missing seqs asked for (each time)
-    uint64_t recovered = 0;  // holes filled after being asked for
-    uint64_t given_up = 0;   // holes skipped
-    uint64_t withheld = 0;   // responses due that the byte limit left out
+    uint64_t responses = 0;      // datagrams Respond produced
+    uint64_t requests = 0;       // missing seqs asked for (each time)
+    uint64_t recovered = 0;      // holes filled after being asked for
+    uint64_t given_up = 0;       // holes skipped (both reasons)
+    uint64_t out_of_window = 0;  // ... of those, pushed past `window`
+    uint64_t withheld = 0;       // responses due that the byte limit left out
 
     Stats& operator+=(const Stats& o) {
       responses += o.responses;
       requests += o.requests;
       recovered += o.recovered;
       given_up += o.given_up;
+      out_of_window += o.out_of_window;
       withheld += o.withheld;
       return *this;
     }
@@ -55,6 +58,15 @@ class Acker {
   Acker() : Acker(Options()) {}
   explicit Acker(Options o) : o_(o) {}
 
+  // The sender's seqs started over (the caller tells: a new boot, kernel or
+  // stream); the next record starts tracking anew.
+  void Restart() {
+    started_ = false;
+    holes_.clear();
+    any_acked_ = false;
+  }
+  // A record of the current stream; one behind tail() that is no hole is a
+  // late copy, taken for its emergency flag only.
   // covers_from: the record is a loss notice for [covers_from, seq] (pmdcon's
   // PMDCON_LOST_SEQ): those seqs are accounted for, not missing.
   void OnRecord(uint64_t seq, bool emergency, uint64_t now_us,

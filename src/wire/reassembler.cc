@@ -11,6 +11,7 @@ namespace pmdcon::wire {
 namespace {
 
 constexpr size_t kStampWindow = 4096;  // seqs whose stamps are remembered
+constexpr size_t kRefilled = 1024;     // late arrivals remembered
 
 // Nonzero stamp of a record's timestamp: the same seq with another stamp is
 // another record (the sender restarted), not a duplicate.
@@ -113,6 +114,10 @@ struct Reassembler::Source {
   SourceStats stats;
   std::string release;
   std::vector<uint32_t> stamps;  // kStampWindow, from the first record on
+  // The last kRefilled seqs that filled a gap: a second copy of a resend
+  // that comes past the stamps' reach is a duplicate, not a new stream.
+  std::vector<uint64_t> refilled;
+  size_t refilled_at = 0;
   absl::node_hash_map<std::string, Pending> pending;  // by header
   size_t pending_charge = 0;
   // With Options::ack: the receiver's protocol state, where responses go
@@ -134,12 +139,13 @@ struct Reassembler::Source {
   uint64_t ack_deadline = UINT64_MAX;
   size_t acking_index = SIZE_MAX;  // in Reassembler::acking_, if there
   size_t charge = 0;               // all of this source's bytes, for the budget
+  size_t max_gaps = kMaxGaps;      // Reassembler::max_gaps_
   bool resized = false;            // its Cost() may have changed since `charge`
 
   size_t Cost() const {
     return sizeof(Source) + 64 + stamps.capacity() * sizeof(uint32_t) +
-           HeapBytes(release) +
-           (stats.gaps.capacity() + stats.announced.capacity()) * sizeof(Gap) +
+           refilled.capacity() * sizeof(uint64_t) + HeapBytes(release) +
+           (stats.gaps.size() + stats.announced.capacity()) * sizeof(Gap) +
            pending.bucket_count() * (sizeof(void*) + 1) + pending_charge +
            (acker ? acker->MemoryBytes() : 0);
   }
@@ -157,13 +163,25 @@ struct Reassembler::Source {
   void ResetStream() {
     stats.have_seq = false;
     std::fill(stamps.begin(), stamps.end(), 0);
+    refilled.clear();
+    refilled_at = 0;
+  }
+
+  void Refilled(uint64_t seq) {
+    if (refilled.size() < kRefilled) {
+      resized = resized || refilled.empty();
+      refilled.reserve(kRefilled);
+      refilled.push_back(seq);
+    } else {
+      refilled[refilled_at++ % kRefilled] = seq;
+    }
   }
 
   void AddGap(uint64_t first, uint64_t last) {
     resized = true;
     stats.missing += last - first + 1;
-    if (stats.gaps.size() == kMaxGaps) {
-      stats.gaps.erase(stats.gaps.begin());
+    if (stats.gaps.size() >= max_gaps) {
+      stats.gaps.pop_front();
       ++stats.gaps_dropped;
     }
     stats.gaps.push_back({first, last});
@@ -178,21 +196,33 @@ struct Reassembler::Source {
   }
 
   // Removes [first, last] from the open gaps; returns how many seqs it took.
+  // In place: a resend fills one gap among thousands after a stall.
   uint64_t FillGaps(uint64_t first, uint64_t last) {
-    if (stats.gaps.empty()) return 0;
+    auto& gaps = stats.gaps;
+    auto it =
+        std::lower_bound(gaps.begin(), gaps.end(), first,
+                         [](const Gap& g, uint64_t s) { return g.last < s; });
+    if (it == gaps.end() || it->first > last) return 0;
     resized = true;
+    auto end = it;
     uint64_t filled = 0;
-    std::vector<Gap> out;
-    for (const Gap& g : stats.gaps) {
-      if (g.last < first || g.first > last) {
-        out.push_back(g);
-        continue;
-      }
-      filled += std::min(g.last, last) - std::max(g.first, first) + 1;
-      if (g.first < first) out.push_back({g.first, first - 1});
-      if (g.last > last) out.push_back({last + 1, g.last});
+    for (; end != gaps.end() && end->first <= last; ++end) {
+      filled += std::min(end->last, last) - std::max(end->first, first) + 1;
     }
-    stats.gaps = std::move(out);
+    // What is left of the first and last gaps touched.
+    Gap keep[2];
+    size_t n = 0;
+    if (it->first < first) keep[n++] = {it->first, first - 1};
+    if (std::prev(end)->last > last)
+      keep[n++] = {last + 1, std::prev(end)->last};
+    const size_t touched = static_cast<size_t>(end - it);
+    if (n <= touched) {
+      std::copy(keep, keep + n, it);
+      gaps.erase(it + static_cast<ptrdiff_t>(n), end);
+    } else {  // one gap split in two
+      *it = keep[0];
+      gaps.insert(it + 1, keep[1]);
+    }
     stats.missing -= filled;
     return filled;
   }
@@ -233,14 +263,19 @@ struct Reassembler::Source {
       // Beyond the stamps' reach. A seq still missing arrives late (a resend
       // the receiver asked for); an emergency resend of one already here is
       // a duplicate; any other is a new stream.
-      if (!InGap(seq)) return emergency ? Seen::kDuplicate : Seen::kRestart;
+      if (!InGap(seq)) {
+        const bool again =
+            std::find(refilled.begin(), refilled.end(), seq) != refilled.end();
+        return emergency || again ? Seen::kDuplicate : Seen::kRestart;
+      }
       FillGaps(seq, seq);
+      Refilled(seq);
       return Seen::kReordered;
     }
     if (slot == stamp) return Seen::kDuplicate;
     if (slot != 0) return Seen::kRestart;  // same seq, another record
     slot = stamp;
-    FillGaps(seq, seq);
+    if (FillGaps(seq, seq)) Refilled(seq);
     if (seq < stats.first_seq) stats.first_seq = seq;
     return Seen::kReordered;
   }
@@ -287,6 +322,9 @@ bool Complete(const SourceStats& st, uint64_t first, uint64_t last) {
 
 Reassembler::Reassembler(Options options)
     : options_(options),
+      max_gaps_(options.ack
+                    ? std::max<size_t>(kMaxGaps, options.ack_options.window / 2)
+                    : kMaxGaps),
       fresh_(std::make_unique<List<Source>>()),
       established_(std::make_unique<List<Source>>()),
       pendings_(std::make_unique<List<Pending>>()),
@@ -306,6 +344,7 @@ Reassembler::Source* Reassembler::Get(const SourceKey& key) {
   if (inserted) {
     it->second = std::make_unique<Source>();
     it->second->key = it->second->reply = key;
+    it->second->max_gaps = max_gaps_;
     if (options_.ack) {
       it->second->acker = std::make_unique<Acker>(options_.ack_options);
     }
@@ -629,12 +668,6 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
                  ParseDecimal(range.substr(dash + 1), &lost_last) &&
                  lost_first <= lost_last;
   }
-  // Records kept from a previous boot cannot be asked for again.
-  if (from.acker && !m.previous_boot) {
-    from.acker->OnRecord(
-        m.seq, m.emergency, now_us,
-        lost_range && lost_last == m.seq ? lost_first : UINT64_MAX);
-  }
   Source* routed = &from;
   if (m.previous_boot && !from.key.previous_boot) {
     SourceKey k = from.key;
@@ -657,15 +690,24 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
   }
   Source::Seen seen = src.Accept(m.seq, m.ts_usec, m.emergency);
   if (seen == Source::Seen::kRestart && authed_same_boot_) {
-    // Sealed in this boot yet far behind: the sender's seqs only go back in
-    // a new boot, so these are old datagrams played again.
-    ++st.auth_replayed;
+    // Sealed in this boot yet far behind and not missing: the sender's seqs
+    // only go back in a new boot, so this is a copy (a resend asked for
+    // twice, or a replay: alike harmless) and is dropped, dedupe or not.
+    ++(m.fragments ? st.reassembled_duplicates : st.duplicates);
     return;
   }
   if (seen == Source::Seen::kRestart) {
     src.ResetStream();
     seen = src.Accept(m.seq, m.ts_usec, m.emergency);
     m.restart = true;
+  }
+  // Records kept from a previous boot cannot be asked for again. The acker
+  // starts over with the stream: a resend it gave up on is no new stream.
+  if (from.acker && !m.previous_boot) {
+    if (m.restart) from.acker->Restart();
+    from.acker->OnRecord(
+        m.seq, m.emergency, now_us,
+        lost_range && lost_last == m.seq ? lost_first : UINT64_MAX);
   }
   if (m.restart) ++st.restarts;
   if (seen == Source::Seen::kDuplicate) {

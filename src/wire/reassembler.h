@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -91,7 +92,8 @@ struct SourceStats {
   // With keys for this address (Options::auth): payloads whose MAC held,
   // and those refused (not in `payloads`: they are not this source's):
   // unauthenticated, forged (a wrong tag or key id), or replayed (an older
-  // boot's value, or a seq this boot already sent far behind).
+  // boot's value). A seq of this boot far behind and not missing is a
+  // duplicate: a resend that came twice looks the same as a replay.
   uint64_t authenticated = 0;
   uint64_t auth_unauthenticated = 0;
   uint64_t auth_forged = 0;
@@ -99,9 +101,11 @@ struct SourceStats {
   uint64_t missing = 0;  // seqs in open gaps, now
   bool have_seq = false;
   uint64_t first_seq = 0;
-  uint64_t last_seq = 0;           // highest seq of the current stream
-  std::vector<Gap> gaps;           // open gaps, oldest first (at most kMaxGaps)
-  uint64_t gaps_dropped = 0;       // gap ranges beyond kMaxGaps (still missing)
+  uint64_t last_seq = 0;  // highest seq of the current stream
+  // Open gaps, oldest first: at most kMaxGaps, or with Options::ack half the
+  // acker's window (what it may still ask for).
+  std::deque<Gap> gaps;
+  uint64_t gaps_dropped = 0;       // gap ranges beyond that (still missing)
   std::vector<Gap> announced;      // seq ranges pmdcon announced as lost
   uint64_t announced_dropped = 0;  // announced ranges beyond kMaxGaps
 };
@@ -210,6 +214,7 @@ class Reassembler {
   void StopAcking(Source& src);
 
   Options options_;
+  size_t max_gaps_;  // per source (SourceStats::gaps)
   absl::flat_hash_map<SourceKey, std::unique_ptr<Source>> sources_;
   // Sources by last activity, most recent first: those that delivered at
   // most one record (a flood of new addresses churns only this list) and

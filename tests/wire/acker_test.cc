@@ -97,10 +97,14 @@ TEST(Acker, TracksAWindowAndStartsOverOnANewStream) {
   EXPECT_EQ(a.holes(), 99u);
   EXPECT_EQ(a.stats().given_up, 900u);
   EXPECT_EQ(a.tail(), 901u);
-  a.OnRecord(7, true, 0);  // far behind, but an emergency resend: no restart
+  a.OnRecord(7, true, 0);  // far behind: an emergency resend
   EXPECT_EQ(a.holes(), 99u);
   EXPECT_EQ(a.tail(), 901u);
-  a.OnRecord(5, false, 0);  // far behind: the sender restarted
+  a.OnRecord(500, false, 0);  // a resend of a hole given up: no restart
+  EXPECT_EQ(a.holes(), 99u);
+  EXPECT_EQ(a.tail(), 901u);
+  a.Restart();  // the caller saw the sender start over
+  a.OnRecord(5, false, 0);
   EXPECT_EQ(a.holes(), 0u);
   EXPECT_EQ(a.tail(), 6u);
   EXPECT_EQ(Respond(a, 1000 * kMs), "ncrx5");
@@ -140,6 +144,21 @@ TEST(Acker, ARequestListStopsAtAThousandBytes) {
             "ncrx0 " + std::to_string(last + 1));
   EXPECT_EQ(a.stats().requests,
             tokens + std::count(next.begin(), next.end(), ' '));
+}
+
+// Holes pushed past the window are given up and counted apart from those
+// that timed out, so the summary can say which knob to turn.
+TEST(Acker, CountsHolesPushedPastTheWindowApart) {
+  Acker a({.give_up_us = 5 * 1000 * kMs, .window = 100});
+  a.OnRecord(0, false, 0);
+  a.OnRecord(2, false, 0);    // 1 missing
+  a.OnRecord(150, false, 0);  // 1 and 3..50 pushed out; 51..149 missing
+  EXPECT_EQ(a.stats().given_up, 49u);
+  EXPECT_EQ(a.stats().out_of_window, 49u);
+  EXPECT_EQ(a.holes(), 99u);
+  Respond(a, 6000 * kMs);  // the rest time out
+  EXPECT_EQ(a.stats().given_up, 49u + 99u);
+  EXPECT_EQ(a.stats().out_of_window, 49u);
 }
 
 }  // namespace

@@ -247,9 +247,11 @@ TEST(AuthReassembler, RefusesWhatTheKeyDoesNotSeal) {
   const std::string early = Seal(k2, boot2, Rec(1, "early"));
   r.Feed(From(5), early, 2, c);
   r.Feed(From(5), Seal(k2, boot2, Rec(40000, "later")), 3, c);
-  r.Feed(From(5), early, 4, c);  // 40,000 behind: not a restart, a replay
+  const uint64_t dups = r.Stats(From(5))->duplicates;
+  r.Feed(From(5), early, 4, c);  // 40,000 behind: not a restart, a copy
   EXPECT_EQ(c.bodies.back(), "later\n");
-  EXPECT_EQ(r.Stats(From(5))->auth_replayed, 2u);
+  EXPECT_EQ(r.Stats(From(5))->auth_replayed, 1u);
+  EXPECT_EQ(r.Stats(From(5))->duplicates, dups + 1);
   // Responses: sealed with the source's key and boot, and as long as the
   // holes need (no byte credit for a validated source).
   r.Expire(2'000'000, c);
@@ -266,6 +268,49 @@ TEST(AuthReassembler, RefusesWhatTheKeyDoesNotSeal) {
       pmdcon_auth_find(resp.data(), static_cast<uint32_t>(resp.size()), &f),
       PMDCON_AUTH_OK);
   EXPECT_EQ(f.boot, boot2);
+}
+
+// A collector that stalled reads a backlog: every third of 30,000 records
+// is missing, 10,000 gaps. The resends it asked for come after the backlog,
+// far behind the newest: within the acker's window they fill their gaps
+// (and the ack moves to the newest); past it they are refused.
+TEST(AuthReassembler, ResendsAfterAStallFillTheirGaps) {
+  const pmdcon_auth_key k1 = Key(1);
+  for (const uint64_t window : {uint64_t{65536}, uint64_t{8192}}) {
+    auto keys = wire::ReceiverKeys::Parse(
+        "10.0.0.5 1 000102030405060708090a0b0c0d0e0f\n", "rx.keys");
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    wire::Reassembler r(
+        {.ack = true,
+         .ack_options = {.window = window},
+         .auth = std::make_shared<wire::ReceiverKeys>(std::move(*keys))});
+    Sink c;
+    for (uint64_t seq = 0; seq <= 30000; ++seq) {
+      if (seq % 3 != 1) r.Feed(From(5), Seal(k1, 7, Rec(seq)), 0, c);
+    }
+    for (uint64_t seq = 1; seq <= 30000; seq += 3) {
+      r.Feed(From(5), Seal(k1, 7, Rec(seq)), 1000, c);
+    }
+    const wire::SourceStats& st = *r.Stats(From(5));
+    SCOPED_TRACE(window);
+    if (window == 65536) {
+      EXPECT_EQ(st.records, 30001u);
+      EXPECT_EQ(st.missing, 0u);
+      EXPECT_EQ(st.auth_replayed, 0u);
+      EXPECT_EQ(st.restarts, 0u);
+      r.Expire(2'000'000, c);
+      ASSERT_FALSE(c.responses.empty());
+      const std::string& last = c.responses.back();
+      EXPECT_EQ(last.substr(0, last.find(' ')), "ncrx30000");
+    } else {
+      // 4,096 gaps kept: the resends of the 5,904 before them are dropped
+      // (this boot's seqs never go back: copies, not a new stream).
+      EXPECT_EQ(st.records, 20001u + 4096u);
+      EXPECT_EQ(st.duplicates, 10000u - 4096u);
+      EXPECT_EQ(st.auth_replayed, 0u);
+      EXPECT_EQ(st.restarts, 0u);
+    }
+  }
 }
 
 }  // namespace

@@ -261,6 +261,10 @@ TEST(Sequence, LateArrivalFarBehindFillsItsGap) {
   EXPECT_EQ(c.got.size(), n);
   EXPECT_EQ(r.Stats(Src())->restarts, 0u);
   EXPECT_EQ(r.Stats(Src())->duplicates, 1u);
+  // A second copy of the resend (asked for twice), far behind: a duplicate.
+  FeedAll(r, {Rec(1, 1)}, c);
+  EXPECT_EQ(c.got.size(), n);
+  EXPECT_EQ(r.Stats(Src())->duplicates, 2u);
   FeedAll(r, {Rec(5, 2)}, c);  // delivered long ago, another stamp: new
   EXPECT_TRUE(c.got.back().restart);
 }
