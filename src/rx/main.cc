@@ -100,6 +100,10 @@ ABSL_FLAG(uint32_t, retx_stride, 256,
           "arrived");
 ABSL_FLAG(uint32_t, give_up_ms, 30000,
           "--ack: skip a missing record after this long");
+ABSL_FLAG(uint32_t, ack_window, 8192,
+          "--ack: seqs tracked behind each source's newest (netconsd's "
+          "nr_slots); a missing record pushed further back is given up. A "
+          "source at R records/s needs R times the longest stall to cover");
 ABSL_FLAG(std::string, auth_keys, "",
           "authenticated records: a key file of \"<sender address> <key id> "
           "<32 hex digits>\" lines (mode 600); a sender listed there must "
@@ -337,6 +341,14 @@ int main(int argc, char** argv) {
                    workers, ")")),
                2);
   }
+  // A hole costs 24 bytes; a million covers 50 s at 20,000 records/s.
+  const uint32_t window = absl::GetFlag(FLAGS_ack_window);
+  if (window < 2 || window > (1u << 20)) {
+    tools::Die(kTool,
+               absl::InvalidArgumentError(absl::StrCat(
+                   "--ack_window=", window, ": out of range 2-1048576 seqs")),
+               2);
+  }
   wire::Reassembler::Options options{
       .frag_timeout_us = uint64_t{absl::GetFlag(FLAGS_frag_timeout_ms)} * 1000,
       .memory_budget = (budget - baseline) / 16 * 15 / workers,
@@ -351,6 +363,7 @@ int main(int argc, char** argv) {
                   uint64_t{absl::GetFlag(FLAGS_retx_interval_ms)} * 1000,
               .retx_stride = std::max(1u, absl::GetFlag(FLAGS_retx_stride)),
               .give_up_us = uint64_t{absl::GetFlag(FLAGS_give_up_ms)} * 1000,
+              .window = window,
           },
   };
   const std::string auth_keys = absl::GetFlag(FLAGS_auth_keys);

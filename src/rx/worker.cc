@@ -184,6 +184,10 @@ std::string Summary(std::span<const Worker* const> workers) {
     absl::StrAppend(&s, "acks: ", acks.responses, " responses, ", acks.requests,
                     " requests for missing records, ", acks.recovered,
                     " records recovered, ", acks.given_up, " given up");
+    if (acks.out_of_window) {
+      absl::StrAppend(&s, " (", acks.out_of_window,
+                      " pushed past --ack_window)");
+    }
     if (unsent) absl::StrAppend(&s, ", ", unsent, " responses not sent");
     if (acks.withheld) {
       absl::StrAppend(&s, ", ", acks.withheld,

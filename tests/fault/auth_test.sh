@@ -10,9 +10,16 @@
 #     none refused; pmdcon acts on the collector's sealed acks.
 #  3. Records forged with the host's address (unsealed, or with a made-up
 #     tag) are refused and counted, and never printed as the host's.
-#  4. netconsd's ncrx takes a sealed stream (the field is a header key it
-#     skips) and prints every record, without the field.
+#  4. netconsd's ncrx and netconsd's server (its printer module) take a
+#     sealed stream (the field is a header key they skip) and print every
+#     record, without the field, in sequence.
 #  5. A key file others may read is refused, naming the file and its mode.
+#  6. Key rotation without a restart (docs/security.md): the new key at the
+#     collector (SIGHUP), then at pmdcon (SIGHUP: it seals with the last
+#     key listed), then the old key dropped at both. A bad key file at the
+#     collector meanwhile keeps its keys. Every record arrives, none
+#     refused: once the collector dropped key 1, a record still sealed with
+#     it would count as forged.
 # Needs root; cleans up its namespaces and processes.
 set -euo pipefail
 pmdcon=$1 rx=$2 gen=$3
@@ -107,17 +114,32 @@ cc -O2 -D_GNU_SOURCE -I "$src" -o "$dir/ncrx" "$src/ncrx.c" "$src/libncrx.c" ||
   fail "cannot build ncrx"
 ip netns exec "$rxns" stdbuf -oL "$dir/ncrx" 6666 >"$dir/ncrx.out" 2>"$dir/ncrx.err" &
 ncrx_pid=$!
+cp -r "$shared/third_party/netconsd" "$dir/netconsd"
+{ make -C "$dir/netconsd" netconsd && make -C "$dir/netconsd/modules" printer.so; } \
+  >"$dir/netconsd.build" 2>&1 || fail "cannot build netconsd: $(tail -3 "$dir/netconsd.build")"
+ip netns exec "$rxns" stdbuf -oL "$dir/netconsd/netconsd" -w 1 -l 1 -u 6667 \
+  "$dir/netconsd/modules/printer.so" >"$dir/netconsd.out" 2>"$dir/netconsd.err" &
+netconsd_pid=$!
 # Not reliable: ncrx's acks carry no MAC, so pmdcon would refuse them.
 rm -f "$dir/ring"
 "$gen" --ring="$dir/ring" --size=16M --count=1 >/dev/null 2>&1
-veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, auth: {key_file: $dir/tx.keys}}" >"$dir/c.yaml"
+veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, auth: {key_file: $dir/tx.keys}},
+  {name: u, dst_ip: 10.99.0.2, dst_port: 6667, auth: {key_file: $dir/tx.keys}}" >"$dir/c.yaml"
 ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "ringgen seq=0 " "$dir/ncrx.out" && break; sleep 0.1; done
 "$gen" --ring="$dir/ring" --count=1000 --seq_start=1 --rate=2000 >/dev/null 2>&1
 for _ in $(seq 100); do grep -q "ringgen seq=1000 " "$dir/ncrx.out" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "S001000 .*ringgen seq=1000 " "$dir/netconsd.out" && break; sleep 0.1; done
 stop
-kill "$ncrx_pid"
+kill "$ncrx_pid" "$netconsd_pid"
+# printer.so: "ADDR: VERSION S<seq> T<ts> F<fac>/L<level> [flags]<text>";
+# a stream's first record is marked [SEQ RESET] (ncrx's new stream).
+in_order=$(grep -c "10.99.0.1.*S[0-9]* .*ringgen seq=" "$dir/netconsd.out" || true)
+flagged=$(grep "OOS\|SEQ RESET\|ncmac" "$dir/netconsd.out" | grep -v " S000000 .*\[SEQ RESET\] ringgen seq=0 " || true)
+echo "netconsd printed $in_order of 1001 sealed records, $(grep -c . <<<"$flagged" || true) out of sequence, reset past the first or with the field"
+[ "$in_order" = 1001 ] && [ -z "$flagged" ] ||
+  fail "netconsd: $(head -3 <<<"$flagged"; grep -v 'ringgen seq=' "$dir/netconsd.out" | head -3)"
 printed=$(grep -c "ringgen seq=" "$dir/ncrx.out" || true)
 echo "ncrx printed $printed of 1001 sealed records"
 [ "$printed" = 1001 ] && ! grep -q "SKIPPED\|ncmac" "$dir/ncrx.out" ||
@@ -129,3 +151,54 @@ out=$(ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" 2>&1) && fail "pmdcon
 grep -q "tx.keys: a key file must not be readable or writable by group or others (mode 0644)" <<<"$out" ||
   fail "unclear error: $out"
 echo "mode 644: $(grep -m1 'key file' <<<"$out")"
+
+# 6. Key rotation, records flowing.
+chmod 600 "$dir/tx.keys"
+key2=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+rm -f "$dir/ring" "$dir/ready"
+"$gen" --ring="$dir/ring" --size=16M --count=1 >/dev/null 2>&1 # seq 0
+ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --ack --auth_keys="$dir/rx.keys" \
+  --ready_file="$dir/ready" --expect=0-4000 --count=4001 --duration=60 \
+  --quiet 2>"$dir/rot.err" &
+rxpid=$!
+for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, auth: {key_file: $dir/tx.keys}}" >"$dir/c.yaml"
+ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
+pid=$!
+# batch N: records (N-1)*1000+1 .. N*1000.
+batch() { "$gen" --ring="$dir/ring" --count=1000 --seq_start=$(($1 * 1000 - 999)) --rate=5000 >/dev/null 2>&1; }
+# until FILE TEXT: waits for a line (a reload's report).
+until_line() {
+  for _ in $(seq 100); do grep -q "$2" "$1" && return; sleep 0.1; done
+  fail "no \"$2\" in $1: $(tail -3 "$1")"
+}
+batch 1
+(umask 077 && printf '10.99.0.1 1 %s\n10.99.0.1 2 %s\n' "$key" "$key2" >"$dir/rx.keys")
+kill -HUP "$rxpid"
+until_line "$dir/rot.err" "rx.keys: keys for 1 senders"
+batch 2
+(umask 077 && printf '1 %s\n2 %s\n' "$key" "$key2" >"$dir/tx.keys")
+kill -HUP "$pid"
+until_line "$dir/log" "SIGHUP: .* from "
+batch 3
+printf '10.99.0.1 2 %s\n' "$key2" >"$dir/rx.keys.new" && chmod 644 "$dir/rx.keys.new"
+mv "$dir/rx.keys.new" "$dir/rx.keys"
+kill -HUP "$rxpid"
+until_line "$dir/rot.err" "keeping the keys in use: .*rx.keys.*(mode 0644)"
+chmod 600 "$dir/rx.keys"
+kill -HUP "$rxpid"
+for _ in $(seq 100); do [ "$(grep -c 'keys for 1 senders' "$dir/rot.err")" = 2 ] && break; sleep 0.1; done
+(umask 077 && printf '2 %s\n' "$key2" >"$dir/tx.keys")
+kill -HUP "$pid"
+for _ in $(seq 100); do [ "$(grep -c 'SIGHUP: .* from ' "$dir/log")" = 2 ] && break; sleep 0.1; done
+batch 4
+wait "$rxpid" || true
+stop
+grep "keys\|^10.99.0.1" "$dir/rot.err"
+grep "SIGHUP" "$dir/log"
+line=$(grep "^10.99.0.1:6665" "$dir/rot.err") || fail "no summary: $(cat "$dir/rot.err")"
+grep -q "records 4001,.*seq 0-4000, missing 0 in 0 gaps" <<<"$line" ||
+  fail "rotation: not every record arrived: $line"
+grep -q "authenticated [0-9]*, refused 0 (unauthenticated 0, forged 0, replayed 0)" <<<"$line" ||
+  fail "rotation: records refused: $line"
+[ "$(grep -c 'SIGHUP: .* from ' "$dir/log")" = 2 ] || fail "pmdcon did not take both key files: $(grep SIGHUP "$dir/log")"

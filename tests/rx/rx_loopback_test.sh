@@ -93,10 +93,12 @@ set +e
 msg=$("$rx" --listen=127.0.0.1:notaport 2>&1); rc=$?
 msg2=$("$rx" --format=xml 2>&1); rc2=$?
 msg3=$("$rx" --expect=5 2>&1); rc3=$?
+msg4=$("$rx" --ack --ack_window=1 2>&1); rc4=$?
 set -e
 [ "$rc" = 2 ] && [ "$msg" = 'pmdcon-rx: listen "127.0.0.1:notaport": bad port "notaport"' ] || fail "bad port: $msg"
 [ "$rc2" = 2 ] && [ "$msg2" = 'pmdcon-rx: --format: "xml" is not text, json or syslog' ] || fail "bad format: $msg2"
 [ "$rc3" = 2 ] && [ "$msg3" = 'pmdcon-rx: --expect: "5" is not FIRST-LAST' ] || fail "bad expect: $msg3"
+[ "$rc4" = 2 ] && [ "$msg4" = 'pmdcon-rx: --ack_window=1: out of range 2-1048576 seqs' ] || fail "bad window: $msg4"
 
 # 10. A flagfile (the collector's small config file): one flag per line,
 #     dashes optional, comments; a list flag given twice adds to its list,
