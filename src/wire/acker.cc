@@ -20,19 +20,19 @@ void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us,
     return;
   }
   if (seq >= head_) {
-    // The seqs skipped are holes until they arrive or are given up; at most
-    // a window's worth is tracked.
-    const uint64_t oldest = seq + 1 > o_.window ? seq + 1 - o_.window : 0;
-    while (!holes_.empty() && holes_.front().seq < oldest) {
+    // The seqs skipped are holes until they arrive or are given up, except
+    // those a notice covers; only the newest max_holes are tracked.
+    const uint64_t upto = std::max(head_, covers_from);
+    const uint64_t from =
+        upto - head_ > o_.max_holes ? upto - o_.max_holes : head_;
+    const uint64_t n = upto - from;
+    stats_.given_up += from - head_;
+    stats_.over_max += from - head_;
+    while (!holes_.empty() && holes_.size() + n > o_.max_holes) {
       holes_.pop_front();
       ++stats_.given_up;
-      ++stats_.out_of_window;
+      ++stats_.over_max;
     }
-    // Skipped seqs a notice covers are not holes, nor given up.
-    const uint64_t upto = std::max(head_, covers_from);
-    const uint64_t from = std::max(head_, std::min(oldest, upto));
-    stats_.given_up += from - head_;
-    stats_.out_of_window += from - head_;
     for (uint64_t s = from; s < upto; ++s) holes_.push_back({s, now_us, 0});
     head_ = seq + 1;
     return;

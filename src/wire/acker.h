@@ -12,8 +12,10 @@
 // A hole is asked for every retx_interval, and whenever newer records push
 // it more than retx_stride seqs behind; after give_up it is skipped (the
 // ack moves past it). Unacked records are acked once ack_interval passed,
-// at once after an emergency (",ncemg=1") record. At most `window` seqs are
-// tracked behind the newest; holes beyond are given up. Whether the sender
+// at once after an emergency (",ncemg=1") record. At most `max_holes`
+// missing seqs are tracked (a bound on memory, not on how far back: a
+// backlog sent at full speed leaves holes far behind the newest that can
+// still be repaired); past it the oldest are given up. Whether the sender
 // restarted is the caller's call (Restart()): seq distance alone cannot
 // tell a new stream from a resend that arrived after its hole was given up.
 #ifndef PMDCON_WIRE_ACKER_H_
@@ -34,22 +36,22 @@ class Acker {
     uint64_t retx_interval_us = 1'000'000;  // NCRX_DFL_RETX_INTV
     uint64_t retx_stride = 256;             // NCRX_DFL_RETX_STRIDE
     uint64_t give_up_us = 30'000'000;       // NCRX_DFL_MSG_TIMEOUT
-    uint64_t window = 8192;                 // NCRX_DFL_NR_SLOTS
+    uint64_t max_holes = 8192;  // 24 bytes each; ncrx tracks 8192 seqs
   };
   struct Stats {
-    uint64_t responses = 0;      // datagrams Respond produced
-    uint64_t requests = 0;       // missing seqs asked for (each time)
-    uint64_t recovered = 0;      // holes filled after being asked for
-    uint64_t given_up = 0;       // holes skipped (both reasons)
-    uint64_t out_of_window = 0;  // ... of those, pushed past `window`
-    uint64_t withheld = 0;       // responses due that the byte limit left out
+    uint64_t responses = 0;  // datagrams Respond produced
+    uint64_t requests = 0;   // missing seqs asked for (each time)
+    uint64_t recovered = 0;  // holes filled after being asked for
+    uint64_t given_up = 0;   // holes skipped (both reasons)
+    uint64_t over_max = 0;   // ... of those, the oldest beyond max_holes
+    uint64_t withheld = 0;   // responses due that the byte limit left out
 
     Stats& operator+=(const Stats& o) {
       responses += o.responses;
       requests += o.requests;
       recovered += o.recovered;
       given_up += o.given_up;
-      out_of_window += o.out_of_window;
+      over_max += o.over_max;
       withheld += o.withheld;
       return *this;
     }

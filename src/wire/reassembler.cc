@@ -323,7 +323,7 @@ bool Complete(const SourceStats& st, uint64_t first, uint64_t last) {
 Reassembler::Reassembler(Options options)
     : options_(options),
       max_gaps_(options.ack
-                    ? std::max<size_t>(kMaxGaps, options.ack_options.window / 2)
+                    ? std::max<size_t>(kMaxGaps, options.ack_options.max_holes)
                     : kMaxGaps),
       fresh_(std::make_unique<List<Source>>()),
       established_(std::make_unique<List<Source>>()),

@@ -102,8 +102,8 @@ struct SourceStats {
   bool have_seq = false;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;  // highest seq of the current stream
-  // Open gaps, oldest first: at most kMaxGaps, or with Options::ack half the
-  // acker's window (what it may still ask for).
+  // Open gaps, oldest first: at most kMaxGaps, or with Options::ack the
+  // acker's max_holes if more (what it may still ask for).
   std::deque<Gap> gaps;
   uint64_t gaps_dropped = 0;       // gap ranges beyond that (still missing)
   std::vector<Gap> announced;      // seq ranges pmdcon announced as lost

@@ -90,19 +90,19 @@ TEST(Acker, AHolePushedAStrideBackIsAskedForAtOnce) {
   EXPECT_EQ(Respond(a, 20 * kMs), "ncrx0 1");  // head crossed 256
 }
 
-TEST(Acker, TracksAWindowAndStartsOverOnANewStream) {
-  Acker a({.window = 100});
+TEST(Acker, TracksAtMostMaxHolesAndStartsOverWhenTold) {
+  Acker a({.max_holes = 100});
   a.OnRecord(0, false, 0);
-  a.OnRecord(1000, false, 0);  // 1..999 missing: the 100 seqs up to 1000
-  EXPECT_EQ(a.holes(), 99u);
-  EXPECT_EQ(a.stats().given_up, 900u);
-  EXPECT_EQ(a.tail(), 901u);
+  a.OnRecord(1000, false, 0);  // 1..999 missing: the newest 100 tracked
+  EXPECT_EQ(a.holes(), 100u);
+  EXPECT_EQ(a.stats().given_up, 899u);
+  EXPECT_EQ(a.tail(), 900u);
   a.OnRecord(7, true, 0);  // far behind: an emergency resend
-  EXPECT_EQ(a.holes(), 99u);
-  EXPECT_EQ(a.tail(), 901u);
+  EXPECT_EQ(a.holes(), 100u);
+  EXPECT_EQ(a.tail(), 900u);
   a.OnRecord(500, false, 0);  // a resend of a hole given up: no restart
-  EXPECT_EQ(a.holes(), 99u);
-  EXPECT_EQ(a.tail(), 901u);
+  EXPECT_EQ(a.holes(), 100u);
+  EXPECT_EQ(a.tail(), 900u);
   a.Restart();  // the caller saw the sender start over
   a.OnRecord(5, false, 0);
   EXPECT_EQ(a.holes(), 0u);
@@ -110,21 +110,35 @@ TEST(Acker, TracksAWindowAndStartsOverOnANewStream) {
   EXPECT_EQ(Respond(a, 1000 * kMs), "ncrx5");
 }
 
+// A backlog sent at full speed: a hole 20,000 seqs behind the newest is
+// still asked for and filled (the bound is on holes, not on distance).
+TEST(Acker, AFewHolesFarBehindAreKept) {
+  Acker a({.max_holes = 100});
+  a.OnRecord(0, false, 0);
+  for (uint64_t s = 2; s <= 20000; ++s) a.OnRecord(s, false, 0);
+  EXPECT_EQ(a.holes(), 1u);
+  EXPECT_EQ(Respond(a, 1000 * kMs), "ncrx0 1");
+  a.OnRecord(1, false, 1001 * kMs);
+  EXPECT_EQ(a.tail(), 20001u);
+  EXPECT_EQ(a.stats().given_up, 0u);
+  EXPECT_EQ(a.stats().recovered, 1u);
+}
+
 // pmdcon's loss notice (seq L, PMDCON_LOST_SEQ=F-L) accounts for F..L: no
 // holes for them, none given up, and a late one fills those it covers.
 TEST(Acker, LossNoticesCoverTheirSeqs) {
-  Acker a({.window = 100});
+  Acker a({.max_holes = 100});
   for (uint64_t s = 0; s < 10; ++s) a.OnRecord(s, false, 0);
   a.OnRecord(50, false, 0, 12);  // 10 and 11 missing, 12..50 announced
   EXPECT_EQ(a.holes(), 2u);
-  a.OnRecord(5000, false, 0, 51);     // 51..5000 announced: none given up
-  EXPECT_EQ(a.stats().given_up, 2u);  // 10 and 11: beyond the window now
-  EXPECT_EQ(a.holes(), 0u);
-  a.OnRecord(6000, false, 0);  // 5001..5999 missing: the 99 up to 6000
-  EXPECT_EQ(a.stats().given_up, 2u + 900u);
-  a.OnRecord(5990, false, 0, 5950);  // late: a notice for 5950..5990
-  EXPECT_EQ(a.holes(), 99u - 41u);
-  EXPECT_EQ(a.tail(), 5901u);
+  a.OnRecord(5000, false, 0, 51);  // 51..5000 announced: none missing
+  EXPECT_EQ(a.stats().given_up, 0u);
+  EXPECT_EQ(a.holes(), 2u);
+  a.OnRecord(6000, false, 0);  // 5001..5999 missing: the newest 100 tracked
+  EXPECT_EQ(a.stats().given_up, 899u + 2u);  // 10 and 11 made room
+  a.OnRecord(5990, false, 0, 5950);          // late: a notice for 5950..5990
+  EXPECT_EQ(a.holes(), 100u - 41u);
+  EXPECT_EQ(a.tail(), 5900u);
 }
 
 TEST(Acker, ARequestListStopsAtAThousandBytes) {
@@ -146,19 +160,20 @@ TEST(Acker, ARequestListStopsAtAThousandBytes) {
             tokens + std::count(next.begin(), next.end(), ' '));
 }
 
-// Holes pushed past the window are given up and counted apart from those
-// that timed out, so the summary can say which knob to turn.
-TEST(Acker, CountsHolesPushedPastTheWindowApart) {
-  Acker a({.give_up_us = 5 * 1000 * kMs, .window = 100});
+// Holes given up for the bound are counted apart from those that timed
+// out, so the summary can say which knob to turn.
+TEST(Acker, CountsHolesOverTheBoundApart) {
+  Acker a({.give_up_us = 5 * 1000 * kMs, .max_holes = 100});
   a.OnRecord(0, false, 0);
   a.OnRecord(2, false, 0);    // 1 missing
-  a.OnRecord(150, false, 0);  // 1 and 3..50 pushed out; 51..149 missing
-  EXPECT_EQ(a.stats().given_up, 49u);
-  EXPECT_EQ(a.stats().out_of_window, 49u);
-  EXPECT_EQ(a.holes(), 99u);
+  a.OnRecord(150, false, 0);  // 3..149 missing: 50..149 kept, 1 dropped
+  EXPECT_EQ(a.stats().given_up, 48u);
+  EXPECT_EQ(a.stats().over_max, 48u);
+  EXPECT_EQ(a.holes(), 100u);
+  EXPECT_EQ(a.tail(), 50u);
   Respond(a, 6000 * kMs);  // the rest time out
-  EXPECT_EQ(a.stats().given_up, 49u + 99u);
-  EXPECT_EQ(a.stats().out_of_window, 49u);
+  EXPECT_EQ(a.stats().given_up, 48u + 100u);
+  EXPECT_EQ(a.stats().over_max, 48u);
 }
 
 }  // namespace

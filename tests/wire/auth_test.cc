@@ -272,17 +272,17 @@ TEST(AuthReassembler, RefusesWhatTheKeyDoesNotSeal) {
 
 // A collector that stalled reads a backlog: every third of 30,000 records
 // is missing, 10,000 gaps. The resends it asked for come after the backlog,
-// far behind the newest: within the acker's window they fill their gaps
-// (and the ack moves to the newest); past it they are refused.
+// far behind the newest: those the acker tracks fill their gaps (and the
+// ack moves to the newest); the rest are duplicates, never a new stream.
 TEST(AuthReassembler, ResendsAfterAStallFillTheirGaps) {
   const pmdcon_auth_key k1 = Key(1);
-  for (const uint64_t window : {uint64_t{65536}, uint64_t{8192}}) {
+  for (const uint64_t max_holes : {uint64_t{65536}, uint64_t{8192}}) {
     auto keys = wire::ReceiverKeys::Parse(
         "10.0.0.5 1 000102030405060708090a0b0c0d0e0f\n", "rx.keys");
     ASSERT_TRUE(keys.ok()) << keys.status();
     wire::Reassembler r(
         {.ack = true,
-         .ack_options = {.window = window},
+         .ack_options = {.max_holes = max_holes},
          .auth = std::make_shared<wire::ReceiverKeys>(std::move(*keys))});
     Sink c;
     for (uint64_t seq = 0; seq <= 30000; ++seq) {
@@ -292,8 +292,8 @@ TEST(AuthReassembler, ResendsAfterAStallFillTheirGaps) {
       r.Feed(From(5), Seal(k1, 7, Rec(seq)), 1000, c);
     }
     const wire::SourceStats& st = *r.Stats(From(5));
-    SCOPED_TRACE(window);
-    if (window == 65536) {
+    SCOPED_TRACE(max_holes);
+    if (max_holes == 65536) {
       EXPECT_EQ(st.records, 30001u);
       EXPECT_EQ(st.missing, 0u);
       EXPECT_EQ(st.auth_replayed, 0u);
@@ -303,10 +303,10 @@ TEST(AuthReassembler, ResendsAfterAStallFillTheirGaps) {
       const std::string& last = c.responses.back();
       EXPECT_EQ(last.substr(0, last.find(' ')), "ncrx30000");
     } else {
-      // 4,096 gaps kept: the resends of the 5,904 before them are dropped
+      // 8,192 gaps kept: the resends of the 1,808 before them are dropped
       // (this boot's seqs never go back: copies, not a new stream).
-      EXPECT_EQ(st.records, 20001u + 4096u);
-      EXPECT_EQ(st.duplicates, 10000u - 4096u);
+      EXPECT_EQ(st.records, 20001u + 8192u);
+      EXPECT_EQ(st.duplicates, 10000u - 8192u);
       EXPECT_EQ(st.auth_replayed, 0u);
       EXPECT_EQ(st.restarts, 0u);
     }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Reliable delivery of a backlog at full speed (issue 24, item 1): the ring
+# holds 20,000 records when pmdcon starts (`start: oldest`, as at every
+# boot and after an outage), so they leave as fast as the port takes them.
+# pmdcon-rx --ack in the other namespace, nftables dropping a share of the
+# data and of the acks on the collector's side. For each loss rate, with
+# and without keys: every record arrives, once, as one stream (no restart,
+# no gap, none announced lost). Seq 0 is spared: a receiver cannot ask for
+# what came before the first record it saw (nor can ncrx; it cannot know
+# it exists), so the stream's first record must arrive on its own.
+# BACKLOG_LOSS ("0.1 10", in %) narrows it. Needs root; cleans up after itself.
+set -euo pipefail
+pmdcon=$1 rx=$2 gen=$3
+records=20000
+rates=${BACKLOG_LOSS:-0.1 10}
+source "$(dirname "$0")/../scratch.sh"
+source "$(dirname "$0")/../netns.sh"
+key_files "$dir"
+
+# run NAME PCT AUTH: the backlog through a link losing PCT %; the
+# collector's summary in $dir/NAME.rx, pmdcon's log in $dir/NAME.log.
+run() {
+  local name=$1 pct=$2 auth=$3 target="{name: t, dst_ip: 10.99.0.2, reliable: true"
+  local rx_keys=()
+  if [ "$auth" = yes ]; then
+    target+=", auth: {key_file: $dir/tx.keys}"
+    rx_keys=(--auth_keys="$dir/rx.keys")
+  fi
+  rm -f "$dir/ring" "$dir/ready"
+  "$gen" --ring="$dir/ring" --size=64M --count=$records >/dev/null 2>&1
+  veth_config "$dir/ring" "$target}" >"$dir/c.yaml"
+  lossy_link "$rxns" 0
+  # The rules again, per mille (0.1 % as well), sparing seq 0 on the way in
+  # ("6,0," opens its payload).
+  local pm
+  pm=$(awk "BEGIN { print int($pct * 10 + 0.5) }")
+  ip netns exec "$rxns" nft -f - <<NFT
+flush chain inet pmdcon_loss in
+flush chain inet pmdcon_loss out
+add rule inet pmdcon_loss in udp dport 6666 @th,64,32 != 0x362c302c numgen random mod 1000 < $pm drop
+add rule inet pmdcon_loss out udp sport 6666 numgen random mod 1000 < $pm drop
+NFT
+  # A lost last record is resent as an emergency after ack_timeout (10 s).
+  ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --quiet --ack \
+    --ready_file="$dir/ready" --expect=0-$((records - 1)) --count=$records \
+    --duration=90 --give_up_ms=60000 "${rx_keys[@]}" 2>"$dir/$name.rx" &
+  local rxpid=$!
+  for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+  ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/$name.log" 2>&1 &
+  local pid=$!
+  wait "$rxpid" || true
+  kill -TERM "$pid"
+  wait "$pid" || fail "$name: pmdcon: $(tail -3 "$dir/$name.log")"
+  lossy_link "$rxns" 0
+}
+
+for pct in $rates; do
+  for auth in no yes; do
+    name=backlog$pct-$auth
+    run "$name" "$pct" "$auth"
+    line=$(grep -m1 '^10\.99\.0\.1' "$dir/$name.rx") || fail "$name: no summary: $(cat "$dir/$name.rx")"
+    echo "$pct % loss, keys $auth: ${line#*: }"
+    grep -q "^$(grep -m1 '^acks:' "$dir/$name.rx")" "$dir/$name.rx" && grep -m1 '^acks:' "$dir/$name.rx" | sed 's/^/  /'
+    grep -q "records $records,.*seq 0-$((records - 1)), missing 0 in 0 gaps, announced lost 0,.*restarts 0" <<<"$line" ||
+      fail "$name: the backlog did not arrive whole, as one stream: $line ($(grep -h 'acked seq' "$dir/$name.log"))"
+  done
+done
