@@ -7,7 +7,7 @@ PMDCON_PACKAGES=(
   meson ninja-build pkg-config g++ clang clang-format python3
   libabsl-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev
   dpdk dpdk-dev libdpdk-dev
-  socat iproute2 nftables ethtool man-db systemd rsyslog rsyslog-relp
+  socat iproute2 nftables ethtool man-db systemd rsyslog rsyslog-relp logrotate
   nats-server libnats-dev
   make debootstrap kmod xz-utils
   debhelper dh-dkms dkms lintian fakeroot
@@ -260,10 +260,9 @@ veth_pair() {
 # output (the acks): a link lossy both ways; and duplicates DUP % of the
 # arriving ones (a copy through lo, marked so that it is not copied again).
 # Replaces the previous setting; 0: none. (On pmdcon's side af_packet sees
-# frames before netfilter.) The veth's transmit checksum offload goes off: a
-# raw socket there would see the collector's datagrams without checksums.
+# frames before netfilter.) The veth keeps its checksum offload, as a host
+# has it: the collector's datagrams reach pmdcon with partial checksums.
 lossy_link() {
-  ip netns exec "$1" ethtool -K veth1 tx-checksumming off >/dev/null
   ip netns exec "$1" nft -f - <<NFT
 table inet pmdcon_loss
 delete table inet pmdcon_loss
@@ -282,6 +281,16 @@ table ip pmdcon_dup {
 NFT
 }
 
+# key_files DIR: a fresh key shared by pmdcon at 10.99.0.1 and its collector,
+# in DIR/tx.keys (pmdcon's `auth: {key_file}`) and DIR/rx.keys
+# (pmdcon-rx --auth_keys), mode 600; $key holds it. Skips the test when nft,
+# which the lossy links need, is missing.
+key_files() {
+  command -v nft >/dev/null || { echo "SKIP: nft (Debian's nftables) is not installed"; exit 77; }
+  key=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  (umask 077 && echo "1 $key" >"$1/tx.keys" && echo "10.99.0.1 1 $key" >"$1/rx.keys")
+}
+
 # veth_config RING TARGETS: pmdcon's configuration for veth_pair's veth0
 # (af_packet, 10.99.0.1), reading the file ring RING from its oldest record;
 # TARGETS: YAML flow mappings, e.g. "{name: t, dst_ip: 10.99.0.2}".
@@ -291,6 +300,19 @@ eal: {lcores: [0, 1], memory_mb: 256, vdevs: ["net_af_packet0,iface=veth0"]}
 port: {src_ipv4: 10.99.0.1}
 source: {type: file, path: $1, start: oldest}
 targets: [$2]
+stats: {interval_s: 0, telemetry: false}
+YAML
+}
+
+# null_config RING: pmdcon's configuration on a net_null port (every frame
+# dropped, no namespace needed), reading the file ring RING from its oldest
+# record, one target.
+null_config() {
+  cat <<YAML
+eal: {vdevs: ["net_null0"], memory_mb: 128}
+port: {src_ipv4: 10.99.0.1}
+source: {type: file, path: $1, start: oldest}
+targets: [{name: t, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"}]
 stats: {interval_s: 0, telemetry: false}
 YAML
 }

@@ -154,10 +154,24 @@ void WatchTx(const engine::Engine& e, engine::TxWatch& w, uint64_t now_us) {
 // second, and polling the RX queue there would cost every record.
 bool TakeResponse(engine::Engine& e, rte_mbuf* m) {
   packet::Datagram d;
-  if (packet::ParseUdp(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, &d) !=
-      packet::UdpParse::kOk) {
+  const packet::UdpParse parsed =
+      packet::ParseUdp(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, &d);
+  if (parsed == packet::UdpParse::kBadIpChecksum ||
+      parsed == packet::UdpParse::kBadUdpChecksum) {
+    // Counted against the target whose source address it was sent to (a
+    // bad IP checksum leaves the ports unread: the address alone).
+    for (size_t i = 0; i < e.targets(); ++i) {
+      const engine::TargetSpec& s = e.spec(i);
+      if (s.reliable && d.dst_ip == s.endpoints.src_ip &&
+          (parsed == packet::UdpParse::kBadIpChecksum ||
+           d.dst_port == s.endpoints.src_port)) {
+        e.CountBadChecksum(i);
+        break;
+      }
+    }
     return false;
   }
+  if (parsed != packet::UdpParse::kOk) return false;
   std::optional<size_t> to;  // the first reliable target at this port
   for (size_t i = 0; i < e.targets(); ++i) {
     const engine::TargetSpec& s = e.spec(i);
@@ -469,9 +483,6 @@ int RunEngine(const config::Config& initial, const std::string& path,
                               : c.source.start == config::StartAt::kNewest
                                   ? ring::StartAt::kNewest
                                   : ring::StartAt::kTransmitted;
-  std::signal(SIGINT, [](int) { g_stop = 1; });
-  std::signal(SIGTERM, [](int) { g_stop = 1; });
-  std::signal(SIGHUP, [](int) { g_reload = 1; });
   if (c.stats.telemetry) {
     rte_telemetry_register_cmd("/pmdcon/stats", TelemetryStats,
                                "Per-target counters and state. No parameters");
@@ -503,7 +514,9 @@ int RunEngine(const config::Config& initial, const std::string& path,
       return 1;
     }
     // SIGHUP: a file that changes only the targets replaces them; anything
-    // else is refused and the engine runs on, undisturbed.
+    // else is refused, and a file that changes nothing is no reload: either
+    // way the engine runs on, undisturbed (a new engine would resend what
+    // reliable targets' collectors had not acknowledged yet).
     ControlState st = NewControlState(c, src_mac, *port, e);
     std::optional<control::Reload> reload;
     while (!g_stop && !reload) {
@@ -518,6 +531,12 @@ int RunEngine(const config::Config& initial, const std::string& path,
         std::fprintf(stderr,
                      "pmdcon: SIGHUP: %s; keeping the running configuration\n",
                      std::string(plan.status().message()).c_str());
+        continue;
+      }
+      if (plan->added.empty() && plan->changed.empty() &&
+          plan->removed.empty()) {
+        std::fprintf(stderr, "pmdcon: SIGHUP: %s unchanged; running on\n",
+                     path.c_str());
         continue;
       }
       reload = std::move(*plan);
@@ -571,6 +590,11 @@ int RunEngine(const config::Config& initial, const std::string& path,
 }  // namespace
 
 int Run(const config::Config& c, const std::string& path) {
+  // From the first instant: EAL and a port take seconds on real devices,
+  // and a signal's default action then would kill pmdcon mid-start.
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  std::signal(SIGHUP, [](int) { g_reload = 1; });
   // Refused before EAL starts: there is no EAL to clean up, and its probe
   // would not say which device it could not take, or why.
   const doctor::Host host =

@@ -26,6 +26,28 @@ namespace {
   std::exit(2);
 }
 
+// --help: what the other tools print for theirs, on standard output.
+[[noreturn]] void Help() {
+  std::printf(
+      "pmdcon: a poll-mode netconsole (man pmdcon, man pmdcon.yaml)\n"
+      "usage: pmdcon --config FILE | --check-config FILE |\n"
+      "       pmdcon doctor [--config FILE]\n"
+      "  --config FILE        run: EAL, the port, the TX lcore, the control\n"
+      "                       loop (SIGHUP reads FILE's targets again;\n"
+      "                       SIGINT/SIGTERM send what the ring holds, exit "
+      "0)\n"
+      "  --check-config FILE  validate FILE without starting EAL\n"
+      "  doctor [--config FILE]\n"
+      "                       check this host for FILE (default\n"
+      "                       /etc/pmdcon/pmdcon.yaml) and print fixes\n"
+      "  --help               this text\n"
+      "  --version            the version\n"
+      "exit codes: 0 success; 1 runtime failure (doctor: a problem that\n"
+      "would stop pmdcon); 2 a bad command line or configuration, or a NIC\n"
+      "DPDK cannot take (the message names it)\n");
+  std::exit(0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,7 +75,10 @@ int main(int argc, char** argv) {
     } else if (a == "--root" && mode == Mode::kDoctor && !value.empty()) {
       root = value;  // tests: a tree standing in for /
     } else if (a == "--help" || a == "-h") {
-      Usage("a poll-mode netconsole");
+      Help();
+    } else if (a == "--version") {
+      std::printf("pmdcon %s\n", PMDCON_VERSION);
+      return 0;
     } else {
       Usage(absl::StrCat("unexpected argument \"", a, "\"").c_str());
     }

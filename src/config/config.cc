@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/strings.h"
@@ -196,6 +197,25 @@ absl::Status ParseEal(const Walker& w, const YAML::Node& n, Eal* eal) {
   if (n["hugepages"])
     PMDCON_TRY(w.Bool(n["hugepages"], "eal.hugepages", &eal->hugepages));
   if (n["vdevs"]) PMDCON_TRY(w.Strings(n["vdevs"], "eal.vdevs", &eal->vdevs));
+  // Each a driver's device name, then its arguments: in a YAML flow list an
+  // unquoted "net_af_packet0,iface=lo" is two entries, the second no device.
+  for (size_t i = 0; i < eal->vdevs.size(); ++i) {
+    const std::string_view v = eal->vdevs[i];
+    const std::string_view name = v.substr(0, v.find(','));
+    const bool ok =
+        !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+          return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+        });
+    if (!ok) {
+      return w.Error(
+          n["vdevs"][i], absl::StrCat("eal.vdevs[", i, "]"),
+          absl::StrCat("\"", AsAbsl(v),
+                       "\" is not a device (a driver's name and number, e.g. "
+                       "net_af_packet0, then ,key=value arguments); in a "
+                       "YAML list ',' separates entries: quote a device with "
+                       "arguments, [\"net_af_packet0,iface=eth1\"]"));
+    }
+  }
   if (n["pci_allow"])
     PMDCON_TRY(w.Strings(n["pci_allow"], "eal.pci_allow", &eal->pci_allow));
   if (n["extra_args"])

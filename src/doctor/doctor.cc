@@ -69,6 +69,10 @@ absl::string_view NameOf(absl::string_view reserve) {  // "16M:4096:NAME"
 
 constexpr char kGrub[] =
     " to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub and reboot";
+// memmap= as written in /etc/default/grub: a shell reads the file ("$0"
+// would expand to its name) and GRUB's own script reads the result ("$" is
+// its variable sign too), so the '$' takes three backslashes there.
+constexpr char kMemmapInGrub[] = "memmap=16M\\\\\\$0x40000000";
 constexpr char kModprobe[] = "/etc/modprobe.d/pmdcon.conf";
 
 void CheckMemory(const Host& h, std::vector<Finding>& out) {
@@ -91,8 +95,10 @@ void CheckMemory(const Host& h, std::vector<Finding>& out) {
             ? absl::StrCat("add reserve_mem=16M:4096:pmdcon", kGrub,
                            "; then \"options pmdcon mem_name=pmdcon\" in ",
                            kModprobe)
-            : absl::StrCat("add memmap=16M$0x40000000 (a range /proc/iomem "
-                           "does not show as System RAM)",
+            : absl::StrCat("add ", kMemmapInGrub,
+                           " (16 MiB at 1 GiB, a range /proc/iomem does not "
+                           "show as System RAM; the backslashes keep the '$' "
+                           "through the shell and GRUB)",
                            kGrub,
                            "; then \"options pmdcon mem_address=0x40000000 "
                            "mem_size=0x1000000\" in ",
@@ -105,7 +111,7 @@ void CheckMemory(const Host& h, std::vector<Finding>& out) {
              absl::StrCat("reserve_mem=", reserves[0],
                           " needs Linux 6.12 or later; ", h.kernel_release,
                           " ignores it"),
-             absl::StrCat("add memmap=16M$0x40000000 in its place", kGrub,
+             absl::StrCat("add ", kMemmapInGrub, " in its place", kGrub,
                           "; then \"options pmdcon mem_address=0x40000000 "
                           "mem_size=0x1000000\" in ",
                           kModprobe)));
@@ -262,8 +268,10 @@ void CheckNic(const std::string& addr,
               std::vector<Finding>& out) {
   const std::string item = absl::StrCat("NIC ", addr);
   if (!dev) {
+    // sysfs, not lspci: pciutils is not on a minimal install.
     out.push_back(Fail(item, "no such PCI device",
-                       "lspci -D lists them; set eal.pci_allow"));
+                       "ls /sys/bus/pci/devices lists them (with names: "
+                       "lspci -D, from pciutils); set eal.pci_allow"));
     return;
   }
   const std::string& driver = dev->driver;

@@ -461,6 +461,10 @@ void Engine::CountForeign(size_t target) {
   Bump(targets_[target]->stats.foreign);  // the main lcore's counter
 }
 
+void Engine::CountBadChecksum(size_t target) {
+  Bump(targets_[target]->stats.bad_checksums);  // the main lcore's counter
+}
+
 std::optional<uint64_t> Engine::acked_seq(size_t i) const {
   const Target& t = *targets_[i];
   if (!t.rel) return std::nullopt;
@@ -470,6 +474,8 @@ std::optional<uint64_t> Engine::acked_seq(size_t i) const {
 }
 
 Engine::~Engine() {
+  // Nobody reads the ring now (a reload's next engine says so again).
+  if (publisher_) publisher_->PublishPid(0);
   if (batch_n_) rte_pktmbuf_free_bulk(batch_, batch_n_);
   for (rte_ring* r : {control_, responses_}) {
     if (!r) continue;

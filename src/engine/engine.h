@@ -69,6 +69,9 @@ struct alignas(64) TargetStats {
   // Written by the control lcore (the one other writer, of these alone).
   std::atomic<uint64_t> foreign{0};  // ncrx datagrams from other addresses
   std::atomic<uint64_t> responses_dropped{0};  // the engine's queue was full
+  // To this target's port with a wrong IP or UDP checksum (a partial one,
+  // left to an offload, is taken): dropped.
+  std::atomic<uint64_t> bad_checksums{0};
 
   // Every counter with its name, in one order: telemetry, logs, snapshots.
   using Counter = std::atomic<uint64_t> TargetStats::*;
@@ -93,7 +96,8 @@ struct alignas(64) TargetStats {
       {"forged_responses", &TargetStats::forged_responses},
       {"over_budget", &TargetStats::over_budget},
       {"foreign", &TargetStats::foreign},
-      {"responses_dropped", &TargetStats::responses_dropped}};
+      {"responses_dropped", &TargetStats::responses_dropped},
+      {"bad_checksums", &TargetStats::bad_checksums}};
   // kCounters from here on count reliable targets' protocol only.
   static constexpr size_t kReliableFrom = 10;
   static_assert(kCounters[kReliableFrom].second == &TargetStats::responses);
@@ -152,6 +156,7 @@ class Engine {
   bool SendResponse(size_t target, rte_mbuf* m);
   // A datagram to target i's port from an address not its collector's.
   void CountForeign(size_t target);
+  void CountBadChecksum(size_t target);
   // Target i's acknowledged seq, if the collector acknowledged any.
   std::optional<uint64_t> acked_seq(size_t i) const;
   size_t targets() const;

@@ -169,6 +169,12 @@ std::string MappedFile::Describe(FileState s) const {
     case FileState::kIntact:
       return "intact";
     case FileState::kTruncated:
+      // A read faulted, yet the file is as long as mapped again (truncated,
+      // then extended): its bytes there are zeros now, not the ring's.
+      if (static_cast<size_t>(mine.st_size) >= size_) {
+        return absl::StrCat("truncated under the reader and extended again to ",
+                            mine.st_size, " bytes (was ", size_, ")");
+      }
       return absl::StrCat("truncated to ", mine.st_size, " bytes (was ", size_,
                           ")");
     case FileState::kReplaced:

@@ -51,6 +51,7 @@ class MappedFile {
   // Two stat calls: for the control path, not the hot path.
   FileState Check() const;
   // "truncated to 4096 bytes (was 1052672)", "replaced (inode 12 -> 13)".
+  // A file grown past its mapping is kIntact: the mapped part is unharmed.
   std::string Describe(FileState s) const;
 
  private:

@@ -32,12 +32,12 @@ UdpParse ParseUdp(const uint8_t* p, size_t len, Datagram* out) {
     if (ihl < 20 || total < ihl + 8 || total > ip_room)
       return UdpParse::kNotUdp;
     if ((Get16(ip + 6) & 0x3fff) != 0) return UdpParse::kNotUdp;  // fragment
-    if (Checksum(ip, ihl) != 0) return UdpParse::kBadIpChecksum;
     out->src_ip.family = out->dst_ip.family = 4;
     out->src_ip.bytes = {};
     out->dst_ip.bytes = {};
     std::memcpy(out->src_ip.bytes.data(), ip + 12, 4);
     std::memcpy(out->dst_ip.bytes.data(), ip + 16, 4);
+    if (Checksum(ip, ihl) != 0) return UdpParse::kBadIpChecksum;
     udp = ip + ihl;
     udp_room = total - ihl;
     pseudo = SumBytes(ip + 12, 8);
@@ -58,12 +58,19 @@ UdpParse ParseUdp(const uint8_t* p, size_t len, Datagram* out) {
   }
   const size_t udp_len = Get16(udp + 4);
   if (udp_len < 8 || udp_len > udp_room) return UdpParse::kNotUdp;
-  if (Get16(udp + 6) == 0 ||
-      Checksum(udp, udp_len, pseudo + 17 + udp_len) != 0) {
-    return UdpParse::kBadUdpChecksum;
-  }
   out->src_port = Get16(udp);
   out->dst_port = Get16(udp + 2);
+  const uint16_t field = Get16(udp + 6);
+  const uint64_t header_sum = pseudo + 17 + udp_len;
+  out->checksum = UdpChecksum::kVerified;
+  if (field == 0) return UdpParse::kBadUdpChecksum;
+  if (Checksum(udp, udp_len, header_sum) != 0) {
+    // CHECKSUM_PARTIAL: ~csum_tcpudp_magic(..., 0), the sum uncomplemented.
+    if (field != static_cast<uint16_t>(~Fold(header_sum))) {
+      return UdpParse::kBadUdpChecksum;
+    }
+    out->checksum = UdpChecksum::kPartial;
+  }
   out->payload =
       std::string_view(reinterpret_cast<const char*>(udp + 8), udp_len - 8);
   return UdpParse::kOk;

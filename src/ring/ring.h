@@ -151,6 +151,8 @@ class alignas(64) Consumer {
   // monotonic clock; `now` in the same unit), the record is skipped and
   // announced by the next Poll as skipped. Returns whether it skipped.
   bool SkipStuck(uint64_t now, uint64_t limit);
+  // The last Poll stopped at a record reserved but not committed (yet).
+  bool stopped_at_pending() const { return stopped_pending_; }
 
   // From inside OnRecord: the sink cannot take `r` now (e.g. no buffers).
   // The cursor goes back to r, the rest of this Poll's records are not

@@ -34,6 +34,20 @@ LineFile::~LineFile() {
   if (fd_ != STDOUT_FILENO) close(fd_);
 }
 
+absl::Status LineFile::Reopen() {
+  if (path_ == "-") return absl::OkStatus();
+  const int fd =
+      open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot reopen ", path_, ": ", std::strerror(errno)));
+  }
+  std::lock_guard lock(mu_);
+  close(fd_);
+  fd_ = fd;
+  return absl::OkStatus();
+}
+
 std::string LineFile::Append(std::string_view lines) {
   std::lock_guard lock(mu_);
   while (!lines.empty()) {

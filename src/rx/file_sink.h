@@ -30,12 +30,16 @@ class LineFile {
   // Writes whole lines, all of them before any other sink's. Empty on
   // success, else what went wrong.
   std::string Append(std::string_view lines);
+  // Opens the path again, appending (logrotate moved the file away, or
+  // truncated it); the old descriptor closes once no write holds it.
+  // Standard output stays. On error the old file stays in use.
+  absl::Status Reopen();
   const std::string& path() const { return path_; }
 
  private:
   LineFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
 
-  const int fd_;
+  int fd_;  // guarded by mu_
   const std::string path_;
   std::mutex mu_;  // one Append at a time
 };

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -100,10 +101,9 @@ ABSL_FLAG(uint32_t, retx_stride, 256,
           "arrived");
 ABSL_FLAG(uint32_t, give_up_ms, 30000,
           "--ack: skip a missing record after this long");
-ABSL_FLAG(uint32_t, ack_window, 8192,
-          "--ack: seqs tracked behind each source's newest (netconsd's "
-          "nr_slots); a missing record pushed further back is given up. A "
-          "source at R records/s needs R times the longest stall to cover");
+ABSL_FLAG(uint32_t, ack_holes, 8192,
+          "--ack: missing seqs tracked per source, 24 bytes each; beyond it "
+          "the oldest are given up");
 ABSL_FLAG(std::string, auth_keys, "",
           "authenticated records: a key file of \"<sender address> <key id> "
           "<32 hex digits>\" lines (mode 600); a sender listed there must "
@@ -137,7 +137,7 @@ constexpr uint32_t kDefaultMaxWorkers = 16;
 // batch and output buffers.
 constexpr uint64_t kWorkerOverhead = 2 << 20;
 volatile std::sig_atomic_t g_stop = 0;
-volatile std::sig_atomic_t g_reload_keys = 0;
+volatile std::sig_atomic_t g_hup = 0;  // reopen files, read keys again
 
 absl::StatusOr<std::shared_ptr<const pmdcon::wire::ReceiverKeys>> LoadKeys(
     const std::string& path) {
@@ -197,13 +197,21 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
         u == "journal" ? "/run/systemd/journal/socket" : std::string(u),
         queue_bytes);
   }
-  // FORMAT:FILE
+  // FORMAT:FILE. "syslog://HOST" looks like a URL and is none: a file
+  // named "//HOST" would take the records without a word.
   if (const size_t colon = u.find(':');
       colon != absl::string_view::npos && colon + 1 < u.size()) {
     const absl::string_view name = u.substr(0, colon);
     if (const std::optional<pmdcon::rx::Format> format =
             pmdcon::rx::ParseFormat(
                 std::string_view(name.data(), name.size()))) {
+      if (absl::StartsWith(u.substr(colon + 1), "//")) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            name, ":", u.substr(colon + 1, 2), " is a URL no output speaks: ",
+            name, ":FILE writes a file (a path, e.g. ", name,
+            ":/var/lib/pmdcon-rx/records.log); syslog to a server is "
+            "syslog+tcp://HOST:PORT or relp://HOST:PORT"));
+      }
       return OpenFileSink(std::string(u.substr(colon + 1)), *format, files);
     }
   }
@@ -211,6 +219,28 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenSink(
       "not relp://HOST:PORT, syslog+tcp://HOST:PORT, "
       "nats://HOST:PORT[+HOST:PORT...][/PREFIX], journal[:SOCKET], "
       "json:FILE, text:FILE or syslog:FILE");
+}
+
+// --sink's values as given: absl splits a list flag at every ',', and a
+// file name may hold one ("json:/tmp/a,b.json"). A piece that opens no
+// output is the rest of the one before.
+std::vector<std::string> SinkSpecs(const std::vector<std::string>& pieces) {
+  const auto opens_output = [](absl::string_view p) {
+    for (absl::string_view scheme : {"relp://", "syslog+tcp://", "nats://",
+                                     "journal:", "json:", "text:", "syslog:"}) {
+      if (absl::StartsWith(p, scheme)) return true;
+    }
+    return p == "journal";
+  };
+  std::vector<std::string> specs;
+  for (const std::string& p : pieces) {
+    if (specs.empty() || opens_output(p)) {
+      specs.push_back(p);
+    } else {
+      absl::StrAppend(&specs.back(), ",", p);
+    }
+  }
+  return specs;
 }
 
 }  // namespace
@@ -223,6 +253,12 @@ int main(int argc, char** argv) {
       "  pmdcon-rx --listen=:6666 --format=json --output=records.jsonl\n"
       "  pmdcon-rx --listen=127.0.0.1:6666 --count=1000 --expect=0-999 "
       "--fail_on_gap --quiet");
+  // From the first instant: a signal before the workers run is handled as
+  // one after (outputs may take seconds to connect).
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  std::signal(SIGUSR1, [](int) { g_summary = 1; });
+  std::signal(SIGHUP, [](int) { g_hup = 1; });
   const std::string fmt = absl::GetFlag(FLAGS_format);
   const std::optional<rx::Format> format = rx::ParseFormat(fmt);
   if (!format) {
@@ -266,6 +302,12 @@ int main(int argc, char** argv) {
   if (pcap.empty()) {
     using Sharing = rx::UdpReceiver::Sharing;
     const int rcvbuf = absl::GetFlag(FLAGS_rcvbuf);
+    if (rcvbuf <= 0) {
+      tools::Die(kTool,
+                 absl::InvalidArgumentError(absl::StrCat(
+                     "--rcvbuf=", rcvbuf, ": must be a positive byte count")),
+                 2);
+    }
     for (uint32_t i = 0; i < workers; ++i) {
       auto r = i == 0
                    ? rx::UdpReceiver::Open(specs, rcvbuf,
@@ -286,6 +328,16 @@ int main(int argc, char** argv) {
                      absl::StrJoin(receivers[0]->bound(), " "),
                      " (receive buffer ", receivers[0]->rcvbuf(), " bytes, ",
                      workers, " worker", workers == 1 ? "" : "s", ")\n");
+    // The kernel reports twice what it grants; unprivileged, it grants at
+    // most net.core.rmem_max.
+    if (receivers[0]->rcvbuf() / 2 < rcvbuf) {
+      absl::StrAppend(
+          &listening, AsAbsl(kTool), ": the receive buffer is ",
+          receivers[0]->rcvbuf() / 2, " bytes, not --rcvbuf=", rcvbuf,
+          ": the kernel caps it at net.core.rmem_max without CAP_NET_ADMIN "
+          "(sysctl -w net.core.rmem_max=",
+          rcvbuf, ")\n");
+    }
   }
 
   // Outputs, for each worker: --output in --format (stdout unless --sink or
@@ -309,7 +361,7 @@ int main(int argc, char** argv) {
       if (!f.ok()) tools::Die(kTool, f.status());
       worker_sinks.push_back(*std::move(f));
     }
-    for (const std::string& url : absl::GetFlag(FLAGS_sink)) {
+    for (const std::string& url : SinkSpecs(absl::GetFlag(FLAGS_sink))) {
       auto sink = OpenSink(url, queue_bytes, spill_bytes, &files);
       if (!sink.ok()) {
         tools::Die(kTool,
@@ -341,12 +393,12 @@ int main(int argc, char** argv) {
                    workers, ")")),
                2);
   }
-  // A hole costs 24 bytes; a million covers 50 s at 20,000 records/s.
-  const uint32_t window = absl::GetFlag(FLAGS_ack_window);
-  if (window < 2 || window > (1u << 20)) {
+  // A hole costs 24 bytes: a million, 24 MiB.
+  const uint32_t max_holes = absl::GetFlag(FLAGS_ack_holes);
+  if (max_holes < 1 || max_holes > (1u << 20)) {
     tools::Die(kTool,
                absl::InvalidArgumentError(absl::StrCat(
-                   "--ack_window=", window, ": out of range 2-1048576 seqs")),
+                   "--ack_holes=", max_holes, ": out of range 1-1048576")),
                2);
   }
   wire::Reassembler::Options options{
@@ -363,7 +415,7 @@ int main(int argc, char** argv) {
                   uint64_t{absl::GetFlag(FLAGS_retx_interval_ms)} * 1000,
               .retx_stride = std::max(1u, absl::GetFlag(FLAGS_retx_stride)),
               .give_up_us = uint64_t{absl::GetFlag(FLAGS_give_up_ms)} * 1000,
-              .window = window,
+              .max_holes = max_holes,
           },
   };
   const std::string auth_keys = absl::GetFlag(FLAGS_auth_keys);
@@ -416,10 +468,6 @@ int main(int argc, char** argv) {
       }
       close(fd);
     }
-    std::signal(SIGINT, [](int) { g_stop = 1; });
-    std::signal(SIGTERM, [](int) { g_stop = 1; });
-    std::signal(SIGUSR1, [](int) { g_summary = 1; });
-    if (!auth_keys.empty()) std::signal(SIGHUP, [](int) { g_reload_keys = 1; });
     // Signals come to this thread alone: it tells the workers.
     sigset_t mask, old;
     sigemptyset(&mask);
@@ -443,18 +491,33 @@ int main(int argc, char** argv) {
         g_summary = 0;
         control.summaries.fetch_add(1);
       }
-      if (g_reload_keys) {  // a bad file keeps the keys in use
-        g_reload_keys = 0;
-        absl::StatusOr<std::shared_ptr<const wire::ReceiverKeys>> keys =
-            LoadKeys(auth_keys);
-        if (keys.ok()) {
-          control.PublishAuth(*keys);
-          std::fprintf(stderr, "%s: %s: keys for %zu senders\n", kTool.data(),
-                       auth_keys.c_str(), (*keys)->sources());
-        } else {
-          std::fprintf(stderr, "%s: keeping the keys in use: %s\n",
-                       kTool.data(),
-                       std::string(keys.status().message()).c_str());
+      if (g_hup) {  // logrotate: files anew; a bad key file keeps the keys
+        g_hup = 0;
+        size_t reopened = 0;
+        for (const auto& [path, file] : files) {
+          if (absl::Status st = file->Reopen(); st.ok()) {
+            reopened += path != "-";
+          } else {
+            std::fprintf(stderr, "%s: SIGHUP: %s; writing on to the old file\n",
+                         kTool.data(), std::string(st.message()).c_str());
+          }
+        }
+        if (reopened) {
+          std::fprintf(stderr, "%s: SIGHUP: %zu output files reopened\n",
+                       kTool.data(), reopened);
+        }
+        if (!auth_keys.empty()) {
+          absl::StatusOr<std::shared_ptr<const wire::ReceiverKeys>> keys =
+              LoadKeys(auth_keys);
+          if (keys.ok()) {
+            control.PublishAuth(*keys);
+            std::fprintf(stderr, "%s: %s: keys for %zu senders\n", kTool.data(),
+                         auth_keys.c_str(), (*keys)->sources());
+          } else {
+            std::fprintf(stderr, "%s: keeping the keys in use: %s\n",
+                         kTool.data(),
+                         std::string(keys.status().message()).c_str());
+          }
         }
       }
       if ((duration > 0 && now - start >= duration * 1e6) ||
@@ -483,13 +546,9 @@ int main(int argc, char** argv) {
   const double cpu =
       static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
       static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  // Every datagram, not only those of the sources still held.
   uint64_t datagrams = 0;
-  const auto for_each_source = [&](auto&& f) {
-    for (const rx::Worker* w : all) w->reassembler().ForEachSource(f);
-  };
-  for_each_source([&](const wire::SourceKey&, const wire::SourceStats& st) {
-    datagrams += st.payloads;
-  });
+  for (const rx::Worker* w : all) datagrams += w->datagrams();
   std::fprintf(stderr, "%s: cpu %.3f s for %llu datagrams (%.2f us each)\n",
                kTool.data(), cpu, static_cast<unsigned long long>(datagrams),
                datagrams ? cpu * 1e6 / static_cast<double>(datagrams) : 0.0);
@@ -501,9 +560,12 @@ int main(int argc, char** argv) {
       .fail_on_malformed = absl::GetFlag(FLAGS_fail_on_malformed),
       .expect = *std::move(ranges),
   });
-  for_each_source([&](const wire::SourceKey& k, const wire::SourceStats& st) {
-    oracle.Source(k, st);
-  });
+  for (const rx::Worker* w : all) {
+    w->reassembler().ForEachSource(
+        [&](const wire::SourceKey& k, const wire::SourceStats& st) {
+          oracle.Source(k, st);
+        });
+  }
   oracle.BadChecksums(pcap,
                       pcap_stats.bad_ip_checksum + pcap_stats.bad_udp_checksum);
   std::map<std::string, uint64_t> undelivered;  // by output, every worker's

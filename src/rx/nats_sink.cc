@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -86,9 +88,18 @@ absl::StatusOr<std::unique_ptr<NatsSink>> NatsSink::Open(
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 100);
   // Up and reconnecting without blocking the receiver: the first connect
-  // may fail, and publishes made meanwhile are buffered by libnats.
+  // may fail, and publishes made meanwhile are buffered by libnats. Only
+  // with a connected callback does libnats connect in the background:
+  // without one natsConnection_Connect retries, blocking, MaxReconnect
+  // (here: unlimited) times.
   if (s == NATS_OK) {
-    s = natsOptions_SetRetryOnFailedConnect(opts, true, nullptr, nullptr);
+    s = natsOptions_SetRetryOnFailedConnect(
+        opts, true,
+        [](natsConnection*, void* self) {
+          static_cast<NatsSink*>(self)->connected_.store(
+              true, std::memory_order_relaxed);
+        },
+        sink.get());
   }
   if (s == NATS_OK) {
     s = natsOptions_SetReconnectBufSize(opts, static_cast<int>(kReconnectBuf));
@@ -146,6 +157,14 @@ void NatsSink::OnAck(natsMsg* msg, bool ok, std::string error) {
   } else {
     std::lock_guard<std::mutex> lock(mu_);
     failed_.push_back(msg);  // ours again: published once more by Poll
+    // JetStream answers a subject no stream takes with "no responders".
+    if (absl::StrContains(absl::AsciiStrToLower(error), "no responders")) {
+      error = absl::StrCat(
+          "no JetStream stream takes the subject ", prefix_, ".> (\"", error,
+          "\"); create one, e.g. nats stream add NETCONSOLE "
+          "--subjects '",
+          prefix_, ".>' --dupe-window 2m --storage file (docs/collector.md)");
+    }
     trouble_ = std::move(error);
   }
   in_flight_.fetch_sub(1, std::memory_order_release);
@@ -232,6 +251,9 @@ uint64_t NatsSink::pending() const {
 const std::string& NatsSink::trouble() const {
   std::lock_guard<std::mutex> lock(mu_);
   trouble_copy_ = trouble_;
+  if (trouble_copy_.empty() && !connected_.load(std::memory_order_relaxed)) {
+    trouble_copy_ = "not connected yet (retrying every 100 ms)";
+  }
   return trouble_copy_;
 }
 

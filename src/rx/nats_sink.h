@@ -68,8 +68,9 @@ class NatsSink : public Sink {
   std::atomic<uint64_t> held_bytes_{0};
   std::atomic<uint64_t> in_flight_{0};
   std::atomic<uint64_t> acked_{0};
-  mutable std::mutex mu_;           // guards failed_ and trouble_
-  std::vector<__natsMsg*> failed_;  // to publish again
+  std::atomic<bool> connected_{false};  // libnats' thread: the first connect
+  mutable std::mutex mu_;               // guards failed_ and trouble_
+  std::vector<__natsMsg*> failed_;      // to publish again
   mutable std::string trouble_, trouble_copy_;
   uint64_t retry_at_ = 0;
   uint64_t retry_backoff_us_;

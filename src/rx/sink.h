@@ -14,12 +14,13 @@
 namespace pmdcon::rx {
 
 struct SinkStats {
-  uint64_t written = 0;    // records taken by Write
-  uint64_t delivered = 0;  // acknowledged by the peer (or written out)
-  uint64_t dropped = 0;    // refused: the queue (and spill file) was full
-  uint64_t spilled = 0;    // went to the spill file, the queue being full
-  uint64_t resent = 0;     // sent again: unanswered when a peer went away
-  uint64_t reconnects = 0;
+  uint64_t written = 0;          // records taken by Write
+  uint64_t delivered = 0;        // acknowledged by the peer (or written out)
+  uint64_t dropped = 0;          // refused: the queue (and spill file) was full
+  uint64_t spilled = 0;          // went to the spill file, the queue being full
+  uint64_t resent = 0;           // sent again: unanswered when a peer went away
+  uint64_t reconnects = 0;       // connections lost after they were up
+  uint64_t failed_connects = 0;  // attempts that never got up
 
   SinkStats& operator+=(const SinkStats& o) {
     written += o.written;
@@ -28,6 +29,7 @@ struct SinkStats {
     spilled += o.spilled;
     resent += o.resent;
     reconnects += o.reconnects;
+    failed_connects += o.failed_connects;
     return *this;
   }
 };

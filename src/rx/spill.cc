@@ -1,9 +1,10 @@
 #include "rx/spill.h"
 
 #include <fcntl.h>
-#include <sys/uio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -29,6 +30,42 @@ absl::StatusOr<std::unique_ptr<Spill>> Spill::Create(const std::string& dir,
 
 Spill::~Spill() { close(fd_); }
 
+uint64_t Spill::disk_bytes() const {
+  struct stat st {};
+  return fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_blocks) * 512 : 0;
+}
+
+// The ring's bytes [pos, pos + n) are at most two spans of the file; io
+// (pread or pwrite) moves each.
+template <typename Io>
+bool Spill::Transfer(uint64_t pos, char* p, size_t n, Io io) {
+  while (n > 0) {
+    const uint64_t at = pos % max_bytes_;
+    const size_t chunk =
+        static_cast<size_t>(std::min<uint64_t>(n, max_bytes_ - at));
+    if (io(fd_, p, chunk, static_cast<off_t>(at)) !=
+        static_cast<ssize_t>(chunk)) {
+      return false;
+    }
+    p += chunk;
+    n -= chunk;
+    pos += chunk;
+  }
+  return true;
+}
+
+bool Spill::WriteAt(uint64_t pos, const char* p, size_t n) {
+  return Transfer(
+      pos, const_cast<char*>(p), n,
+      [](int fd, char* b, size_t c, off_t at) { return pwrite(fd, b, c, at); });
+}
+
+bool Spill::ReadAt(uint64_t pos, char* p, size_t n) {
+  return Transfer(pos, p, n, [](int fd, char* b, size_t c, off_t at) {
+    return pread(fd, b, c, at);
+  });
+}
+
 bool Spill::Push(std::string_view message) {
   const uint64_t size = kHeader + message.size();
   if (message.size() > UINT32_MAX || bytes() + size > max_bytes_) {
@@ -36,14 +73,11 @@ bool Spill::Push(std::string_view message) {
     return false;
   }
   const uint32_t len = static_cast<uint32_t>(message.size());
-  char header[kHeader];
-  std::memcpy(header, &len, kHeader);
-  const iovec iov[2] = {{header, kHeader},
-                        {const_cast<char*>(message.data()), message.size()}};
-  const ssize_t n = pwritev(fd_, iov, 2, static_cast<off_t>(write_off_));
-  if (n != static_cast<ssize_t>(size)) {
-    trouble_ = absl::StrCat("spill write: ",
-                            n < 0 ? std::strerror(errno) : "short write");
+  record_.resize(size);
+  std::memcpy(record_.data(), &len, kHeader);
+  std::memcpy(record_.data() + kHeader, message.data(), message.size());
+  if (!WriteAt(write_off_, record_.data(), record_.size())) {
+    trouble_ = absl::StrCat("spill write: ", std::strerror(errno));
     return false;
   }
   write_off_ += size;
@@ -55,15 +89,12 @@ bool Spill::Front(std::string_view* message) {
   if (count_ == 0) return false;
   if (!front_read_) {
     uint32_t len = 0;
-    if (pread(fd_, &len, kHeader, static_cast<off_t>(read_off_)) !=
-        static_cast<ssize_t>(kHeader)) {
+    if (!ReadAt(read_off_, reinterpret_cast<char*>(&len), kHeader)) {
       trouble_ = absl::StrCat("spill read: ", std::strerror(errno));
       return false;
     }
     front_.resize(len);
-    if (pread(fd_, front_.data(), len,
-              static_cast<off_t>(read_off_ + kHeader)) !=
-        static_cast<ssize_t>(len)) {
+    if (!ReadAt(read_off_ + kHeader, front_.data(), len)) {
       trouble_ = absl::StrCat("spill read: ", std::strerror(errno));
       return false;
     }

@@ -2,7 +2,9 @@
 // memory wait in a file, in order, until the queue has room again (a peer
 // such as rsyslog away for longer than the memory queue lasts). The file is
 // unlinked as soon as it is made: it lengthens the queue, it does not
-// outlive the process. Not thread-safe: one per output per worker.
+// outlive the process. It is a ring of max_bytes: what it takes on disk
+// never exceeds that, however long the queue drains while it fills. Not
+// thread-safe: one per output per worker.
 //
 //   auto spill = Spill::Create("/var/spool/pmdcon-rx", 1 << 30);
 //   if (!queue_has_room || !(*spill)->empty()) (*spill)->Push(message);
@@ -42,14 +44,22 @@ class Spill {
   uint64_t count() const { return count_; }
   uint64_t bytes() const { return write_off_ - read_off_; }
   const std::string& trouble() const { return trouble_; }
+  // Bytes the file takes on disk now (allocated blocks).
+  uint64_t disk_bytes() const;
 
  private:
   Spill(int fd, uint64_t max_bytes) : fd_(fd), max_bytes_(max_bytes) {}
+  // At logical offset `pos` (the file holds pos % max_bytes_ on).
+  bool WriteAt(uint64_t pos, const char* p, size_t n);
+  bool ReadAt(uint64_t pos, char* p, size_t n);
+  template <typename Io>
+  bool Transfer(uint64_t pos, char* p, size_t n, Io io);
 
   int fd_;
   uint64_t max_bytes_;
   uint64_t read_off_ = 0, write_off_ = 0, count_ = 0;
-  std::string front_;  // the oldest message, once read
+  std::string front_;   // the oldest message, once read
+  std::string record_;  // Push's header and message, one span
   bool front_read_ = false;
   std::string trouble_;
 };

@@ -127,7 +127,7 @@ void TcpSink::Connect(uint64_t now_us) {
 void TcpSink::Drop(std::string why, uint64_t now_us) {
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
-  if (conn_ == Conn::kUp) ++stats_.reconnects;
+  ++(conn_ == Conn::kUp ? stats_.reconnects : stats_.failed_connects);
   conn_ = Conn::kDown;
   trouble_ = std::move(why);
   relp_.Disconnected();

@@ -57,6 +57,7 @@ uint64_t Worker::unsent_responses() const { return delivery_->unsent_; }
 
 void Worker::Feed(const wire::SourceKey& from, std::string_view payload,
                   uint64_t now_us) {
+  ++datagrams_;
   WorkerControl& c = *control_;
   if (!c.ignore_text.empty() &&
       payload.find(c.ignore_text) != std::string_view::npos) [[unlikely]] {
@@ -73,7 +74,34 @@ void Worker::Feed(const wire::SourceKey& from, std::string_view payload,
 uint64_t Worker::PollSinks(uint64_t now_us) {
   uint64_t wake = UINT64_MAX;
   for (auto& s : sinks_) wake = std::min(wake, s->Poll(now_us));
+  ReportTrouble(now_us);
   return wake;
+}
+
+// An output in trouble says so while it lasts, not only in the summary: at
+// once when its trouble changes, then every kTroubleRepeatUs while it keeps
+// failing to connect or holds records (to stderr: the unit's journal).
+void Worker::ReportTrouble(uint64_t now_us) {
+  constexpr uint64_t kTroubleRepeatUs = 10'000'000;
+  reported_.resize(sinks_.size());
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    const Sink& s = *sinks_[i];
+    Reported& r = reported_[i];
+    const std::string& trouble = s.trouble();
+    if (trouble.empty()) continue;
+    const uint64_t failed = s.stats().failed_connects + s.stats().reconnects;
+    const bool changed = trouble != r.trouble;
+    const bool again = now_us >= r.at_us + kTroubleRepeatUs &&
+                       (failed != r.failed || s.pending() > 0);
+    if (!changed && !again) continue;
+    std::fprintf(stderr,
+                 "pmdcon-rx: output %s (worker %d): %s; %llu records pending, "
+                 "%llu connects failed\n",
+                 s.name().c_str(), index_, trouble.c_str(),
+                 static_cast<unsigned long long>(s.pending()),
+                 static_cast<unsigned long long>(s.stats().failed_connects));
+    r = {trouble, now_us, failed};
+  }
 }
 
 void Worker::Run(uint64_t drain_us) {
@@ -184,9 +212,8 @@ std::string Summary(std::span<const Worker* const> workers) {
     absl::StrAppend(&s, "acks: ", acks.responses, " responses, ", acks.requests,
                     " requests for missing records, ", acks.recovered,
                     " records recovered, ", acks.given_up, " given up");
-    if (acks.out_of_window) {
-      absl::StrAppend(&s, " (", acks.out_of_window,
-                      " pushed past --ack_window)");
+    if (acks.over_max) {
+      absl::StrAppend(&s, " (", acks.over_max, " over --ack_holes)");
     }
     if (unsent) absl::StrAppend(&s, ", ", unsent, " responses not sent");
     if (acks.withheld) {
@@ -228,6 +255,9 @@ std::string Summary(std::span<const Worker* const> workers) {
                     o.st.delivered, " delivered, ", o.pending, " pending, ",
                     o.st.dropped, " dropped (queue full), ", o.st.resent,
                     " resent, ", o.st.reconnects, " reconnects");
+    if (o.st.failed_connects) {
+      absl::StrAppend(&s, ", ", o.st.failed_connects, " connects failed");
+    }
     if (o.st.spilled) absl::StrAppend(&s, ", ", o.st.spilled, " spilled");
     if (!o.trouble.empty()) absl::StrAppend(&s, "; last trouble: ", o.trouble);
     s.push_back('\n');

@@ -98,6 +98,8 @@ class Worker {
   const std::vector<std::unique_ptr<Sink>>& sinks() const { return sinks_; }
   uint64_t delivered() const;
   uint64_t unsent_responses() const;
+  // Datagrams fed, every one (sources evicted since included).
+  uint64_t datagrams() const { return datagrams_; }
   // Why Run stopped early (a receive error), or OK.
   const absl::Status& error() const { return error_; }
 
@@ -105,8 +107,16 @@ class Worker {
   class Delivery;
 
   uint64_t PollSinks(uint64_t now_us);
+  void ReportTrouble(uint64_t now_us);
+  struct Reported {  // per sink: what ReportTrouble said last
+    std::string trouble;
+    uint64_t at_us = 0;
+    uint64_t failed = 0;
+  };
+  std::vector<Reported> reported_;
 
   const int index_;
+  uint64_t datagrams_ = 0;  // this worker's thread; read after it ends
   std::optional<UdpReceiver> receiver_;
   wire::Reassembler reasm_;
   std::vector<std::unique_ptr<Sink>> sinks_;

@@ -69,8 +69,13 @@ void PrintHelp(std::string_view tool, const char* usage) {
                 std::string(f->Name()).c_str(), f->DefaultValue().c_str(),
                 std::string(f->Help()).c_str());
   }
-  std::printf("\n%.*s --help prints this.\n", static_cast<int>(tool.size()),
-              tool.data());
+  std::printf(
+      "  --flagfile=FILE\n"
+      "      more flags from FILE, one per line (\"name=value\", \"name "
+      "value\"; '#' starts a comment)\n"
+      "  --version\n      prints the version\n"
+      "\n%.*s --help prints this.\n",
+      static_cast<int>(tool.size()), tool.data());
 }
 
 [[noreturn]] void Usage(std::string_view tool, const std::string& why) {
@@ -100,6 +105,11 @@ class FlagParser {
     std::string value = has_value ? std::string(a.substr(eq + 1)) : "";
     if (name == "help" || name == "h" || name == "helpfull") {
       PrintHelp(tool_, usage_);
+      std::exit(0);
+    }
+    if (name == "version") {
+      std::printf("%.*s %s\n", static_cast<int>(tool_.size()), tool_.data(),
+                  PMDCON_VERSION);
       std::exit(0);
     }
     absl::CommandLineFlag* f = absl::FindCommandLineFlag(name);
@@ -139,7 +149,8 @@ class FlagParser {
 
  private:
   // One flag per line, as on the command line ("--sink=journal"; the dashes
-  // may be left out); blank lines and lines starting with '#' are skipped.
+  // may be left out), or "name value", "name = value"; blank lines, lines
+  // starting with '#' and a " # comment" after a flag are skipped.
   void ReadFile(const std::string& path) {
     auto file = io::ReadUserFile(path, "flag file");
     if (!file.ok()) {
@@ -151,10 +162,23 @@ class FlagParser {
     int n = 0;
     for (absl::string_view line : absl::StrSplit(*file, '\n')) {
       ++n;
-      const absl::string_view text = absl::StripAsciiWhitespace(line);
+      absl::string_view text = absl::StripAsciiWhitespace(line);
       if (text.empty() || text[0] == '#') continue;
-      std::vector<std::string> one = {
-          absl::StrCat(text[0] == '-' ? "" : "--", text)};
+      if (const size_t hash = text.find_first_of("#");
+          hash != absl::string_view::npos && hash > 0 &&
+          absl::ascii_isspace(static_cast<unsigned char>(text[hash - 1]))) {
+        text = absl::StripAsciiWhitespace(text.substr(0, hash));
+      }
+      absl::ConsumePrefix(&text, "--") || absl::ConsumePrefix(&text, "-");
+      const size_t end = text.find_first_of("= \t");
+      std::string flag = absl::StrCat("--", text.substr(0, end));
+      if (end != absl::string_view::npos) {
+        absl::string_view value =
+            absl::StripLeadingAsciiWhitespace(text.substr(end));
+        absl::ConsumePrefix(&value, "=");
+        absl::StrAppend(&flag, "=", absl::StripAsciiWhitespace(value));
+      }
+      std::vector<std::string> one = {flag};
       size_t i = 0;
       Apply(one, &i, absl::StrCat(path, ":", n, ": "), /*in_file=*/true);
     }

@@ -28,6 +28,8 @@ void OnSignal(int) { g_stop = 1; }
 
 unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
 
+constexpr uint64_t kStuckUsec = 1'000'000;  // as the appliance waits
+
 // Bytes outside printable ASCII, and backslash, as \xNN (as /dev/kmsg does).
 void PutEscaped(std::string_view s) {
   for (unsigned char c : s) {
@@ -150,7 +152,11 @@ int main(int argc, char** argv) {
     if (c.last_error()[0]) std::fprintf(stderr, "%s\n", c.last_error());
     if (limit && printer.records >= limit) break;
     if (n == 0) {
-      if (!follow) break;
+      // A record reserved and never committed (its writer died, or a crash
+      // came first) holds back all after it: as the appliance does, it is
+      // skipped and announced once it stayed so for a second.
+      if (c.SkipStuck(io::MonotonicUsec(), kStuckUsec)) continue;
+      if (!follow && !c.stopped_at_pending()) break;
       std::fflush(stdout);
       const timespec ms{0, 1000000};
       nanosleep(&ms, nullptr);

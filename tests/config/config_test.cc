@@ -116,6 +116,14 @@ INSTANTIATE_TEST_SUITE_P(
             "or a stray ','); the configuration is one document"},
         Bad{"too_deep", std::string(5000, '[') + std::string(5000, ']'),
             "bad.yaml:1:1: nested too deeply"},
+        // Issue 24, item 14: it passed every check and failed at run time.
+        Bad{"unquoted_vdev",
+            "eal: {vdevs: [net_af_packet0,iface=lo]}\n" + kPort +
+                "targets: [{name: a, dst_ip: 10.99.0.2}]\n",
+            "bad.yaml:1:30: eal.vdevs[1]: \"iface=lo\" is not a device (a "
+            "driver's name and number, e.g. net_af_packet0, then ,key=value "
+            "arguments); in a YAML list ',' separates entries: quote a device "
+            "with arguments, [\"net_af_packet0,iface=eth1\"]"},
         Bad{"unknown_top_key", kPort + "target: []\n",
             "bad.yaml:2:1: target: unknown key (expected one of: eal, port, "
             "source, targets, stats)"},

@@ -58,7 +58,16 @@ in_root dpkg-query -W -f='${Conffiles}\n' pmdcon | grep -q ' /etc/pmdcon/pmdcon.
   fail "/etc/pmdcon/pmdcon.yaml is not a conffile"
 in_root dpkg-query -W -f='${Conffiles}\n' pmdcon-dkms | grep -q ' /etc/modprobe.d/pmdcon.conf ' ||
   fail "/etc/modprobe.d/pmdcon.conf is not a conffile"
-echo "ok: conffiles /etc/pmdcon/pmdcon.yaml, /etc/modprobe.d/pmdcon.conf"
+for f in /etc/default/pmdcon-rx /etc/pmdcon/rx.flags /etc/logrotate.d/pmdcon-rx; do
+  in_root dpkg-query -W -f='${Conffiles}\n' pmdcon-rx | grep -q " $f " ||
+    fail "$f is not a conffile of pmdcon-rx"
+done
+echo "ok: conffiles /etc/pmdcon/pmdcon.yaml, /etc/modprobe.d/pmdcon.conf, and pmdcon-rx's default file, flag file and logrotate snippet"
+# The shipped flag file runs as it is (its output moved here: the unit's
+# log directory exists only under systemd).
+out=$(in_root pmdcon-rx --flagfile=/etc/pmdcon/rx.flags --output=/tmp/rx.jsonl \
+  --listen=127.0.0.1:6999 --duration=0.3 2>&1) || fail "pmdcon-rx with the shipped rx.flags: $out"
+echo "ok: pmdcon-rx --flagfile=/etc/pmdcon/rx.flags: $(head -1 <<<"$out")"
 in_root pmdcon-rx --help >"$dir/rx-help" 2>&1 || fail "pmdcon-rx --help: $(cat "$dir/rx-help")"
 grep -q -- '--listen' "$dir/rx-help" || fail "pmdcon-rx --help: $(cat "$dir/rx-help")"
 echo "ok: pmdcon-rx --help"

@@ -26,12 +26,9 @@ pmdcon=$1 rx=$2 gen=$3
 here=$(dirname "$0")
 source "$here/../scratch.sh"
 source "$here/../netns.sh"
-command -v nft >/dev/null || { echo "SKIP: nft (Debian's nftables) is not installed"; exit 77; }
 records=3000
 forge() { ip netns exec "$rxns" python3 "$here/forge.py" "$@"; }
-key=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-(umask 077 && echo "1 $key" >"$dir/tx.keys" &&
-  echo "10.99.0.1 1 $key" >"$dir/rx.keys")
+key_files "$dir"
 # stat NAME: a counter of target t, from telemetry.
 stat() {
   dpdk-telemetry.py -f "pmdcon-$pid" <<<"/pmdcon/stats" 2>/dev/null |

@@ -17,6 +17,13 @@ expect() { # expect RC MESSAGE CMD...: exit code and the last line of stderr
 }
 
 "$pmdcon" --check-config="$example" >/dev/null || fail "--check-config=FILE refused"
+# --help: the usage and every flag on standard output, exit 0, as the other
+# tools do (issue 24, item 9: exit 2 and the usage lines only).
+help=$("$pmdcon" --help) || fail "pmdcon --help: exit $?"
+"$pmdcon" --version | grep -Eq '^pmdcon [0-9]+\.[0-9]+\.[0-9]+$' || fail "pmdcon --version"
+for flag in --config --check-config doctor --help --version "exit codes"; do
+  grep -q -- "$flag" <<<"$help" || fail "pmdcon --help does not mention $flag: $help"
+done
 expect 2 "pmdcon: /dev/zero is not a regular file" "$pmdcon" --check-config /dev/zero
 expect 2 "pmdcon: $dir is a directory, not a configuration file" "$pmdcon" --check-config="$dir"
 printf 'port: {src_ipv4: 10.0.0.1}\ntargets: [{name: a, dst_ip: 10.0.0.2}]\n---\nport: {}\n' >"$dir/two.yaml"

@@ -19,6 +19,7 @@
 set -euo pipefail
 pmdcon=$1 gen=$2 dump=$3 rx=$4
 source "$(dirname "$0")/../scratch.sh"
+source "$(dirname "$0")/../../scripts/lib.sh"
 
 # 8: record 50 of 100 is never committed.
 "$gen" --ring="$dir/stuck" --size=1M --count=100 --abandon_at=50 >/dev/null 2>&1
@@ -120,15 +121,7 @@ stops fmt "pmdcon: $dir/fmt: ring: the ring was replaced under the reader"
 echo "item 7: reformatted in place: stopped, no loss invented"
 
 "$gen" --ring="$dir/ring" --size=1M --count=100 >/dev/null 2>&1
-conf() {
-  cat >"$dir/$1.yaml" <<YAML
-eal: {vdevs: ["net_null0"], memory_mb: 128}
-port: {src_ipv4: 10.99.0.1}
-source: {type: file, path: $dir/ring, start: oldest}
-targets: [{name: t, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"}]
-stats: {interval_s: 0, telemetry: false}
-YAML
-}
+conf() { null_config "$dir/ring" >"$dir/$1.yaml"; }
 conf one
 conf two
 "$pmdcon" --config "$dir/one.yaml" >"$dir/one.log" 2>&1 &
@@ -147,10 +140,16 @@ timeout 20 "$pmdcon" --config "$dir/two.yaml" >"$dir/two.log" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "item 10: a second pmdcon on the ring exited $rc: $(tail -3 "$dir/two.log")"
 grep -q "pmdcon: $dir/ring is in use: another consumer (pmdcon) holds its lock" "$dir/two.log" ||
   fail "item 10: $(tail -3 "$dir/two.log")"
+"$dump" --ring="$dir/ring" --header --quiet >"$dir/header"
+grep -Eq " pid $pid\$" "$dir/header" ||
+  fail "item 10: the refused consumer changed the page: $(grep consumer: "$dir/header")"
 "$gen" --ring="$dir/ring" --count=50 --seq_start=100 >/dev/null 2>&1
 sleep 0.5
 kill -TERM "$pid"
 wait "$pid" || fail "the first pmdcon: $(tail -3 "$dir/one.log")"
 grep -q 'pmdcon: target t: active, records 150,' "$dir/one.log" ||
   fail "item 10: the first consumer: $(grep 'target t' "$dir/one.log")"
+# Issue 24, item 9: gone, it is no longer named as the ring's reader.
+"$dump" --ring="$dir/ring" --header --quiet >"$dir/header"
+grep -Eq " pid 0\$" "$dir/header" || fail "after exit: $(grep consumer: "$dir/header")"
 echo "ring file: a stuck record skipped and announced; a second consumer refused by name; read_id and pid $pid in the consumer page"

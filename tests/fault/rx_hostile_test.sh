@@ -54,6 +54,11 @@ for budget in 256 48; do
   hostile legit "$dir/sources$budget.jsonl" 10000 || fail "sources$budget"
   grep -q "evicted for the budget: [1-9][0-9]* idle sources" \
     "$dir/sources$budget.err" || fail "sources$budget: no eviction reported"
+  # The CPU line counts every datagram, the evicted sources' too (issue
+  # 24, item 9: it counted the sources still held).
+  n=$(sed -n 's/.*: cpu [0-9.]* s for \([0-9]*\) datagrams.*/\1/p' "$dir/sources$budget.err")
+  [ -n "$n" ] && [ "$n" -ge 100000 ] ||
+    fail "sources$budget: $(grep 'cpu' "$dir/sources$budget.err") (100,000 sources sent one at least)"
 done
 
 # 13. 50,000 incomplete records (200 sources, 256 pending each at most).

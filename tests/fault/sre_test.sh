@@ -13,12 +13,15 @@ pmdcon=$1 rx=$2 gen=$3
 source "$(dirname "$0")/../scratch.sh"
 source "$(dirname "$0")/../netns.sh"
 
-ring_conf() { # ring_conf NAME: pmdcon on $dir/NAME; telemetry on (a runtime directory)
+# ring_conf NAME [EXTRA]: pmdcon on $dir/NAME; telemetry on (a runtime
+# directory); EXTRA: more targets (a SIGHUP that changes nothing is no
+# reload).
+ring_conf() {
   cat >"$dir/c.yaml" <<YAML
 eal: {lcores: [0, 1], memory_mb: 256, vdevs: ["net_af_packet0,iface=veth0"]}
 port: {src_ipv4: 10.99.0.1}
 source: {type: file, path: $dir/$1, start: transmitted}
-targets: [{name: t, dst_ip: 10.99.0.2}]
+targets: [{name: t, dst_ip: 10.99.0.2}${2:-}]
 stats: {interval_s: 0, telemetry: true}
 YAML
 }
@@ -53,6 +56,7 @@ killed=()
 n=1
 for delay in 0 0.02 0.2; do
   sleep 0.5
+  ring_conf ring "$([ $((n % 2)) = 1 ] && echo ", {name: b, dst_ip: 10.99.0.2, dst_port: 6668}")"
   kill -HUP "$pid"
   sleep "$delay"
   kill -KILL "$pid"

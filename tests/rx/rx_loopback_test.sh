@@ -3,7 +3,7 @@
 # encoder, fragments shuffled) and plain socat. Checks the oracle's verdicts,
 # JSON output, IPv6, malformed input and CLI errors.
 set -euo pipefail
-rx=$1 send=$2
+rx=$(realpath "$1") send=$2
 here=$(dirname "$0")
 source "$here/../scratch.sh"
 source "$here/start_rx.sh"
@@ -93,21 +93,32 @@ set +e
 msg=$("$rx" --listen=127.0.0.1:notaport 2>&1); rc=$?
 msg2=$("$rx" --format=xml 2>&1); rc2=$?
 msg3=$("$rx" --expect=5 2>&1); rc3=$?
-msg4=$("$rx" --ack --ack_window=1 2>&1); rc4=$?
+msg4=$("$rx" --ack --ack_holes=0 2>&1); rc4=$?
+msg5=$(cd "$dir" && timeout 10 "$rx" --listen=127.0.0.1:$port --sink=syslog://127.0.0.1:514 2>&1); rc5=$?
+msg6=$(cd "$dir" && timeout 10 "$rx" --listen=127.0.0.1:$port --sink=json://collector 2>&1); rc6=$?
+msg7=$(timeout 10 "$rx" --listen=127.0.0.1:$port --rcvbuf=-5 2>&1); rc7=$?
 set -e
 [ "$rc" = 2 ] && [ "$msg" = 'pmdcon-rx: listen "127.0.0.1:notaport": bad port "notaport"' ] || fail "bad port: $msg"
 [ "$rc2" = 2 ] && [ "$msg2" = 'pmdcon-rx: --format: "xml" is not text, json or syslog' ] || fail "bad format: $msg2"
 [ "$rc3" = 2 ] && [ "$msg3" = 'pmdcon-rx: --expect: "5" is not FIRST-LAST' ] || fail "bad expect: $msg3"
-[ "$rc4" = 2 ] && [ "$msg4" = 'pmdcon-rx: --ack_window=1: out of range 2-1048576 seqs' ] || fail "bad window: $msg4"
+[ "$rc4" = 2 ] && [ "$msg4" = 'pmdcon-rx: --ack_holes=0: out of range 1-1048576' ] || fail "bad --ack_holes: $msg4"
+# A URL-looking FORMAT:FILE (issue 24, item 11: it wrote a file "//HOST").
+[ "$rc5" = 2 ] && [[ "$msg5" == "pmdcon-rx: --sink=syslog://127.0.0.1:514: syslog:// is a URL no output speaks: syslog:FILE writes a file"* ]] ||
+  fail "syslog://: $msg5"
+[ "$rc6" = 2 ] && [[ "$msg6" == "pmdcon-rx: --sink=json://collector: json:// is a URL"* ]] || fail "json://: $msg6"
+[ ! -e /127.0.0.1:514 ] && [ ! -e "$dir/collector" ] || fail "a URL-looking --sink created a file"
+[ "$rc7" = 2 ] && [ "$msg7" = "pmdcon-rx: --rcvbuf=-5: must be a positive byte count" ] || fail "--rcvbuf=-5: $msg7"
 
 # 10. A flagfile (the collector's small config file): one flag per line,
 #     dashes optional, comments; a list flag given twice adds to its list,
 #     on the command line too; a bad line is named with its file and number.
 cat >"$dir/rx.flags" <<EOF2
-# two outputs, one listener from here and one from the command line
-listen=127.0.0.1:$port
-sink=json:$dir/one.jsonl
+# two outputs, one listener from here and one from the command line; the
+# forms a config file takes (issue 24, items 9 and 16)
+listen = 127.0.0.1:$port  # the collector's port
+--sink json:$dir/one.jsonl
 --sink=text:$dir/two.txt
+format=json # a comment after a value
 quiet
 EOF2
 start_rx flagfile --flagfile="$dir/rx.flags" --listen=127.0.0.1:$((port + 1)) \
@@ -133,4 +144,48 @@ set -e
   fail "flagfile that reads forever: $msg3"
 [ "$rc4" = 2 ] && [ "$msg4" = "pmdcon-rx: --flagfile: $dir is a directory, not a flag file" ] ||
   fail "flagfile that is a directory: $msg4"
+# 11. Outputs whose peers are down (nothing listens on port 1): a NATS
+#     server holds up neither the start nor the records (issue 24, item 3:
+#     it hung in the first connect, forever); both say so on stderr while
+#     pmdcon-rx runs, and the summary counts the failed connects (item 15:
+#     silent, and "0 reconnects").
+started=$SECONDS
+start_rx down --listen=127.0.0.1:$port --sink=nats://127.0.0.1:1 \
+  --sink=relp://127.0.0.1:1 --duration=3 --drain=0 --quiet
+"$send" --to=127.0.0.1:$port --count=100 >/dev/null
+wait_rx
+[ $((SECONDS - started)) -le 10 ] || fail "outputs whose peers are down held pmdcon-rx up for $((SECONDS - started)) s"
+grep -q 'records 100, ' "$dir/down.err" || fail "records while the peers are down: $(cat "$dir/down.err")"
+grep -q 'output nats://127.0.0.1:1: 100 records, 0 delivered' "$dir/down.err" ||
+  fail "the NATS output's summary: $(grep output "$dir/down.err")"
+grep -Eq 'output relp://127.0.0.1:1: 100 records, 0 delivered, .* reconnects, [1-9][0-9]* connects failed' "$dir/down.err" ||
+  fail "the RELP output's summary: $(grep output "$dir/down.err")"
+grep -q '^pmdcon-rx: output nats://127.0.0.1:1 (worker [0-9]*): not connected yet' "$dir/down.err" &&
+  grep -q '^pmdcon-rx: output relp://127.0.0.1:1 (worker [0-9]*): connect: Connection refused' "$dir/down.err" ||
+  fail "no word while the peers were down: $(cat "$dir/down.err")"
+
+# 12. A file name holding a ',' (issue 24, item 9: --sink split there and
+#     named "--sink=b.jsonl"), next to a second output in the same flag.
+start_rx comma --listen=127.0.0.1:$port "--sink=json:$dir/a,b.jsonl,text:$dir/c.txt" \
+  --count=10 --duration=30
+"$send" --to=127.0.0.1:$port --count=10 >/dev/null
+wait_rx
+[ "$rc" = 0 ] || fail "a ',' in a --sink file name: exit $rc: $(cat "$dir/comma.err")"
+[ "$(wc -l <"$dir/a,b.jsonl")" = 10 ] && [ "$(wc -l <"$dir/c.txt")" = 10 ] ||
+  fail "a ',' in a --sink file name: $(ls "$dir")"
+
+# 13. --help names --flagfile and --version; --version prints it, exit 0.
+"$rx" --help | grep -q -- '--flagfile=FILE' || fail "--help does not mention --flagfile"
+"$rx" --version | grep -Eq '^pmdcon-rx [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version: $("$rx" --version 2>&1)"
+
+# 14. Unprivileged, the receive buffer the kernel grants is capped by
+#     net.core.rmem_max: said, with the sysctl (issue 24, item 17: silent).
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+    "$rx" --listen=127.0.0.1:$port --duration=0.1 --rcvbuf=$((1 << 30)) 2>&1) ||
+    fail "unprivileged pmdcon-rx: $out"
+  grep -q "the receive buffer is [0-9]* bytes, not --rcvbuf=1073741824: the kernel caps it at net.core.rmem_max" <<<"$out" ||
+    fail "no word of the capped receive buffer: $out"
+fi
+
 echo "pmdcon-rx loopback: all checks passed"

@@ -3,7 +3,9 @@
 # cluster (Debian's nats-server) on loopback, a stream of three replicas,
 # two pmdcon-rx collectors feeding it, each from its own senders. The
 # stream's leader node is killed (SIGKILL) mid-stream: the stream still
-# holds every record exactly once. Cleans up its servers and their stores.
+# holds every record exactly once. Before the stream exists, a collector
+# says so, naming the subject no stream takes (issue 24, item 12: records
+# stayed pending without a word). Cleans up its servers and their stores.
 set -euo pipefail
 rx=$1 send=$2 check=$3
 source "$(dirname "$0")/../scratch.sh"
@@ -28,6 +30,19 @@ CONF
 done
 urls="nats://127.0.0.1:${client[1]},nats://127.0.0.1:${client[2]},nats://127.0.0.1:${client[3]}"
 sink="nats://127.0.0.1:${client[1]}+127.0.0.1:${client[2]}+127.0.0.1:${client[3]}/netconsole"
+
+# No stream yet.
+udp=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+rm -f "$dir/ready"
+"$rx" --listen=127.0.0.1:$udp --sink="$sink" --duration=6 --drain=0 --quiet \
+  --ready_file="$dir/ready" 2>"$dir/nostream.err" &
+nostream=$!
+for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+"$send" --to=127.0.0.1:$udp --count=5 >/dev/null
+wait "$nostream" || true
+grep -q "no JetStream stream takes the subject netconsole.> (.*); create one, e.g. nats stream add" "$dir/nostream.err" ||
+  fail "no word of the missing stream: $(cat "$dir/nostream.err")"
+echo "without a stream: $(grep -m1 -o 'no JetStream stream takes the subject [^ ]*' "$dir/nostream.err")"
 "$check" create "$urls" NETCONSOLE 'netconsole.>' 3 || fail "$(tail -5 "$dir"/n*.log)"
 
 # Two collectors, two senders each; 4 x 3,000 records at 1,000/s.

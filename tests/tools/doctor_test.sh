@@ -71,3 +71,17 @@ out=$("$pmdcon" doctor --config "$dir/bad.yaml" --root "$dir/good" 2>&1) || rc=$
 ((rc == 2)) || fail "bad config: exit $rc, not 2: $out"
 grep -q 'bad.yaml' <<<"$out" || fail "$out"
 echo "bad configuration: exit 2"
+
+# A 6.1 host without reserved memory: the memmap= fix, pasted into
+# /etc/default/grub, survives the shell that reads that file ("$0" would
+# expand; issue 24, item 13) and reaches GRUB as memmap=16M\$0x40000000,
+# which GRUB's own script reads as memmap=16M$0x40000000.
+host "$dir/old"
+echo 6.1.0-56-amd64 >"$dir/old/proc/sys/kernel/osrelease"
+echo "root=/dev/vda1 ignore_loglevel isolcpus=1" >"$dir/old/proc/cmdline"
+out=$("$pmdcon" doctor --config "$dir/c.yaml" --root "$dir/old") || true
+fix=$(grep -o 'add memmap=[^ ]*' <<<"$out" | head -1) || fail "no memmap fix: $out"
+printf 'GRUB_CMDLINE_LINUX="%s"\n' "${fix#add }" >"$dir/grub"
+got=$(sh -c '. "$1"; printf %s "$GRUB_CMDLINE_LINUX"' sh "$dir/grub")
+[ "$got" = 'memmap=16M\$0x40000000' ] || fail "the doctor's memmap= through /etc/default/grub: $got ($fix)"
+echo "6.1 without reserved memory: $fix, as GRUB gets it: $got"

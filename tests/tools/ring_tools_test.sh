@@ -25,6 +25,17 @@ grep -q 'this-boot ring' <<<"$out" || fail "re-open should keep the ring: $out"
 expect_eq "$("$dump" --ring="$ring" --quiet 2>&1)" \
   "pmdcon-ringdump: 105 records, 0 lost" "after append"
 
+# A record reserved and never committed (its writer died): after a second
+# it is skipped and announced, as the appliance does; the 199 after it and
+# before it are all dumped (issue 24, item 8: the dump stopped at it).
+rm -f "$ring"
+"$gen" --ring="$ring" --size=1M --count=200 --abandon_at=50 >/dev/null 2>&1
+"$dump" --ring="$ring" >"$dir/dump" 2>"$dir/err"
+grep -q '199 records, 1 lost' "$dir/err" || fail "abandoned record: $(cat "$dir/err")"
+grep -q '^-- lost 1 records (corrupt) after seq 49 before seq 51 --' "$dir/dump" ||
+  fail "abandoned record's loss line: $(grep '^--' "$dir/dump")"
+expect_eq "$(tail -1 "$dir/dump" | cut -d, -f2)" "199" "last seq after the abandoned one"
+
 # Overwrite a small ring that no consumer read: from the transmitted position
 # (the start) the dump must report the loss and its seq bounds.
 rm -f "$ring"

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Signals at odd moments (issue 24, items 4 and 6):
+#  1. pmdcon: SIGHUP 0.05, 0.2 and 0.4 s after start (EAL and the port
+#     still starting) does not kill it: it runs on, and SIGTERM then ends it
+#     with 0. SIGTERM 0.05 s after start ends it with 0 too, not by signal.
+#     A SIGHUP whose file changes nothing restarts no engine.
+#  2. pmdcon-rx: SIGHUP reopens --output: logrotate, with the snippet the
+#     package installs (config/logrotate/pmdcon-rx, its paths and reload
+#     pointed here), moves the file away and the records after it go to a
+#     new file, none lost. A SIGHUP at start does not kill it either.
+#     SIGTERM then ends it with its summary.
+set -euo pipefail
+pmdcon=$1 rx=$2 gen=$3 send=$4
+top=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/../scratch.sh"
+command -v logrotate >/dev/null || fail "logrotate (Debian's logrotate) is not installed"
+source "$(dirname "$0")/../rx/start_rx.sh"
+source "$top/scripts/lib.sh"
+
+"$gen" --ring="$dir/ring" --size=1M --count=10 >/dev/null 2>&1
+null_config "$dir/ring" >"$dir/c.yaml"
+
+# 1. pmdcon.
+for at in 0.05 0.2 0.4; do
+  "$pmdcon" --config "$dir/c.yaml" >"$dir/hup$at.log" 2>&1 &
+  pid=$!
+  sleep "$at"
+  kill -HUP "$pid"
+  for _ in $(seq 100); do grep -q 'TX on lcore' "$dir/hup$at.log" && break; sleep 0.05; done
+  sleep 0.5
+  kill -0 "$pid" 2>/dev/null || { rc=0; wait "$pid" || rc=$?; fail "SIGHUP at $at s killed pmdcon (rc $rc): $(tail -3 "$dir/hup$at.log")"; }
+  kill -TERM "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" = 0 ] || fail "SIGHUP at $at s, then SIGTERM: rc $rc: $(tail -3 "$dir/hup$at.log")"
+  grep -q "SIGHUP: $dir/c.yaml unchanged; running on" "$dir/hup$at.log" ||
+    fail "SIGHUP at $at s: not taken as a reload request: $(grep -i sighup "$dir/hup$at.log")"
+  [ "$(grep -c 'TX on lcore' "$dir/hup$at.log")" = 1 ] ||
+    fail "SIGHUP at $at s: an unchanged file restarted the engine"
+  echo "pmdcon: SIGHUP at $at s: ran on, SIGTERM: rc 0"
+done
+"$pmdcon" --config "$dir/c.yaml" >"$dir/term.log" 2>&1 &
+pid=$!
+sleep 0.05
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 0 ] || fail "SIGTERM at 0.05 s: rc $rc: $(tail -3 "$dir/term.log")"
+echo "pmdcon: SIGTERM at 0.05 s: rc 0 ($(tail -1 "$dir/term.log"))"
+
+# 2. pmdcon-rx: logrotate's move-and-HUP, and a HUP at once.
+"$rx" --listen=127.0.0.1:$port --output="$dir/early.txt" --duration=2 \
+  >/dev/null 2>"$dir/early.err" &
+pid=$!
+sleep 0.02
+kill -HUP "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 0 ] || fail "pmdcon-rx: SIGHUP at 0.02 s: rc $rc: $(cat "$dir/early.err")"
+start_rx rot --listen=127.0.0.1:$port --output="$dir/out.txt" --duration=60
+"$send" --to=127.0.0.1:$port --count=100 >/dev/null
+for _ in $(seq 100); do [ "$(wc -l <"$dir/out.txt")" = 100 ] && break; sleep 0.05; done
+sed -e "s|^/var/log/pmdcon-rx/.*{|$dir/out.txt {|" \
+  -e "s|systemctl reload pmdcon-rx.service|kill -HUP $rx_pid|" \
+  "$top/config/logrotate/pmdcon-rx" >"$dir/logrotate.conf"
+grep -q "^$dir/out.txt {" "$dir/logrotate.conf" && grep -q "kill -HUP $rx_pid" "$dir/logrotate.conf" ||
+  fail "the logrotate snippet no longer reads as this test expects: $(cat "$dir/logrotate.conf")"
+logrotate -f -s "$dir/logrotate.state" "$dir/logrotate.conf" || fail "logrotate failed"
+for _ in $(seq 100); do grep -q 'output files reopened' "$dir/rot.err" && break; sleep 0.05; done
+"$send" --to=127.0.0.1:$port --count=50 --seq_start=100 >/dev/null
+for _ in $(seq 100); do [ -e "$dir/out.txt" ] && [ "$(wc -l <"$dir/out.txt")" = 50 ] && break; sleep 0.05; done
+kill -TERM "$rx_pid"
+wait_rx
+[ "$rc" = 0 ] || fail "pmdcon-rx: SIGTERM after SIGHUP: rc $rc: $(cat "$dir/rot.err")"
+grep -q 'SIGHUP: 1 output files reopened' "$dir/rot.err" || fail "no reopen: $(cat "$dir/rot.err")"
+[ "$(wc -l <"$dir/out.txt.1")" = 100 ] && [ "$(wc -l <"$dir/out.txt")" = 50 ] ||
+  fail "rotated: $(wc -l <"$dir/out.txt.1") lines before, $(wc -l <"$dir/out.txt" 2>/dev/null) after (100, 50)"
+grep -q "output $dir/out.txt: 150 records, 150 delivered, 0 pending" "$dir/rot.err" ||
+  fail "summary: $(cat "$dir/rot.err")"
+echo "pmdcon-rx: logrotate and SIGHUP: 100 records in the rotated file, 50 in the new one; SIGTERM: rc 0, summary"
