@@ -1,12 +1,25 @@
 #include "app/doctor.h"
 
+#include <rte_build_config.h>
+
+#include <filesystem>
+
 #include "doctor/doctor.h"
 #include "io/host.h"
 
 namespace pmdcon::app {
 
 int Doctor(const config::Config& c, const std::string& root, FILE* out) {
-  const doctor::Host host = io::ReadHost(root, c);
+  doctor::Host host = io::ReadHost(root, c);
+  // EAL's driver directory is DPDK's build's to say: read here, by the app.
+  host.pmd_dir = RTE_EAL_PMD_PATH;
+  std::error_code ec;
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(
+           std::filesystem::path(root) / host.pmd_dir.substr(1), ec)) {
+    files.push_back(e.path().filename().string());
+  }
+  if (!ec) host.pmd_files = std::move(files);
   int fails = 0, warns = 0;
   for (const auto& f : doctor::Check(host, c)) {
     std::fprintf(out, "%-4s  %s: %s\n",

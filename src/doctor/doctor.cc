@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <charconv>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -455,6 +458,68 @@ bool InCpuList(std::string_view list, uint32_t cpu) {
   return false;
 }
 
+// EAL loads its drivers as plugins from one directory: the mbuf pool's and
+// one per vdev's driver (net_af_packet0 -> librte_net_af_packet).
+// A missing one fails at run time only ("failed to parse device", "mbuf
+// pool: Invalid argument"): here it is named, with its Debian package.
+void CheckDrivers(const Host& h, const config::Config& c,
+                  std::vector<Finding>& out) {
+  const std::string item = "DPDK drivers";
+  if (h.pmd_dir.empty()) return;  // not known (tests without one)
+  if (!h.pmd_files) {
+    out.push_back(Fail(item, absl::StrCat("cannot read ", h.pmd_dir),
+                       "apt-get install librte-mempool-ring23 (and the "
+                       "drivers the configuration names)"));
+    return;
+  }
+  // "pmds-23.0" -> "23": Debian's package names carry the ABI.
+  const size_t dash = h.pmd_dir.rfind('-');
+  const std::string abi =
+      dash == std::string::npos
+          ? ""
+          : h.pmd_dir.substr(dash + 1, h.pmd_dir.find('.', dash) - dash - 1);
+  // (The buses come with the drivers that need them, as their libraries.)
+  std::vector<std::string> need = {"mempool_ring"};
+  for (const std::string& v : c.eal.vdevs) {
+    std::string driver = v.substr(0, v.find(','));
+    while (!driver.empty() &&
+           absl::ascii_isdigit(static_cast<unsigned char>(driver.back()))) {
+      driver.pop_back();
+    }
+    if (absl::StartsWith(driver, "eth_")) driver = "net_" + driver.substr(4);
+    if (!driver.empty() &&
+        std::find(need.begin(), need.end(), driver) == need.end()) {
+      need.push_back(driver);
+    }
+  }
+  std::vector<std::string> missing, packages;
+  for (const std::string& d : need) {
+    const std::string lib = absl::StrCat("librte_", d, ".so");
+    const bool found = std::any_of(
+        h.pmd_files->begin(), h.pmd_files->end(),
+        [&](const std::string& f) { return absl::StartsWith(f, lib); });
+    if (found) continue;
+    missing.push_back(lib);
+    std::string pkg = absl::StrCat("librte-", d);
+    std::replace(pkg.begin(), pkg.end(), '_', '-');
+    // Debian puts a '-' between a name ending in a digit and the ABI.
+    if (absl::ascii_isdigit(static_cast<unsigned char>(pkg.back()))) {
+      pkg += '-';
+    }
+    packages.push_back(pkg + abi);
+  }
+  if (missing.empty()) {
+    out.push_back(
+        Ok(item, absl::StrCat(absl::StrJoin(need, ", "), " in ", h.pmd_dir)));
+    return;
+  }
+  out.push_back(Fail(
+      item,
+      absl::StrCat(absl::StrJoin(missing, ", "), " not in ", h.pmd_dir,
+                   ": EAL cannot load ", missing.size() == 1 ? "it" : "them"),
+      absl::StrCat("apt-get install ", absl::StrJoin(packages, " "))));
+}
+
 std::vector<Finding> Check(const Host& host, const config::Config& c) {
   std::vector<Finding> out;
   if (c.source.type == SourceType::kDevice) {
@@ -472,6 +537,7 @@ std::vector<Finding> Check(const Host& host, const config::Config& c) {
   CheckInterfaces(host, out);
   CheckHugepages(host, c, out);
   CheckLcore(host, c, out);
+  CheckDrivers(host, c, out);
   return out;
 }
 

@@ -51,6 +51,10 @@ struct Host {
   std::string cpus_online;    // /sys/devices/system/cpu/online, a cpulist
   std::string cpus_isolated;  // /sys/devices/system/cpu/isolated
   std::string cpus_nohz_full;
+  // EAL's driver directory (RTE_EAL_PMD_PATH) and the files in it; no
+  // files: the directory could not be read.
+  std::string pmd_dir;
+  std::optional<std::vector<std::string>> pmd_files;
 };
 
 enum class Verdict { kOk, kWarn, kFail };

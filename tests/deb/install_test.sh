@@ -54,6 +54,16 @@ for p in mempool_ring bus_pci bus_vdev; do
     fail "librte_$p (a plugin pmdcon needs) not installed with pmdcon"
 done
 echo "ok: pmdcon brought DPDK's mempool_ring, bus_pci and bus_vdev plugins"
+# The installed pmdcon runs a port (issue 24, item 10: no PMD came with it,
+# and EAL failed to parse the shipped config's device): 100 records from a
+# ring its own pmdcon-ringgen writes, out through net_null.
+in_root pmdcon-ringgen --ring=/tmp/ring --size=1M --count=100 >/dev/null 2>&1 ||
+  fail "the installed pmdcon-ringgen"
+null_config /tmp/ring >"$root/tmp/null.yaml"
+out=$(in_root timeout --preserve-status -s TERM 4 pmdcon --config /tmp/null.yaml 2>&1) ||
+  fail "the installed pmdcon on net_null: $out"
+grep -q 'target t: active, records 100,' <<<"$out" || fail "the installed pmdcon sent nothing: $out"
+echo "ok: the installed pmdcon ran net_null0: $(grep -o 'target t: active, records 100, packets [0-9]*' <<<"$out")"
 in_root dpkg-query -W -f='${Conffiles}\n' pmdcon | grep -q ' /etc/pmdcon/pmdcon.yaml ' ||
   fail "/etc/pmdcon/pmdcon.yaml is not a conffile"
 in_root dpkg-query -W -f='${Conffiles}\n' pmdcon-dkms | grep -q ' /etc/modprobe.d/pmdcon.conf ' ||

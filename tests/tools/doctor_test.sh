@@ -25,7 +25,11 @@ host() {
   echo 1 >"$r/sys/devices/system/cpu/isolated"
   printf 'MemTotal: 1000 kB\nHugePages_Free: 0\nHugepagesize: 2048 kB\n' >"$r/proc/meminfo"
   : >"$r/proc/mounts"
+  # EAL's drivers, where this DPDK's EAL looks for them.
+  mkdir -p "$r$pmds"
+  for l in mempool_ring bus_vdev bus_pci net_af_packet; do : >"$r$pmds/librte_$l.so.23"; done
 }
+pmds=$(ls -d /usr/lib/*/dpdk/pmds-* | head -1)
 cat >"$dir/c.yaml" <<'YAML'
 eal: {vdevs: ["net_af_packet0,iface=eth1"]}
 port: {src_ipv4: 10.99.0.1}
@@ -85,3 +89,14 @@ printf 'GRUB_CMDLINE_LINUX="%s"\n' "${fix#add }" >"$dir/grub"
 got=$(sh -c '. "$1"; printf %s "$GRUB_CMDLINE_LINUX"' sh "$dir/grub")
 [ "$got" = 'memmap=16M\$0x40000000' ] || fail "the doctor's memmap= through /etc/default/grub: $got ($fix)"
 echo "6.1 without reserved memory: $fix, as GRUB gets it: $got"
+
+# A driver the configuration names is not installed (issue 24, item 10: the
+# doctor said "0 problems" and EAL failed to parse the device).
+host "$dir/nodriver"
+rm "$dir/nodriver$pmds/librte_net_af_packet.so.23"
+rc=0
+out=$("$pmdcon" doctor --config "$dir/c.yaml" --root "$dir/nodriver") || rc=$?
+((rc == 1)) || fail "no af_packet driver: exit $rc, not 1: $out"
+grep -q "^FAIL *DPDK drivers: librte_net_af_packet.so not in $pmds: EAL cannot load it" <<<"$out" &&
+  grep -q "fix: apt-get install librte-net-af-packet23" <<<"$out" || fail "no af_packet driver: $out"
+echo "no af_packet driver: exit 1, named with its package"
