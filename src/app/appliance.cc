@@ -579,6 +579,11 @@ int RunEngine(const config::Config& initial, const std::string& path,
       if (const int j = reload->carried[i]; j >= 0) {
         specs[i].counters = e.stats(static_cast<size_t>(j)).Snapshot();
         specs[i].msgid = e.msgid(static_cast<size_t>(j));
+        // Unchanged: it goes on where it was, its collector's state kept.
+        if (std::find(reload->kept.begin(), reload->kept.end(),
+                      specs[i].name) != reload->kept.end()) {
+          specs[i].carry = e.TakeCarry(static_cast<size_t>(j));
+        }
       }
     }
     std::fprintf(stderr, "pmdcon: SIGHUP: %s from %s\n",

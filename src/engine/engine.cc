@@ -369,6 +369,21 @@ struct Engine::Target {
   }
 };
 
+struct TargetCarry {
+  uint64_t sent_next = 0;  // ring id after the last record it sent
+  uint64_t last_ts = 0;
+  std::unique_ptr<Engine::Target::Reliable> rel;  // reliable targets'
+};
+
+std::shared_ptr<TargetCarry> Engine::TakeCarry(size_t i) {
+  Target& t = *targets_[i];
+  auto c = std::make_shared<TargetCarry>();
+  c->sent_next = t.sent_next;
+  c->last_ts = t.last_ts;
+  c->rel = std::move(t.rel);
+  return c;
+}
+
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     std::span<std::byte> region, const BootId& boot, ring::StartAt start,
     port::Port* port, std::vector<TargetSpec> specs) {
@@ -391,6 +406,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
         ring::Consumer::Attach(region, boot, start, ring::Role::kObserver);
     if (!reader.ok()) return reader.status();
     t->reader = std::move(*reader);
+    // A target carried over a reload goes on where it was: the others'
+    // start (the published position) may lie behind what it sent.
+    std::shared_ptr<TargetCarry> carry = std::move(t->spec.carry);
+    if (carry) t->reader->SeekTo(carry->sent_next);
     t->queued_next = t->sent_next = t->reader->cursor();
     for (size_t k = 0; k < std::size(TargetStats::kCounters); ++k) {
       (t->stats.*TargetStats::kCounters[k].second)
@@ -405,8 +424,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
       // what they do not (the requests left out lead them: Retx::Hint).
       wire::Retx::Options o;
       if (t->spec.auth.empty()) o.emg_burst = kUnvalidatedBurst;
-      t->rel = std::make_unique<Target::Reliable>(o);
-      t->rel->acked_next = t->reader->cursor();
+      if (carry && carry->rel) {
+        t->rel = std::move(carry->rel);
+        t->last_ts = carry->last_ts;
+      } else {
+        t->rel = std::make_unique<Target::Reliable>(o);
+        t->rel->acked_next = t->reader->cursor();
+      }
       e->any_reliable_ = true;
     }
     t->state = !t->spec.enabled     ? TargetState::kDisabled

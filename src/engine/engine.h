@@ -106,6 +106,13 @@ struct alignas(64) TargetStats {
   Values Snapshot() const;
 };
 
+// What a target sent, and a reliable target's protocol state (what the
+// collector acknowledged, what it may still ask for): a reload hands it on
+// to the same target, unchanged, in the next engine, which goes on from
+// there instead of sending again what the collector has not yet
+// acknowledged. Opaque; Engine::TakeCarry makes one.
+struct TargetCarry;
+
 struct TargetSpec {
   std::string name;
   bool enabled = true;
@@ -127,6 +134,9 @@ struct TargetSpec {
   // target's own on to its successor of the same name.
   TargetStats::Values counters{};
   uint32_t msgid = 0;
+  // Set: the target goes on from there (its ring position, and a reliable
+  // target's acknowledgement state); the start position is for the others.
+  std::shared_ptr<TargetCarry> carry;
 };
 
 class Engine {
@@ -185,8 +195,12 @@ class Engine {
   }
   // Bumped by every pass of the TX loop (and while held for the kernel).
   uint64_t heartbeat() const;
+  // Target i's position and protocol state, for its successor in the next
+  // engine (TargetSpec::carry). Once Run has returned; once per target.
+  std::shared_ptr<TargetCarry> TakeCarry(size_t i);
 
  private:
+  friend struct TargetCarry;
   struct Target;
   Engine() = default;
   bool PollTarget(Target& t);

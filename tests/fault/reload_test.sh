@@ -4,6 +4,11 @@
 #     naming the key; no frame with an unset source address leaves.
 #  4. A refused SIGHUP leaves the engine running (its counters intact); an
 #     accepted one keeps a same-named target's counters and msgid going.
+#  5. A reload that adds a target leaves an unchanged reliable one where it
+#     was (issue 24, item 5: it sent everything its collector had not
+#     acknowledged again): 100 records out, none acknowledged (no collector
+#     answers), then the reload: it sends each seq once; the new target
+#     starts at the published position, the records before included.
 set -euo pipefail
 pmdcon=$1 rx=$2 gen=$3
 source "$(dirname "$0")/../scratch.sh"
@@ -80,3 +85,31 @@ PY
 "$rx" --pcap="$dir/out.pcap" --listen=:6666 --quiet --expect=0-149 \
   --fail_on_gap 2>"$dir/rx" || fail "target a's stream: $(cat "$dir/rx")"
 echo "reload faults: the port change refused by name; a: 150 records, msgid 1-150 across the reload; b: 50"
+
+# 5. a reliable, its collector silent.
+rm -f "$dir/ring" "$dir/out.pcap"
+"$gen" --ring="$dir/ring" --size=4M --count=100 >/dev/null 2>&1
+ra='{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02", reliable: true}'
+conf "$v4" "[$ra]"
+"$pmdcon" --config "$dir/c.yaml" >"$dir/log5" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q 'TX on lcore' "$dir/log5" && break; sleep 0.1; done
+sleep 0.5
+conf "$v4" "[$ra, $b]"
+kill -HUP "$pid"
+for _ in $(seq 50); do grep -q 'SIGHUP: 2 targets' "$dir/log5" && break; sleep 0.1; done
+grep -q 'SIGHUP: 2 targets: added b; unchanged a from' "$dir/log5" ||
+  fail "item 5: reload not applied: $(grep SIGHUP "$dir/log5")"
+"$gen" --ring="$dir/ring" --count=50 --seq_start=100 >/dev/null 2>&1
+sleep 1
+kill -TERM "$pid"
+wait "$pid" || fail "pmdcon: $(tail -3 "$dir/log5")"
+grep -q 'pmdcon: target a: active, records 150, packets 150,' "$dir/log5" ||
+  fail "item 5: a after the reload: $(grep 'target a' "$dir/log5" | tail -1)"
+"$rx" --pcap="$dir/out.pcap" --listen=:6666 --quiet --expect=0-149 \
+  --fail_on_gap 2>"$dir/rx5" || fail "item 5: a's stream: $(cat "$dir/rx5")"
+grep -q 'records 150, .*duplicates 0,' "$dir/rx5" ||
+  fail "item 5: a sent records again: $(grep records "$dir/rx5")"
+"$rx" --pcap="$dir/out.pcap" --listen=:6667 --quiet --expect=0-149 \
+  --fail_on_gap 2>"$dir/rx5b" || fail "item 5: b's stream: $(cat "$dir/rx5b")"
+echo "reload of a reliable target, unacknowledged: a sent seq 0-149 once; b, added, 0-149"
