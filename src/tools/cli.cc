@@ -1,6 +1,7 @@
 #include "tools/cli.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -50,6 +51,12 @@ absl::StatusOr<uint64_t> ParseSize(std::string_view text) {
 }
 
 namespace {
+
+// Flags a flag file set last, by name: "FILE:LINE: ", for Die.
+std::map<std::string, std::string>& FileOrigins() {
+  static auto* origins = new std::map<std::string, std::string>();
+  return *origins;
+}
 
 // The tool's own flags, not Abseil's (--flagfile and friends).
 bool Ours(const absl::CommandLineFlag& f) {
@@ -145,6 +152,12 @@ class FlagParser {
     if (!f->ParseFrom(value, &err)) {
       Usage(tool_, absl::StrCat(where, "--", name, "=", value, ": ", err));
     }
+    // A later check of this value (main's) names the file's line too.
+    if (in_file) {
+      FileOrigins()[std::string(f->Name())] = where;
+    } else {
+      FileOrigins().erase(std::string(f->Name()));
+    }
   }
 
  private:
@@ -201,8 +214,21 @@ void ParseFlags(int argc, char** argv, std::string_view tool,
 }
 
 void Die(std::string_view tool, const absl::Status& status, int code) {
-  std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(tool.size()),
-               tool.data(), static_cast<int>(status.message().size()),
+  // "--format: ..." about a value from a flag file: say where it was.
+  std::string where;
+  absl::string_view m = status.message();
+  if (absl::ConsumePrefix(&m, "--")) {
+    const size_t end =
+        m.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_");
+    if (auto it = FileOrigins().find(std::string(m.substr(0, end)));
+        it != FileOrigins().end() &&
+        !absl::StartsWith(status.message(), it->second)) {
+      where = it->second;
+    }
+  }
+  std::fprintf(stderr, "%.*s: %s%.*s\n", static_cast<int>(tool.size()),
+               tool.data(), where.c_str(),
+               static_cast<int>(status.message().size()),
                status.message().data());
   std::exit(code);
 }

@@ -25,6 +25,8 @@ void ParseFlags(int argc, char** argv, std::string_view tool,
                 const char* usage);
 
 // Prints "<tool>: <message>" to stderr and exits with `code` (2 for usage).
+// A message about a flag ("--format: ...") whose value came from a flag
+// file is prefixed with that file and line.
 [[noreturn]] void Die(std::string_view tool, const absl::Status& status,
                       int code = 1);
 

@@ -130,6 +130,13 @@ wait_rx
 [ "$(wc -l <"$dir/one.jsonl")" = 200 ] && [ "$(wc -l <"$dir/two.txt")" = 200 ] ||
   fail "flagfile: both outputs should hold 200 records: $(wc -l "$dir/one.jsonl" "$dir/two.txt")"
 printf 'quiet\nworkers=two\n' >"$dir/bad.flags"
+# A value checked after parsing names the file's line too (issue 24, item 16).
+printf 'quiet\nformat = xml  # no such format\n' >"$dir/badval.flags"
+set +e
+msg5=$(timeout 10 "$rx" --flagfile="$dir/badval.flags" 2>&1); rc5=$?
+set -e
+[ "$rc5" = 2 ] && [ "$msg5" = "pmdcon-rx: $dir/badval.flags:2: --format: \"xml\" is not text, json or syslog" ] ||
+  fail "a bad value from a flag file: $msg5"
 set +e
 msg=$("$rx" --flagfile="$dir/bad.flags" 2>&1); rc=$?
 msg2=$("$rx" --flagfile="$dir/none.flags" 2>&1); rc2=$?
