@@ -157,8 +157,10 @@ set -e
 #     pmdcon-rx runs, and the summary counts the failed connects (item 15:
 #     silent, and "0 reconnects").
 started=$SECONDS
+# (Small queues: two outputs' default 64 MiB each, and libnats' buffer,
+# would not fit the memory budget beside the sanitizers' own memory.)
 start_rx down --listen=127.0.0.1:$port --sink=nats://127.0.0.1:1 \
-  --sink=relp://127.0.0.1:1 --duration=3 --drain=0 --quiet
+  --sink=relp://127.0.0.1:1 --sink_queue_mb=4 --duration=3 --drain=0 --quiet
 "$send" --to=127.0.0.1:$port --count=100 >/dev/null
 wait_rx
 [ $((SECONDS - started)) -le 10 ] || fail "outputs whose peers are down held pmdcon-rx up for $((SECONDS - started)) s"
