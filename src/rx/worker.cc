@@ -83,6 +83,10 @@ uint64_t Worker::PollSinks(uint64_t now_us) {
 // failing to connect or holds records (to stderr: the unit's journal).
 void Worker::ReportTrouble(uint64_t now_us) {
   constexpr uint64_t kTroubleRepeatUs = 10'000'000;
+  // A look per 100 ms is enough to say it within seconds; not per batch
+  // (a NATS output's trouble() takes a lock and copies).
+  if (now_us < next_trouble_look_us_) return;
+  next_trouble_look_us_ = now_us + 100'000;
   reported_.resize(sinks_.size());
   for (size_t i = 0; i < sinks_.size(); ++i) {
     const Sink& s = *sinks_[i];

@@ -114,6 +114,7 @@ class Worker {
     uint64_t failed = 0;
   };
   std::vector<Reported> reported_;
+  uint64_t next_trouble_look_us_ = 0;
 
   const int index_;
   uint64_t datagrams_ = 0;  // this worker's thread; read after it ends

@@ -25,6 +25,19 @@ YAML
 v4='{src_ipv4: 10.99.0.1, src_mac: "02:00:00:00:00:01"}'
 a='{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02", sysdata: [msgid]}'
 b='{name: b, dst_ip: 10.99.0.3, dst_port: 6667, dst_mac: "02:00:00:00:00:03", sysdata: [msgid]}'
+# add_b ITEM LOG A: reloads with target b added to A (unchanged), writes 50
+# more records, stops pmdcon.
+add_b() {
+  conf "$v4" "[$3, $b]"
+  kill -HUP "$pid"
+  for _ in $(seq 50); do grep -q 'SIGHUP: 2 targets' "$2" && break; sleep 0.1; done
+  grep -q 'SIGHUP: 2 targets: added b; unchanged a from' "$2" ||
+    fail "item $1: reload not applied: $(grep SIGHUP "$2")"
+  "$gen" --ring="$dir/ring" --count=50 --seq_start=100 >/dev/null 2>&1
+  sleep 1
+  kill -TERM "$pid"
+  wait "$pid" || fail "pmdcon: $(tail -3 "$2")"
+}
 "$gen" --ring="$dir/ring" --size=4M --count=100 >/dev/null 2>&1
 conf "$v4" "[$a]"
 "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
@@ -43,15 +56,7 @@ grep -q "pmdcon: target a: .*records 100," "$dir/log" &&
   fail "item 4: a refused SIGHUP stopped the engine: $(grep 'target a' "$dir/log")"
 
 # 4: an accepted reload (adds b; a unchanged) keeps a's counters and msgid.
-conf "$v4" "[$a, $b]"
-kill -HUP "$pid"
-for _ in $(seq 50); do grep -q 'SIGHUP: 2 targets' "$dir/log" && break; sleep 0.1; done
-grep -q 'SIGHUP: 2 targets: added b; unchanged a from' "$dir/log" ||
-  fail "item 4: reload not applied: $(grep SIGHUP "$dir/log")"
-"$gen" --ring="$dir/ring" --count=50 --seq_start=100 >/dev/null 2>&1
-sleep 1
-kill -TERM "$pid"
-wait "$pid" || fail "pmdcon: $(tail -3 "$dir/log")"
+add_b 4 "$dir/log" "$a"
 grep -q 'pmdcon: target a: active, records 150,' "$dir/log" ||
   fail "item 4: a's counters after the reload: $(grep 'target a' "$dir/log" | tail -1)"
 grep -q 'pmdcon: target b: active, records 50,' "$dir/log" ||
@@ -95,15 +100,7 @@ conf "$v4" "[$ra]"
 pid=$!
 for _ in $(seq 50); do grep -q 'TX on lcore' "$dir/log5" && break; sleep 0.1; done
 sleep 0.5
-conf "$v4" "[$ra, $b]"
-kill -HUP "$pid"
-for _ in $(seq 50); do grep -q 'SIGHUP: 2 targets' "$dir/log5" && break; sleep 0.1; done
-grep -q 'SIGHUP: 2 targets: added b; unchanged a from' "$dir/log5" ||
-  fail "item 5: reload not applied: $(grep SIGHUP "$dir/log5")"
-"$gen" --ring="$dir/ring" --count=50 --seq_start=100 >/dev/null 2>&1
-sleep 1
-kill -TERM "$pid"
-wait "$pid" || fail "pmdcon: $(tail -3 "$dir/log5")"
+add_b 5 "$dir/log5" "$ra"
 grep -q 'pmdcon: target a: active, records 150, packets 150,' "$dir/log5" ||
   fail "item 5: a after the reload: $(grep 'target a' "$dir/log5" | tail -1)"
 "$rx" --pcap="$dir/out.pcap" --listen=:6666 --quiet --expect=0-149 \
