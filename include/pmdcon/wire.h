@@ -58,8 +58,8 @@ struct pmdcon__piece {
 /* Encoder state for one record; lives on the caller's stack. */
 struct pmdcon_wire_enc {
   const struct pmdcon_wire_target* t;
-  /* "[rel,]prio,seq,ts,flag[,caller][,ncemg=1]" */
-  char hdr[PMDCON_WIRE_RELEASE_MAX + 96];
+  /* "[rel,]prio,seq,ts,flag[,caller][,ncemg=1][,ncfirst=N]" */
+  char hdr[PMDCON_WIRE_RELEASE_MAX + 128];
   uint32_t hdr_len;
   char sys[PMDCON_WIRE_RELEASE_MAX + PMDCON_COMM_LEN + 96]; /* sysdata */
   uint32_t sys_len;
@@ -615,6 +615,20 @@ static inline void pmdcon_wire_begin(struct pmdcon_wire_enc* e,
 static inline void pmdcon_wire_mark_emergency(struct pmdcon_wire_enc* e) {
   if (!e->t->extended) return;
   e->hdr_len += pmdcon__put(e->hdr + e->hdr_len, ",ncemg=1", 8);
+}
+
+/*
+ * Marks the record just begun as one of the first of a reliable stream that
+ * began at seq `first`: ",ncfirst=N" joins the extended header (before any
+ * ",ncfrag="), so that a receiver whose first record arrived after `first`
+ * knows what it missed and asks for it (docs/wire-format.md, "Stream
+ * start"). Same rules as pmdcon_wire_mark_emergency; call after it.
+ */
+static inline void pmdcon_wire_mark_first(struct pmdcon_wire_enc* e,
+                                          uint64_t first) {
+  if (!e->t->extended) return;
+  e->hdr_len += pmdcon__put(e->hdr + e->hdr_len, ",ncfirst=", 9);
+  e->hdr_len += pmdcon__utoa(e->hdr + e->hdr_len, first);
 }
 
 /*

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -101,6 +102,22 @@ struct Engine::Target {
     static constexpr uint64_t kCreditCap = 256 << 10;
     uint64_t credit = 0;
     std::atomic<int64_t> acked_seq{-1};  // for telemetry; -1: none yet
+    // Seqs from here on no longer say where the stream began: a response
+    // came, so the collector has one that did (wire::kFirstSpan).
+    uint64_t told_until = UINT64_MAX;
+
+    // The stream's first seq, if a record of seq still says it.
+    std::optional<uint64_t> First(uint64_t seq) const {
+      const uint64_t first = retx.any_sent() ? retx.first_sent() : seq;
+      if (seq < first || seq >= told_until || seq - first >= wire::kFirstSpan)
+        return std::nullopt;
+      return first;
+    }
+    // A response that is no forgery and about this stream.
+    void OnResponse(uint64_t acked) {
+      if (told_until == UINT64_MAX && acked + 1 >= retx.first_sent())
+        told_until = retx.last_sent() + 1;
+    }
 
     // The ring's seqs started over (a new boot's records after an earlier
     // boot's): what is known of the old stream is of no use any more.
@@ -108,6 +125,7 @@ struct Engine::Target {
       retx = wire::Retx(retx_options);
       index.Clear();
       queue_len = 0;
+      told_until = UINT64_MAX;
     }
     // Before seq goes out: a seq not above the last one starts a new stream.
     void Follow(uint64_t seq) {
@@ -184,6 +202,7 @@ struct Engine::Target {
   bool Notice(uint64_t n, bool seq_known, uint64_t first, uint64_t last,
               const char* cause) {
     encoder.BeginLoss(n, seq_known, first, last, last_ts, cause);
+    if (seq_known) TellFirst(last);
     // Every fragment: with long userdata a notice spans several payloads.
     if (!EmitEncoded(Bound(sizeof(pmdcon_wire_notice::text),
                            sizeof(pmdcon_wire_notice::dict)))) {
@@ -193,6 +212,15 @@ struct Engine::Target {
     Bump(stats.notices);
     if (rel && seq_known) rel->retx.OnSent(last, engine->now_us_);
     return true;
+  }
+
+  // Reliable targets: the record just begun (seq) says where the stream
+  // began, until the collector answered.
+  void TellFirst(uint64_t seq) {
+    if (!rel) [[likely]]
+      return;
+    if (const std::optional<uint64_t> first = rel->First(seq))
+      encoder.MarkFirst(*first);
   }
 
   // Reliable targets: where record r went (or why it did not go out).
@@ -219,6 +247,7 @@ struct Engine::Target {
           r->seq == seq) {
         encoder.BeginResend(*r->raw, r->text.data(), r->dict.data(), e->msgid,
                             emergency);
+        TellFirst(seq);
         if (!EmitEncoded(Bound(static_cast<uint32_t>(r->text.size()),
                                static_cast<uint32_t>(r->dict.size())),
                          budget, over)) {
@@ -237,6 +266,7 @@ struct Engine::Target {
     }
     encoder.BeginLoss(1, true, seq, seq, last_ts, cause);
     if (emergency) encoder.MarkEmergency();
+    TellFirst(seq);
     if (!EmitEncoded(Bound(sizeof(pmdcon_wire_notice::text),
                            sizeof(pmdcon_wire_notice::dict)),
                      budget, over) ||
@@ -320,6 +350,7 @@ struct Engine::Target {
       }
     }
     encoder.Begin(*r.raw, r.text.data(), r.dict.data());
+    TellFirst(r.seq);
     if (!EmitEncoded(Bound(static_cast<uint32_t>(r.text.size()),
                            static_cast<uint32_t>(r.dict.size())))) {
       encoder.UndoMsgid();
@@ -757,6 +788,7 @@ bool Engine::TakeResponses() {
       continue;
     }
     Bump(t->stats.responses);
+    rel.OnResponse(ack_.acked);
     if (acked == wire::Retx::AckResult::kMoved) {
       // Forward only: a checkpoint may lie before the last exact position.
       if (const std::optional<uint64_t> pos =

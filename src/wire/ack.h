@@ -27,6 +27,14 @@ inline constexpr size_t kAckMax = 1000;  // bytes of a response, as ncrx
 // A response of 1000 bytes holds at most this many " N" tokens.
 inline constexpr size_t kAckMaxMissing = (kAckMax - 5) / 2;
 
+// Stream start. A receiver cannot know that a stream's first records were
+// lost: it starts where its first arrival is. So a reliable sender marks the
+// records of a new stream with ",ncfirst=<its first seq>" until a response
+// arrives (the receiver then has one of them), within the stream's first
+// kFirstSpan seqs; a receiver whose first arrival says so treats the seqs
+// before it as missing. Nothing retired yet, it acks <first> - 1 (mod 2^64).
+inline constexpr uint64_t kFirstSpan = 65536;
+
 struct Ack {
   uint64_t acked = 0;  // the last seq retired in order
   size_t missing_count = 0;

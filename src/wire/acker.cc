@@ -8,6 +8,14 @@ uint64_t Acker::tail() const {
   return holes_.empty() ? head_ : holes_.front().seq;
 }
 
+void Acker::StartAt(uint64_t first, uint64_t now_us) {
+  if (started_) return;
+  started_ = true;
+  head_ = first;
+  acked_at_ = now_us;
+  stride_mark_ = head_ / o_.retx_stride;
+}
+
 void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us,
                      uint64_t covers_from) {
   covers_from = std::min(covers_from, seq);

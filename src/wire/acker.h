@@ -67,6 +67,10 @@ class Acker {
     holes_.clear();
     any_acked_ = false;
   }
+  // The stream (not started yet) began at seq `first`, before the record
+  // about to be given to OnRecord: the seqs up to it are missing. Ignored
+  // once started.
+  void StartAt(uint64_t first, uint64_t now_us);
   // A record of the current stream; one behind tail() that is no hole is a
   // late copy, taken for its emergency flag only.
   // covers_from: the record is a loss notice for [covers_from, seq] (pmdcon's

@@ -144,6 +144,11 @@ Malformed ParsePayload(std::string_view p, uint32_t max_total, Payload* out) {
       header_end = static_cast<size_t>(field.data() - p.data()) - 1;
     } else if (field == "ncemg=1") {
       out->emergency = true;
+    } else if (field.substr(0, 8) == "ncfirst=") {
+      if (!ParseDecimal(field.substr(8), &out->stream_first) ||
+          out->stream_first > out->seq) {
+        return Malformed::kBadHeader;
+      }
     }
     // Other fields: ignored, as ncrx does (forward compatibility).
   }

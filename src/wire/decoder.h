@@ -33,6 +33,9 @@ struct Payload {
   bool has_caller = false;
   uint32_t caller_id = 0;  // bit 31: CPU
   bool emergency = false;  // ",ncemg=1": a resend the receiver acks at once
+  // ",ncfirst=N": the reliable stream this record belongs to began at seq N
+  // (UINT64_MAX: not said).
+  uint64_t stream_first = UINT64_MAX;
   bool fragment = false;
   uint32_t frag_offset = 0;
   uint32_t frag_total = 0;

@@ -74,6 +74,9 @@ class Encoder {
   }
   // Marks the record begun last as an emergency resend (a notice).
   void MarkEmergency() { pmdcon_wire_mark_emergency(&enc_); }
+  // Marks the record begun last as sent in a reliable stream that began at
+  // seq `first` (",ncfirst="); after any MarkEmergency.
+  void MarkFirst(uint64_t first) { pmdcon_wire_mark_first(&enc_, first); }
 
   // Starts a notice standing in for `records` lost records (seq range known
   // or not), with the given cause; encoded like any record. The notice takes

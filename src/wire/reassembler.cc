@@ -235,7 +235,10 @@ struct Reassembler::Source {
   }
 
   // emergency: a resend (",ncemg=1") of a record of this stream.
-  Seen Accept(uint64_t seq, uint64_t ts_usec, bool emergency) {
+  // first: where the sender says the stream began (",ncfirst="); a new
+  // stream starts there, the seqs before this one missing.
+  Seen Accept(uint64_t seq, uint64_t ts_usec, bool emergency,
+              uint64_t first = UINT64_MAX) {
     if (stamps.empty()) {
       stamps.assign(kStampWindow, 0);
       resized = true;
@@ -245,6 +248,10 @@ struct Reassembler::Source {
     if (!stats.have_seq) {
       stats.have_seq = true;
       stats.first_seq = stats.last_seq = seq;
+      if (first < seq && seq - first <= kFirstSpan) {
+        stats.first_seq = first;
+        AddGap(first, seq - 1);
+      }
       slot = stamp;
       return Seen::kNew;
     }
@@ -525,6 +532,7 @@ void Reassembler::Consume(Source& src, std::string_view payload,
   m.has_caller = p.has_caller;
   m.caller_id = p.caller_id;
   m.emergency = p.emergency;
+  m.stream_first = p.stream_first;
   if (p.fragment) {
     AddFragment(src, p, m, now_us, sink);
   } else {
@@ -688,7 +696,7 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
     m.restart = true;  // a sealed boot value changed: the seqs start over
     src.ResetStream();
   }
-  Source::Seen seen = src.Accept(m.seq, m.ts_usec, m.emergency);
+  Source::Seen seen = src.Accept(m.seq, m.ts_usec, m.emergency, m.stream_first);
   if (seen == Source::Seen::kRestart && authed_same_boot_) {
     // Sealed in this boot yet far behind and not missing: the sender's seqs
     // only go back in a new boot, so this is a copy (a resend asked for
@@ -698,13 +706,16 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
   }
   if (seen == Source::Seen::kRestart) {
     src.ResetStream();
-    seen = src.Accept(m.seq, m.ts_usec, m.emergency);
+    seen = src.Accept(m.seq, m.ts_usec, m.emergency, m.stream_first);
     m.restart = true;
   }
   // Records kept from a previous boot cannot be asked for again. The acker
   // starts over with the stream: a resend it gave up on is no new stream.
   if (from.acker && !m.previous_boot) {
     if (m.restart) from.acker->Restart();
+    if (m.stream_first < m.seq && m.seq - m.stream_first <= kFirstSpan) {
+      from.acker->StartAt(m.stream_first, now_us);  // if it starts here
+    }
     from.acker->OnRecord(
         m.seq, m.emergency, now_us,
         lost_range && lost_last == m.seq ? lost_first : UINT64_MAX);

@@ -64,6 +64,7 @@ struct Message {
   bool reordered = false;      // arrived after a later seq
   bool previous_boot = false;  // marked by pmdcon as kept across a reboot
   bool emergency = false;      // sent with ",ncemg=1" (a resend)
+  uint64_t stream_first = UINT64_MAX;  // ",ncfirst=": the stream began there
 };
 
 struct Gap {

@@ -33,6 +33,7 @@ void Retx::OnSent(uint64_t seq, uint64_t now_us) {
     }
     cps_[(cp_head_ + cp_n_++) % cps_.size()] = {seq, now_us};
   }
+  if (!any_sent_) first_sent_ = seq;
   if (!any_sent_ || seq > last_sent_) last_sent_ = seq;
   if (mode_ == Mode::kIdle) {
     mode_ = Mode::kWaiting;
@@ -44,6 +45,9 @@ void Retx::OnSent(uint64_t seq, uint64_t now_us) {
 }
 
 Retx::AckResult Retx::OnAck(uint64_t acked_seq, uint64_t now_us) {
+  // A receiver told where the stream began that lacks its first record
+  // acks the seq before it: nothing acknowledged (wire::kFirstSpan).
+  if (any_sent_ && acked_seq + 1 == first_sent_) return AckResult::kStale;
   if (!any_sent_ || acked_seq > last_sent_) return AckResult::kBogus;
   if (any_acked_ && acked_seq <= acked_) return AckResult::kStale;
   any_acked_ = true;

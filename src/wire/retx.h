@@ -72,7 +72,8 @@ class Retx {
 
   Mode mode() const { return mode_; }
   bool any_sent() const { return any_sent_; }
-  uint64_t last_sent() const { return last_sent_; }  // valid if any_sent()
+  uint64_t last_sent() const { return last_sent_; }    // valid if any_sent()
+  uint64_t first_sent() const { return first_sent_; }  // ... of the stream
   bool any_acked() const { return any_acked_; }
   uint64_t acked() const { return acked_; }  // valid if any_acked()
   // The oldest seq not acknowledged (valid unless kIdle).
@@ -90,6 +91,7 @@ class Retx {
   bool any_acked_ = false;
   uint64_t acked_ = 0;
   uint64_t first_unacked_ = 0;
+  uint64_t first_sent_ = 0;
   uint64_t last_sent_ = 0;
   uint64_t waiting_since_ = 0;  // when acks last moved (or sending began)
   // (seq, time) of the first record sent in each resolution interval, a

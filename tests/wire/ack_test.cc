@@ -118,6 +118,23 @@ TEST(Retx, AcknowledgedRecordsNeedNothing) {
   EXPECT_FALSE(r.Emergency(100 * kSec).has_value());
 }
 
+// A receiver told where the stream began, lacking its first record, acks
+// the seq before it: nothing acknowledged, and no bogus response (its
+// requests are taken). At seq 0 that is 2^64 - 1.
+TEST(Retx, AnAckBeforeTheStreamsFirstSeqIsStale) {
+  Retx r;
+  for (uint64_t s = 0; s < 3; ++s) r.OnSent(s, 0);
+  EXPECT_EQ(r.first_sent(), 0u);
+  EXPECT_EQ(r.OnAck(UINT64_MAX, 1000), Retx::AckResult::kStale);
+  EXPECT_FALSE(r.any_acked());
+  EXPECT_EQ(r.OnAck(1, 1000), Retx::AckResult::kMoved);
+  Retx s;
+  s.OnSent(40, 0);
+  s.OnSent(41, 0);
+  EXPECT_EQ(s.OnAck(39, 1000), Retx::AckResult::kStale);
+  EXPECT_EQ(s.OnAck(38, 1000), Retx::AckResult::kMoved);  // as before
+}
+
 TEST(Retx, EmergencyResendsOnePerIntervalDoublingToTheMaximum) {
   Retx r;
   for (uint64_t s = 0; s < 3; ++s) r.OnSent(s, 0);

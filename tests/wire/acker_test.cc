@@ -90,6 +90,28 @@ TEST(Acker, AHolePushedAStrideBackIsAskedForAtOnce) {
   EXPECT_EQ(Respond(a, 20 * kMs), "ncrx0 1");  // head crossed 256
 }
 
+// Told where the stream began (",ncfirst="), the seqs before the first
+// arrival are holes; nothing retired, the ack is the seq before the first.
+TEST(Acker, AStreamStartedEarlierMakesItsFirstSeqsHoles) {
+  Acker a;
+  a.StartAt(0, 0);
+  a.OnRecord(3, false, 0);
+  a.StartAt(1, 0);  // started: no effect
+  EXPECT_EQ(a.holes(), 3u);
+  EXPECT_EQ(a.tail(), 0u);
+  EXPECT_EQ(Respond(a, 1000 * kMs), "ncrx18446744073709551615 0 1 2");
+  a.OnRecord(0, false, 1100 * kMs);
+  a.OnRecord(1, false, 1100 * kMs);
+  a.OnRecord(2, false, 1100 * kMs);
+  EXPECT_EQ(Respond(a, 2100 * kMs), "ncrx3");
+  EXPECT_EQ(a.stats().recovered, 3u);
+  Acker b;
+  b.StartAt(50, 0);
+  b.OnRecord(50, false, 0);  // the first arrived: nothing missing
+  EXPECT_EQ(b.holes(), 0u);
+  EXPECT_EQ(Respond(b, 1000 * kMs), "ncrx50");
+}
+
 TEST(Acker, TracksAtMostMaxHolesAndStartsOverWhenTold) {
   Acker a({.max_holes = 100});
   a.OnRecord(0, false, 0);

@@ -161,6 +161,38 @@ TEST(WireEdge, ResendKeepsMsgidAndEmergencyJoinsTheHeader) {
   EXPECT_EQ(out[1].rfind("6,9,123,-,ncemg=1,ncfrag=", 0), 0u) << out[1];
 }
 
+// The first records of a reliable stream say where it began, after any
+// ",ncemg=1" and before any ",ncfrag=".
+TEST(WireEdge, StreamFirstJoinsTheHeader) {
+  Encoder e = Make(Extended());
+  const TestRecord r = MakeRecord(12, 345, 6, "hello");
+  e.BeginResend(r.hdr, r.text.data(), r.dict.data(), 0, true);
+  e.MarkFirst(10);
+  char buf[PMDCON_WIRE_CHUNK];
+  uint32_t n = e.Next(buf);
+  EXPECT_EQ(std::string(buf, n), "6,12,345,-,ncemg=1,ncfirst=10;hello\n");
+  EXPECT_EQ(e.Next(buf), 0u);
+  TestRecord big =
+      MakeRecord(18446744073709551615ull, 1, 6, std::string(1000 - 30, 'x'));
+  e.Begin(big.hdr, big.text.data(), big.dict.data());
+  e.MarkFirst(18446744073709551614ull);
+  n = e.Next(buf);
+  EXPECT_EQ(std::string(buf, n).rfind(
+                "6,18446744073709551615,1,-,ncfirst=18446744073709551614,"
+                "ncfrag=0/971;",
+                0),
+            0u)
+      << std::string(buf, n);
+  // Basic records have no header to carry it.
+  Format bf = Extended();
+  bf.extended = false;
+  Encoder basic = Make(bf);
+  basic.Begin(r.hdr, r.text.data(), r.dict.data());
+  basic.MarkFirst(10);
+  n = basic.Next(buf);
+  EXPECT_EQ(std::string(buf, n), "[    0.000345] hello\n");
+}
+
 TEST(WireEdge, Byte1001Fragments) {
   Format f = Extended();
   f.userdata = {{"host", "db1"}};

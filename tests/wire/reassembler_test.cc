@@ -520,6 +520,46 @@ TEST(Ack, ResponsesGoToTheSendersLastPort) {
   EXPECT_EQ(r.ack_totals().responses, 2u);
 }
 
+// A reliable stream's first records say where it began (",ncfirst="): a
+// receiver whose first arrival is later knows the ones before it are
+// missing, and asks for them; a header that claims a start after its own
+// seq is malformed, and one too far back is not believed.
+TEST(Sequence, TheStreamsFirstSeqsLostAreAGap) {
+  Reassembler r({.ack = true});
+  Responses c;
+  r.Feed(Src(), "6,3,1,-,ncfirst=0;x\n", 0, c);
+  r.Feed(Src(), "6,4,1,-,ncfirst=0;x\n", 0, c);
+  const wire::SourceStats& st = *r.Stats(Src());
+  EXPECT_EQ(st.first_seq, 0u);
+  ASSERT_EQ(st.gaps.size(), 1u);
+  EXPECT_EQ(st.gaps[0].first, 0u);
+  EXPECT_EQ(st.gaps[0].last, 2u);
+  EXPECT_FALSE(Complete(st, 0, 4));
+  r.Expire(1'000'000, c);
+  ASSERT_EQ(c.sent.size(), 1u);
+  EXPECT_EQ(c.sent[0].second, "ncrx18446744073709551615 0 1 2");
+  for (uint64_t s = 0; s < 3; ++s) r.Feed(Src(), Rec(s), 1'100'000, c);
+  EXPECT_TRUE(Complete(st, 0, 4));
+  EXPECT_EQ(st.records, 5u);
+  EXPECT_EQ(st.restarts, 0u);
+  r.Expire(2'100'000, c);
+  EXPECT_EQ(c.sent.back().second, "ncrx4");
+  // A new boot's stream (seqs went back, another record) whose first
+  // record was lost: a restart, and its start is missing.
+  r.Feed(Src(), "6,2,9,-,ncfirst=1;y\n", 2'200'000, c);
+  EXPECT_EQ(st.restarts, 1u);
+  EXPECT_EQ(st.first_seq, 1u);
+  EXPECT_FALSE(Complete(st, 1, 2));
+  // Hostile or broken headers.
+  Reassembler h({});
+  Collect d;
+  FeedAll(h, {"6,3,1,-,ncfirst=4;x\n", "6,3,1,-,ncfirst=z;x\n"}, d);
+  EXPECT_EQ(h.Stats(Src())->malformed, 2u);
+  FeedAll(h, {"6,100000,1,-,ncfirst=0;x\n"}, d);
+  EXPECT_EQ(h.Stats(Src())->first_seq, 100000u);  // beyond kFirstSpan
+  EXPECT_TRUE(h.Stats(Src())->gaps.empty());
+}
+
 // Issue 23, item 4: sources with a victim's address send seq 0 and seq
 // 8000, and each second every hole would be asked for again in 1000-byte
 // responses. Toward an address that proved nothing, responses never carry
