@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 #include "control/reload.h"
 #include "doctor/doctor.h"
 #include "engine/engine.h"
@@ -363,9 +364,9 @@ std::vector<engine::TargetSpec> Specs(const config::Config& c,
 }  // namespace
 
 absl::StatusOr<config::Config> Load(const std::string& path) {
-  auto text = io::ReadUserFile(path, "configuration file");
-  if (!text.ok()) return text.status();
-  absl::StatusOr<config::Config> c = config::Parse(*text, path);
+  PMDCON_ASSIGN_OR_RETURN(auto text,
+                          io::ReadUserFile(path, "configuration file"));
+  absl::StatusOr<config::Config> c = config::Parse(text, path);
   if (!c.ok()) return c;
   // Keys live in their own root-only file, read on every load (a reload
   // takes a rotation).

@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status.h"
 #include "common/strings.h"
 #include "wire/decoder.h"
 
@@ -71,7 +72,7 @@ class Walker {
   absl::Status Bool(const YAML::Node& n, std::string_view path,
                     bool* out) const {
     std::string s;
-    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
+    PMDCON_RETURN_IF_ERROR(Scalar(n, path, &s));
     if (s == "true") {
       *out = true;
     } else if (s == "false") {
@@ -87,7 +88,7 @@ class Walker {
                     uint64_t max, T* out) const {
     std::string s;
     uint64_t v = 0;
-    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
+    PMDCON_RETURN_IF_ERROR(Scalar(n, path, &s));
     if (!wire::ParseDecimal(s, &v)) {
       return Error(n, path, absl::StrCat("\"", s, "\" is not a whole number"));
     }
@@ -104,7 +105,7 @@ class Walker {
   absl::Status Parsed(const YAML::Node& n, std::string_view path, Parse parse,
                       T* out) const {
     std::string s;
-    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
+    PMDCON_RETURN_IF_ERROR(Scalar(n, path, &s));
     absl::StatusOr<T> v = parse(s);
     if (!v.ok()) return Error(n, path, std::string(v.status().message()));
     *out = *std::move(v);
@@ -123,7 +124,7 @@ class Walker {
   absl::Status OneOf(const YAML::Node& n, std::string_view path, Keys names,
                      int* out) const {
     std::string s;
-    if (absl::Status st = Scalar(n, path, &s); !st.ok()) return st;
+    PMDCON_RETURN_IF_ERROR(Scalar(n, path, &s));
     int i = 0;
     for (std::string_view name : names) {
       if (s == name) {
@@ -163,17 +164,11 @@ class Walker {
   std::string file_;
 };
 
-#define PMDCON_TRY(expr)                      \
-  do {                                        \
-    if (absl::Status s_ = (expr); !s_.ok()) { \
-      return s_;                              \
-    }                                         \
-  } while (false)
-
 absl::Status ParseEal(const Walker& w, const YAML::Node& n, Eal* eal) {
-  PMDCON_TRY(w.Map(n, "eal",
-                   {"lcores", "main_lcore", "tx_lcore", "memory_mb",
-                    "hugepages", "vdevs", "pci_allow", "extra_args"}));
+  PMDCON_RETURN_IF_ERROR(
+      w.Map(n, "eal",
+            {"lcores", "main_lcore", "tx_lcore", "memory_mb", "hugepages",
+             "vdevs", "pci_allow", "extra_args"}));
   if (n["lcores"]) {
     const YAML::Node& l = n["lcores"];
     if (!l.IsSequence() || l.size() == 0) {
@@ -182,21 +177,25 @@ absl::Status ParseEal(const Walker& w, const YAML::Node& n, Eal* eal) {
     eal->lcores.clear();
     for (size_t i = 0; i < l.size(); ++i) {
       uint32_t id;
-      PMDCON_TRY(w.Uint(l[i], Walker::Index("eal.lcores", i), 0, 1023, &id));
+      PMDCON_RETURN_IF_ERROR(
+          w.Uint(l[i], Walker::Index("eal.lcores", i), 0, 1023, &id));
       eal->lcores.push_back(id);
     }
   }
   if (n["main_lcore"])
-    PMDCON_TRY(
+    PMDCON_RETURN_IF_ERROR(
         w.Uint(n["main_lcore"], "eal.main_lcore", 0, 1023, &eal->main_lcore));
   if (n["tx_lcore"])
-    PMDCON_TRY(w.Uint(n["tx_lcore"], "eal.tx_lcore", 0, 1023, &eal->tx_lcore));
+    PMDCON_RETURN_IF_ERROR(
+        w.Uint(n["tx_lcore"], "eal.tx_lcore", 0, 1023, &eal->tx_lcore));
   if (n["memory_mb"])
-    PMDCON_TRY(
+    PMDCON_RETURN_IF_ERROR(
         w.Uint(n["memory_mb"], "eal.memory_mb", 16, 65536, &eal->memory_mb));
   if (n["hugepages"])
-    PMDCON_TRY(w.Bool(n["hugepages"], "eal.hugepages", &eal->hugepages));
-  if (n["vdevs"]) PMDCON_TRY(w.Strings(n["vdevs"], "eal.vdevs", &eal->vdevs));
+    PMDCON_RETURN_IF_ERROR(
+        w.Bool(n["hugepages"], "eal.hugepages", &eal->hugepages));
+  if (n["vdevs"])
+    PMDCON_RETURN_IF_ERROR(w.Strings(n["vdevs"], "eal.vdevs", &eal->vdevs));
   // Each a driver's device name, then its arguments: in a YAML flow list an
   // unquoted "net_af_packet0,iface=lo" is two entries, the second no device.
   for (size_t i = 0; i < eal->vdevs.size(); ++i) {
@@ -217,9 +216,11 @@ absl::Status ParseEal(const Walker& w, const YAML::Node& n, Eal* eal) {
     }
   }
   if (n["pci_allow"])
-    PMDCON_TRY(w.Strings(n["pci_allow"], "eal.pci_allow", &eal->pci_allow));
+    PMDCON_RETURN_IF_ERROR(
+        w.Strings(n["pci_allow"], "eal.pci_allow", &eal->pci_allow));
   if (n["extra_args"])
-    PMDCON_TRY(w.Strings(n["extra_args"], "eal.extra_args", &eal->extra_args));
+    PMDCON_RETURN_IF_ERROR(
+        w.Strings(n["extra_args"], "eal.extra_args", &eal->extra_args));
   const YAML::Node& at = n["tx_lcore"] ? n["tx_lcore"] : n;
   if (eal->tx_lcore == eal->main_lcore) {
     return w.Error(
@@ -240,24 +241,28 @@ absl::Status ParseEal(const Walker& w, const YAML::Node& n, Eal* eal) {
 }
 
 absl::Status ParsePort(const Walker& w, const YAML::Node& n, Port* port) {
-  PMDCON_TRY(w.Map(n, "port",
-                   {"id", "rx_queue_size", "tx_queue_size", "mtu", "src_mac",
-                    "src_ipv4", "src_ipv6", "neighbor_reachable_s"}));
-  if (n["id"]) PMDCON_TRY(w.Uint(n["id"], "port.id", 0, 1023, &port->id));
+  PMDCON_RETURN_IF_ERROR(
+      w.Map(n, "port",
+            {"id", "rx_queue_size", "tx_queue_size", "mtu", "src_mac",
+             "src_ipv4", "src_ipv6", "neighbor_reachable_s"}));
+  if (n["id"])
+    PMDCON_RETURN_IF_ERROR(w.Uint(n["id"], "port.id", 0, 1023, &port->id));
   if (n["rx_queue_size"])
-    PMDCON_TRY(w.Uint(n["rx_queue_size"], "port.rx_queue_size", 64, 16384,
-                      &port->rx_queue_size));
+    PMDCON_RETURN_IF_ERROR(w.Uint(n["rx_queue_size"], "port.rx_queue_size", 64,
+                                  16384, &port->rx_queue_size));
   if (n["tx_queue_size"])
-    PMDCON_TRY(w.Uint(n["tx_queue_size"], "port.tx_queue_size", 64, 16384,
-                      &port->tx_queue_size));
+    PMDCON_RETURN_IF_ERROR(w.Uint(n["tx_queue_size"], "port.tx_queue_size", 64,
+                                  16384, &port->tx_queue_size));
   if (n["mtu"])
-    PMDCON_TRY(w.Uint(n["mtu"], "port.mtu", 1280, 9000, &port->mtu));
+    PMDCON_RETURN_IF_ERROR(
+        w.Uint(n["mtu"], "port.mtu", 1280, 9000, &port->mtu));
   if (n["neighbor_reachable_s"])
-    PMDCON_TRY(w.Uint(n["neighbor_reachable_s"], "port.neighbor_reachable_s", 1,
-                      3600, &port->neighbor_reachable_s));
+    PMDCON_RETURN_IF_ERROR(w.Uint(n["neighbor_reachable_s"],
+                                  "port.neighbor_reachable_s", 1, 3600,
+                                  &port->neighbor_reachable_s));
   if (n["src_mac"]) {
     packet::Mac mac;
-    PMDCON_TRY(w.Mac(n["src_mac"], "port.src_mac", &mac));
+    PMDCON_RETURN_IF_ERROR(w.Mac(n["src_mac"], "port.src_mac", &mac));
     port->src_mac = mac;
   }
   for (auto [key, family, slot] :
@@ -266,7 +271,7 @@ absl::Status ParsePort(const Walker& w, const YAML::Node& n, Port* port) {
     if (!n[key]) continue;
     packet::IpAddr ip;
     const std::string path = absl::StrCat("port.", key);
-    PMDCON_TRY(w.Ip(n[key], path, &ip));
+    PMDCON_RETURN_IF_ERROR(w.Ip(n[key], path, &ip));
     if (ip.family != family) {
       return w.Error(n[key], path,
                      absl::StrCat(packet::FormatIp(ip), " is not an IPv",
@@ -278,18 +283,19 @@ absl::Status ParsePort(const Walker& w, const YAML::Node& n, Port* port) {
 }
 
 absl::Status ParseSource(const Walker& w, const YAML::Node& n, Source* src) {
-  PMDCON_TRY(w.Map(n, "source", {"type", "path", "start"}));
+  PMDCON_RETURN_IF_ERROR(w.Map(n, "source", {"type", "path", "start"}));
   int type = 0, start = 0;
   if (n["type"])
-    PMDCON_TRY(
+    PMDCON_RETURN_IF_ERROR(
         w.OneOf(n["type"], "source.type", {"device", "file", "kmsg"}, &type));
   src->type = static_cast<SourceType>(type);
   if (n["start"])
-    PMDCON_TRY(w.OneOf(n["start"], "source.start",
-                       {"transmitted", "oldest", "newest"}, &start));
+    PMDCON_RETURN_IF_ERROR(w.OneOf(n["start"], "source.start",
+                                   {"transmitted", "oldest", "newest"},
+                                   &start));
   src->start = static_cast<StartAt>(start);
   if (n["path"]) {
-    PMDCON_TRY(w.Scalar(n["path"], "source.path", &src->path));
+    PMDCON_RETURN_IF_ERROR(w.Scalar(n["path"], "source.path", &src->path));
   } else if (src->type == SourceType::kFile) {
     return w.Error(n, "source.path", "required for a file-backed ring");
   } else {
@@ -304,36 +310,38 @@ absl::Status ParseSource(const Walker& w, const YAML::Node& n, Source* src) {
 
 absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
                          const std::string& path, const Port& port, Target* t) {
-  PMDCON_TRY(
+  PMDCON_RETURN_IF_ERROR(
       w.Map(n, path,
             {"name", "enabled", "dst_ip", "dst_port", "src_port", "dst_mac",
              "gateway", "format", "release", "time_prefix", "userdata",
              "sysdata", "max_level", "rate_limit", "reliable", "auth"}));
   auto at = [&](std::string_view key) { return Walker::Join(path, key); };
   if (!n["name"]) return w.Error(n, at("name"), "required");
-  PMDCON_TRY(w.Scalar(n["name"], at("name"), &t->name));
+  PMDCON_RETURN_IF_ERROR(w.Scalar(n["name"], at("name"), &t->name));
   if (t->name.empty())
     return w.Error(n["name"], at("name"), "must not be empty");
   if (n["enabled"])
-    PMDCON_TRY(w.Bool(n["enabled"], at("enabled"), &t->enabled));
+    PMDCON_RETURN_IF_ERROR(w.Bool(n["enabled"], at("enabled"), &t->enabled));
   if (!n["dst_ip"]) return w.Error(n, at("dst_ip"), "required");
-  PMDCON_TRY(w.Ip(n["dst_ip"], at("dst_ip"), &t->dst_ip));
+  PMDCON_RETURN_IF_ERROR(w.Ip(n["dst_ip"], at("dst_ip"), &t->dst_ip));
   if (n["dst_port"])
-    PMDCON_TRY(w.Uint(n["dst_port"], at("dst_port"), 1, 65535, &t->dst_port));
+    PMDCON_RETURN_IF_ERROR(
+        w.Uint(n["dst_port"], at("dst_port"), 1, 65535, &t->dst_port));
   if (n["src_port"])
-    PMDCON_TRY(w.Uint(n["src_port"], at("src_port"), 1, 65535, &t->src_port));
+    PMDCON_RETURN_IF_ERROR(
+        w.Uint(n["src_port"], at("src_port"), 1, 65535, &t->src_port));
   if (n["dst_mac"]) {
     std::string s;
-    PMDCON_TRY(w.Scalar(n["dst_mac"], at("dst_mac"), &s));
+    PMDCON_RETURN_IF_ERROR(w.Scalar(n["dst_mac"], at("dst_mac"), &s));
     if (s != "resolve") {
       packet::Mac mac;
-      PMDCON_TRY(w.Mac(n["dst_mac"], at("dst_mac"), &mac));
+      PMDCON_RETURN_IF_ERROR(w.Mac(n["dst_mac"], at("dst_mac"), &mac));
       t->dst_mac = mac;
     }
   }
   if (n["gateway"]) {
     packet::IpAddr gw;
-    PMDCON_TRY(w.Ip(n["gateway"], at("gateway"), &gw));
+    PMDCON_RETURN_IF_ERROR(w.Ip(n["gateway"], at("gateway"), &gw));
     if (gw.family != t->dst_ip.family) {
       return w.Error(n["gateway"], at("gateway"),
                      "must be of the same IP version as dst_ip");
@@ -349,13 +357,14 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
   }
   int format = 0;
   if (n["format"])
-    PMDCON_TRY(
+    PMDCON_RETURN_IF_ERROR(
         w.OneOf(n["format"], at("format"), {"extended", "basic"}, &format));
   t->format.extended = format == 0;
   if (n["release"])
-    PMDCON_TRY(w.Bool(n["release"], at("release"), &t->format.release));
+    PMDCON_RETURN_IF_ERROR(
+        w.Bool(n["release"], at("release"), &t->format.release));
   if (n["time_prefix"])
-    PMDCON_TRY(
+    PMDCON_RETURN_IF_ERROR(
         w.Bool(n["time_prefix"], at("time_prefix"), &t->format.time_prefix));
   if (n["userdata"]) {
     const YAML::Node& u = n["userdata"];
@@ -363,7 +372,7 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
       return w.Error(u, at("userdata"), "expected a mapping of key: value");
     for (const auto& kv : u) {  // in document order, as configured
       std::string value;
-      PMDCON_TRY(w.Scalar(
+      PMDCON_RETURN_IF_ERROR(w.Scalar(
           kv.second, Walker::Join(at("userdata"), kv.first.Scalar()), &value));
       t->format.userdata.push_back({kv.first.Scalar(), value});
     }
@@ -373,41 +382,44 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
     if (!s.IsSequence()) return w.Error(s, at("sysdata"), "expected a list");
     for (size_t i = 0; i < s.size(); ++i) {
       int f;
-      PMDCON_TRY(w.OneOf(s[i], Walker::Index(at("sysdata"), i),
-                         {"cpu", "taskname", "release", "msgid"}, &f));
+      PMDCON_RETURN_IF_ERROR(w.OneOf(s[i], Walker::Index(at("sysdata"), i),
+                                     {"cpu", "taskname", "release", "msgid"},
+                                     &f));
       t->format.sysdata |= static_cast<uint8_t>(1u << f);
     }
   }
   if (n["max_level"]) {
     const YAML::Node& l = n["max_level"];
     std::string s;
-    PMDCON_TRY(w.Scalar(l, at("max_level"), &s));
+    PMDCON_RETURN_IF_ERROR(w.Scalar(l, at("max_level"), &s));
     int level;
     if (!s.empty() && s[0] >= '0' && s[0] <= '9') {
-      PMDCON_TRY(w.Uint(l, at("max_level"), 0, 7, &t->max_level));
+      PMDCON_RETURN_IF_ERROR(w.Uint(l, at("max_level"), 0, 7, &t->max_level));
     } else {
-      PMDCON_TRY(w.OneOf(l, at("max_level"),
-                         {"emerg", "alert", "crit", "err", "warning", "notice",
-                          "info", "debug"},
-                         &level));
+      PMDCON_RETURN_IF_ERROR(w.OneOf(l, at("max_level"),
+                                     {"emerg", "alert", "crit", "err",
+                                      "warning", "notice", "info", "debug"},
+                                     &level));
       t->max_level = static_cast<uint32_t>(level);
     }
   }
   if (n["rate_limit"]) {
     const YAML::Node& r = n["rate_limit"];
-    PMDCON_TRY(w.Map(r, at("rate_limit"), {"records_per_s", "burst"}));
+    PMDCON_RETURN_IF_ERROR(
+        w.Map(r, at("rate_limit"), {"records_per_s", "burst"}));
     if (r["records_per_s"])
-      PMDCON_TRY(w.Uint(r["records_per_s"], at("rate_limit.records_per_s"), 1,
-                        100000000, &t->rate_limit.records_per_s));
+      PMDCON_RETURN_IF_ERROR(w.Uint(r["records_per_s"],
+                                    at("rate_limit.records_per_s"), 1,
+                                    100000000, &t->rate_limit.records_per_s));
     if (r["burst"])
-      PMDCON_TRY(w.Uint(r["burst"], at("rate_limit.burst"), 1, 100000000,
-                        &t->rate_limit.burst));
+      PMDCON_RETURN_IF_ERROR(w.Uint(r["burst"], at("rate_limit.burst"), 1,
+                                    100000000, &t->rate_limit.burst));
     if (!t->rate_limit.records_per_s)
       return w.Error(r, at("rate_limit.records_per_s"), "required");
     if (!t->rate_limit.burst) t->rate_limit.burst = t->rate_limit.records_per_s;
   }
   if (n["reliable"]) {
-    PMDCON_TRY(w.Bool(n["reliable"], at("reliable"), &t->reliable));
+    PMDCON_RETURN_IF_ERROR(w.Bool(n["reliable"], at("reliable"), &t->reliable));
     if (t->reliable && !t->format.extended) {
       return w.Error(n["reliable"], at("reliable"),
                      "needs format: extended (a basic record carries no seq "
@@ -415,9 +427,10 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
     }
   }
   if (const YAML::Node a = n["auth"]) {
-    PMDCON_TRY(w.Map(a, at("auth"), {"key_file"}));
+    PMDCON_RETURN_IF_ERROR(w.Map(a, at("auth"), {"key_file"}));
     if (!a["key_file"]) return w.Error(a, at("auth.key_file"), "required");
-    PMDCON_TRY(w.Scalar(a["key_file"], at("auth.key_file"), &t->auth_key_file));
+    PMDCON_RETURN_IF_ERROR(
+        w.Scalar(a["key_file"], at("auth.key_file"), &t->auth_key_file));
     if (t->auth_key_file.empty() || t->auth_key_file[0] != '/') {
       return w.Error(a["key_file"], at("auth.key_file"),
                      "an absolute path to the key file (keys are never "
@@ -448,23 +461,28 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
 }
 
 absl::Status ParseStats(const Walker& w, const YAML::Node& n, Stats* st) {
-  PMDCON_TRY(w.Map(n, "stats", {"interval_s", "telemetry"}));
+  PMDCON_RETURN_IF_ERROR(w.Map(n, "stats", {"interval_s", "telemetry"}));
   if (n["interval_s"])
-    PMDCON_TRY(
+    PMDCON_RETURN_IF_ERROR(
         w.Uint(n["interval_s"], "stats.interval_s", 0, 86400, &st->interval_s));
   if (n["telemetry"])
-    PMDCON_TRY(w.Bool(n["telemetry"], "stats.telemetry", &st->telemetry));
+    PMDCON_RETURN_IF_ERROR(
+        w.Bool(n["telemetry"], "stats.telemetry", &st->telemetry));
   return absl::OkStatus();
 }
 
 absl::Status ParseAll(const Walker& w, const YAML::Node& root, Config* c) {
   if (!root.IsMap())
     return w.Error(root, "", "expected a mapping at the top level");
-  PMDCON_TRY(w.Map(root, "", {"eal", "port", "source", "targets", "stats"}));
-  if (root["eal"]) PMDCON_TRY(ParseEal(w, root["eal"], &c->eal));
-  if (root["port"]) PMDCON_TRY(ParsePort(w, root["port"], &c->port));
-  if (root["source"]) PMDCON_TRY(ParseSource(w, root["source"], &c->source));
-  if (root["stats"]) PMDCON_TRY(ParseStats(w, root["stats"], &c->stats));
+  PMDCON_RETURN_IF_ERROR(
+      w.Map(root, "", {"eal", "port", "source", "targets", "stats"}));
+  if (root["eal"]) PMDCON_RETURN_IF_ERROR(ParseEal(w, root["eal"], &c->eal));
+  if (root["port"])
+    PMDCON_RETURN_IF_ERROR(ParsePort(w, root["port"], &c->port));
+  if (root["source"])
+    PMDCON_RETURN_IF_ERROR(ParseSource(w, root["source"], &c->source));
+  if (root["stats"])
+    PMDCON_RETURN_IF_ERROR(ParseStats(w, root["stats"], &c->stats));
   const YAML::Node& ts = root["targets"];
   if (!ts || !ts.IsSequence() || ts.size() == 0) {
     return w.Error(ts ? ts : root, "targets",
@@ -474,7 +492,7 @@ absl::Status ParseAll(const Walker& w, const YAML::Node& root, Config* c) {
   for (size_t i = 0; i < ts.size(); ++i) {
     Target t;
     const std::string path = Walker::Index("targets", i);
-    PMDCON_TRY(ParseTarget(w, ts[i], path, c->port, &t));
+    PMDCON_RETURN_IF_ERROR(ParseTarget(w, ts[i], path, c->port, &t));
     if (auto [it, fresh] = names.emplace(t.name, i); !fresh) {
       return w.Error(ts[i]["name"], path + ".name",
                      absl::StrCat("duplicate name \"", t.name,
@@ -563,7 +581,7 @@ absl::StatusOr<Config> Parse(std::string_view yaml, std::string_view file) {
                        "a stray ','); the configuration is one document");
     }
     const YAML::Node root = YAML::Load(text);
-    if (absl::Status st = ParseAll(w, root, &c); !st.ok()) return st;
+    PMDCON_RETURN_IF_ERROR(ParseAll(w, root, &c));
   } catch (const YAML::Exception& e) {
     // yaml-cpp says "bad file" when nesting exceeds its depth limit.
     return w.ErrorAt(e.mark.line, e.mark.column, "",

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 #include "pmdcon/dev.h"
 #include "pmdcon/ring.h"
 
@@ -193,9 +194,8 @@ absl::StatusOr<MappedFile> MappedFile::Create(const std::string& path,
   if (f.fd < 0) return Errno("cannot create", path);
   if (ftruncate(f.fd, static_cast<off_t>(size)) != 0)
     return Errno("cannot size", path);
-  auto p = Map(f.fd, size, true, path);
-  if (!p.ok()) return p.status();
-  return MappedFile(path, *p, size, std::exchange(f.fd, -1));
+  PMDCON_ASSIGN_OR_RETURN(auto p, Map(f.fd, size, true, path));
+  return MappedFile(path, p, size, std::exchange(f.fd, -1));
 }
 
 absl::StatusOr<MappedFile> MappedFile::Anonymous(size_t size) {
@@ -214,9 +214,8 @@ absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
   if (fstat(f.fd, &st) != 0) return Errno("cannot stat", path);
   if (S_ISCHR(st.st_mode)) {
     std::byte* data = nullptr;
-    auto size = MapDevice(f.fd, writable, path, &data);
-    if (!size.ok()) return size.status();
-    return MappedFile(path, data, *size);
+    PMDCON_ASSIGN_OR_RETURN(auto size, MapDevice(f.fd, writable, path, &data));
+    return MappedFile(path, data, size);
   }
   if (!S_ISREG(st.st_mode)) {
     return absl::FailedPreconditionError(
@@ -231,9 +230,9 @@ absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
     }
     return Errno("cannot lock", path);
   }
-  auto p = Map(f.fd, static_cast<size_t>(st.st_size), writable, path);
-  if (!p.ok()) return p.status();
-  return MappedFile(path, *p, static_cast<size_t>(st.st_size),
+  PMDCON_ASSIGN_OR_RETURN(
+      auto p, Map(f.fd, static_cast<size_t>(st.st_size), writable, path));
+  return MappedFile(path, p, static_cast<size_t>(st.st_size),
                     std::exchange(f.fd, -1));
 }
 

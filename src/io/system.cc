@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/status.h"
 #include "common/strings.h"
 
 namespace pmdcon::io {
@@ -82,9 +83,8 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
 }
 
 absl::StatusOr<BootId> ReadBootId(const std::string& path) {
-  auto text = ReadText(path);
-  if (!text.ok()) return text.status();
-  auto id = ParseBootId(*text);
+  PMDCON_ASSIGN_OR_RETURN(auto text, ReadText(path));
+  auto id = ParseBootId(text);
   if (!id.ok()) {
     return absl::Status(id.status().code(),
                         absl::StrCat(path, ": ", id.status().message()));

@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 
 namespace pmdcon::ring {
 namespace {
@@ -84,11 +85,10 @@ absl::StatusOr<Origin> Classify(std::span<const std::byte> region,
 
 absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Attach(
     std::span<std::byte> region, const BootId& boot, StartAt start, Role role) {
-  auto origin = Classify(region, boot);
-  if (!origin.ok()) return origin.status();
+  PMDCON_ASSIGN_OR_RETURN(auto origin, Classify(region, boot));
   std::unique_ptr<Consumer> c(new Consumer());
   pmdcon_ring_open(&c->ring_, region.data(), region.size(), nullptr);
-  c->origin_ = *origin;
+  c->origin_ = origin;
   c->role_ = role;
   // Room for one record of the largest size plus a burst of typical ones.
   c->buf_bytes_ = c->ring_.max_span + (64u << 10);

@@ -14,6 +14,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 #include "common/strings.h"
 #include "rx/output.h"
 #include "rx/udp.h"
@@ -30,13 +31,12 @@ constexpr uint64_t kBusyPollUs = 2'000;
 
 absl::StatusOr<std::unique_ptr<TcpSink>> TcpSink::Create(
     Protocol p, std::string_view host_port, Options o) {
-  auto split = SplitHostPort(host_port);
-  if (!split.ok()) return split.status();
-  if (split->host.empty() || split->port == 0) {
+  PMDCON_ASSIGN_OR_RETURN(auto split, SplitHostPort(host_port));
+  if (split.host.empty() || split.port == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "\"", AsAbsl(host_port), "\" is not HOST:PORT (port 1-65535)"));
   }
-  const std::string host = split->host, port = absl::StrCat(split->port);
+  const std::string host = split.host, port = absl::StrCat(split.port);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
@@ -53,9 +53,9 @@ absl::StatusOr<std::unique_ptr<TcpSink>> TcpSink::Create(
   std::unique_ptr<TcpSink> sink(
       new TcpSink(p, absl::StrCat(scheme, AsAbsl(host_port)), to, len, o));
   if (!o.spill_dir.empty()) {
-    auto spill = Spill::Create(o.spill_dir, o.max_spill_bytes);
-    if (!spill.ok()) return spill.status();
-    sink->spill_ = *std::move(spill);
+    PMDCON_ASSIGN_OR_RETURN(auto spill,
+                            Spill::Create(o.spill_dir, o.max_spill_bytes));
+    sink->spill_ = std::move(spill);
   }
   return sink;
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/status.h"
 #include "common/strings.h"
 
 namespace pmdcon::wire {
@@ -62,10 +63,9 @@ absl::Status ForEachKey(string_view text, string_view where, size_t n,
     if (fields.size() != n) {
       return LineError(where, line, absl::StrCat("expected \"", usage, "\""));
     }
-    absl::StatusOr<pmdcon_auth_key> k =
-        ParseKey(fields[n - 2], fields[n - 1], where, line);
-    if (!k.ok()) return k.status();
-    if (absl::Status s = f(line, fields, *k); !s.ok()) return s;
+    PMDCON_ASSIGN_OR_RETURN(
+        pmdcon_auth_key k, ParseKey(fields[n - 2], fields[n - 1], where, line));
+    PMDCON_RETURN_IF_ERROR(f(line, fields, k));
   }
   return absl::OkStatus();
 }

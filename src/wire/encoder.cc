@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 #include "common/strings.h"
 
 namespace pmdcon::wire {
@@ -91,7 +92,7 @@ std::string RenderUserdata(const std::vector<Userdatum>& userdata) {
 }
 
 absl::StatusOr<Encoder> Encoder::Create(const Format& format) {
-  if (absl::Status s = Validate(format); !s.ok()) return s;
+  PMDCON_RETURN_IF_ERROR(Validate(format));
   Encoder e;
   e.format_ = format;
   e.userdata_ = RenderUserdata(format.userdata);
