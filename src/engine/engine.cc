@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 #include "engine/sent_index.h"
 #include "wire/ack.h"
 #include "wire/retx.h"
@@ -422,9 +423,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   e->port_ = port;
   // Sealed payloads carry the boot's first 8 bytes, as the module's do.
   for (int i = 7; i >= 0; --i) e->auth_boot_ = e->auth_boot_ << 8 | boot[i];
-  auto pub = ring::Consumer::Attach(region, boot, start, ring::Role::kConsumer);
-  if (!pub.ok()) return pub.status();
-  e->publisher_ = std::move(*pub);
+  PMDCON_ASSIGN_OR_RETURN(
+      auto pub,
+      ring::Consumer::Attach(region, boot, start, ring::Role::kConsumer));
+  e->publisher_ = std::move(pub);
   e->publisher_->PublishPid(static_cast<uint32_t>(getpid()));
   for (TargetSpec& s : specs) {
     auto enc = wire::Encoder::Create(s.format);
@@ -433,10 +435,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
           absl::StrCat("target ", s.name, ": ", enc.status().message()));
     }
     auto t = std::make_unique<Target>(e.get(), std::move(s), *enc);
-    auto reader =
-        ring::Consumer::Attach(region, boot, start, ring::Role::kObserver);
-    if (!reader.ok()) return reader.status();
-    t->reader = std::move(*reader);
+    PMDCON_ASSIGN_OR_RETURN(
+        auto reader,
+        ring::Consumer::Attach(region, boot, start, ring::Role::kObserver));
+    t->reader = std::move(reader);
     // A target carried over a reload goes on where it was: the others'
     // start (the published position) may lie behind what it sent.
     std::shared_ptr<TargetCarry> carry = std::move(t->spec.carry);
@@ -484,10 +486,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   }
   e->tsc_per_us_ = std::max<uint64_t>(1, hz / 1000000);
   if (e->any_reliable_) {
-    auto resender =
-        ring::Consumer::Attach(region, boot, start, ring::Role::kObserver);
-    if (!resender.ok()) return resender.status();
-    e->resender_ = std::move(*resender);
+    PMDCON_ASSIGN_OR_RETURN(
+        auto resender,
+        ring::Consumer::Attach(region, boot, start, ring::Role::kObserver));
+    e->resender_ = std::move(resender);
     e->responses_ =
         rte_ring_create(absl::StrCat(name, "_rsp").c_str(), 256, SOCKET_ID_ANY,
                         RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -593,7 +595,14 @@ bool Engine::PollTarget(Target& t) {
     t.frame.set_dst_mac(mac);
     t.mac_applied = v;
   }
-  const bool work = t.reader->Poll(t, kBurst) > 0;
+  // A reliable target keeps at most a window unacknowledged.
+  uint32_t burst = kBurst;
+  if (t.rel) [[unlikely]] {
+    const uint64_t room = t.rel->retx.Room();
+    if (room == 0) return false;
+    burst = static_cast<uint32_t>(std::min<uint64_t>(burst, room));
+  }
+  const bool work = t.reader->Poll(t, burst) > 0;
   // A record left uncommitted for a second (its writer died mid-record)
   // would hold every later one back: skipped, and announced.
   if (!work) t.reader->SkipStuck(rte_rdtsc(), rte_get_tsc_hz());

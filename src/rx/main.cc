@@ -24,6 +24,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status.h"
 #include "common/strings.h"
 #include "io/system.h"
 #include "rx/file_sink.h"
@@ -94,6 +95,9 @@ ABSL_FLAG(bool, ack, false,
           "(netconsd's ncrx): acks and retransmission requests to each "
           "sender, from the listening socket");
 ABSL_FLAG(uint32_t, ack_interval_ms, 1000, "--ack: ack after this long");
+ABSL_FLAG(uint32_t, ack_every, 1024,
+          "--ack: ack as well once this many records arrived in order since "
+          "the last ack (0: by time alone, as ncrx)");
 ABSL_FLAG(uint32_t, retx_interval_ms, 1000,
           "--ack: ask for a missing record again after this long");
 ABSL_FLAG(uint32_t, retx_stride, 256,
@@ -101,7 +105,7 @@ ABSL_FLAG(uint32_t, retx_stride, 256,
           "arrived");
 ABSL_FLAG(uint32_t, give_up_ms, 30000,
           "--ack: skip a missing record after this long");
-ABSL_FLAG(uint32_t, ack_holes, 8192,
+ABSL_FLAG(uint32_t, ack_holes, 65536,
           "--ack: missing seqs tracked per source, 24 bytes each; beyond it "
           "the oldest are given up");
 ABSL_FLAG(std::string, auth_keys, "",
@@ -141,12 +145,10 @@ volatile std::sig_atomic_t g_hup = 0;  // reopen files, read keys again
 
 absl::StatusOr<std::shared_ptr<const pmdcon::wire::ReceiverKeys>> LoadKeys(
     const std::string& path) {
-  absl::StatusOr<std::string> text = pmdcon::io::ReadSecretFile(path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<pmdcon::wire::ReceiverKeys> keys =
-      pmdcon::wire::ReceiverKeys::Parse(*text, path);
-  if (!keys.ok()) return keys.status();
-  return std::make_shared<const pmdcon::wire::ReceiverKeys>(*std::move(keys));
+  PMDCON_ASSIGN_OR_RETURN(std::string text, pmdcon::io::ReadSecretFile(path));
+  PMDCON_ASSIGN_OR_RETURN(pmdcon::wire::ReceiverKeys keys,
+                          pmdcon::wire::ReceiverKeys::Parse(text, path));
+  return std::make_shared<const pmdcon::wire::ReceiverKeys>(std::move(keys));
 }
 volatile std::sig_atomic_t g_summary = 0;
 
@@ -157,9 +159,8 @@ absl::StatusOr<std::unique_ptr<pmdcon::rx::Sink>> OpenFileSink(
     const std::string& path, pmdcon::rx::Format format, Files* files) {
   std::shared_ptr<pmdcon::rx::LineFile>& f = (*files)[path];
   if (!f) {
-    auto opened = pmdcon::rx::LineFile::Open(path);
-    if (!opened.ok()) return opened.status();
-    f = *std::move(opened);
+    PMDCON_ASSIGN_OR_RETURN(auto opened, pmdcon::rx::LineFile::Open(path));
+    f = std::move(opened);
   }
   return std::make_unique<pmdcon::rx::FileSink>(f, format);
 }
@@ -416,6 +417,7 @@ int main(int argc, char** argv) {
               .retx_stride = std::max(1u, absl::GetFlag(FLAGS_retx_stride)),
               .give_up_us = uint64_t{absl::GetFlag(FLAGS_give_up_ms)} * 1000,
               .max_holes = max_holes,
+              .ack_every = absl::GetFlag(FLAGS_ack_every),
           },
   };
   const std::string auth_keys = absl::GetFlag(FLAGS_auth_keys);

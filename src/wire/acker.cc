@@ -11,7 +11,7 @@ uint64_t Acker::tail() const {
 void Acker::StartAt(uint64_t first, uint64_t now_us) {
   if (started_) return;
   started_ = true;
-  head_ = first;
+  head_ = start_ = first;
   acked_at_ = now_us;
   stride_mark_ = head_ / o_.retx_stride;
 }
@@ -22,6 +22,7 @@ void Acker::OnRecord(uint64_t seq, bool emergency, uint64_t now_us,
   ack_now_ = ack_now_ || emergency;
   if (!started_) {
     started_ = true;
+    start_ = seq;
     head_ = seq + 1;
     acked_at_ = now_us;
     stride_mark_ = head_ / o_.retx_stride;
@@ -91,8 +92,9 @@ size_t Acker::Respond(uint64_t now_us, char* out, size_t limit) {
   // An emergency asks again even if the position was acked: that ack may
   // have been lost, and the sender resends until one arrives (ncrx forgets
   // its acked_seq on one).
-  const bool ack_due =
-      ack_now_ || (unacked && now_us >= acked_at_ + o_.ack_interval_us);
+  const bool ack_due = ack_now_ ||
+                       (unacked && now_us >= acked_at_ + o_.ack_interval_us) ||
+                       (o_.ack_every && RetiredUnacked() >= o_.ack_every);
   if (n == 0 && !ack_due) return 0;
   size_t written = 0;
   const size_t len = FormatAck(retired, {missing, n}, out, &written, limit);
@@ -113,7 +115,9 @@ size_t Acker::Respond(uint64_t now_us, char* out, size_t limit) {
 
 uint64_t Acker::NextDeadline() const {
   if (!started_) return UINT64_MAX;
-  if (ack_now_) return 0;
+  if (ack_now_ || (o_.ack_every && RetiredUnacked() >= o_.ack_every)) {
+    return 0;
+  }
   uint64_t next = UINT64_MAX;
   if (!any_acked_ || acked_ != tail() - 1) {
     next = acked_at_ + o_.ack_interval_us;

@@ -11,8 +11,9 @@
 //
 // A hole is asked for every retx_interval, and whenever newer records push
 // it more than retx_stride seqs behind; after give_up it is skipped (the
-// ack moves past it). Unacked records are acked once ack_interval passed,
-// at once after an emergency (",ncemg=1") record. At most `max_holes`
+// ack moves past it). Unacked records are acked once ack_interval passed
+// or ack_every of them were retired, at once after an emergency
+// (",ncemg=1") record. At most `max_holes`
 // missing seqs are tracked (a bound on memory, not on how far back: a
 // backlog sent at full speed leaves holes far behind the newest that can
 // still be repaired); past it the oldest are given up. Whether the sender
@@ -36,7 +37,12 @@ class Acker {
     uint64_t retx_interval_us = 1'000'000;  // NCRX_DFL_RETX_INTV
     uint64_t retx_stride = 256;             // NCRX_DFL_RETX_STRIDE
     uint64_t give_up_us = 30'000'000;       // NCRX_DFL_MSG_TIMEOUT
-    uint64_t max_holes = 8192;  // 24 bytes each; ncrx tracks 8192 seqs
+    uint64_t max_holes = 65536;  // 24 bytes each; >= the sender's window
+    // Also ack once this many seqs were retired since the last ack (0: by
+    // time alone, as ncrx): a sender holding a window of unacknowledged
+    // records (wire::Retx::Options::window) goes on without waiting a
+    // whole ack_interval.
+    uint64_t ack_every = 1024;
   };
   struct Stats {
     uint64_t responses = 0;  // datagrams Respond produced
@@ -102,10 +108,15 @@ class Acker {
     uint64_t last_request;  // 0: never asked for
   };
   void GiveUp(uint64_t now_us);
+  // Seqs retired in order and not acknowledged yet.
+  uint64_t RetiredUnacked() const {
+    return tail() - (any_acked_ ? acked_ + 1 : start_);
+  }
 
   Options o_;
   bool started_ = false;
   uint64_t head_ = 0;       // the newest seq seen + 1
+  uint64_t start_ = 0;      // where the stream started
   std::deque<Hole> holes_;  // by seq
   bool any_acked_ = false;  // a response carried an ack
   uint64_t acked_ = 0;      // ... of this seq

@@ -47,8 +47,12 @@ void Retx::OnSent(uint64_t seq, uint64_t now_us) {
 Retx::AckResult Retx::OnAck(uint64_t acked_seq, uint64_t now_us) {
   // A receiver told where the stream began that lacks its first record
   // acks the seq before it: nothing acknowledged (wire::kFirstSpan).
-  if (any_sent_ && acked_seq + 1 == first_sent_) return AckResult::kStale;
+  if (any_sent_ && acked_seq + 1 == first_sent_) {
+    answered_ = true;
+    return AckResult::kStale;
+  }
   if (!any_sent_ || acked_seq > last_sent_) return AckResult::kBogus;
+  answered_ = true;
   if (any_acked_ && acked_seq <= acked_) return AckResult::kStale;
   any_acked_ = true;
   acked_ = acked_seq;

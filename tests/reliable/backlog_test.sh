@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reliable delivery of a backlog at full speed (issue 24, item 1): the ring
-# holds 20,000 records when pmdcon starts (`start: oldest`, as at every
+# holds 100,000 records when pmdcon starts (`start: oldest`, as at every
 # boot and after an outage), so they leave as fast as the port takes them.
 # pmdcon-rx --ack in the other namespace, nftables dropping a share of the
 # data and of the acks on the collector's side. For each loss rate, with
@@ -8,10 +8,11 @@
 # no gap, none announced lost). The stream's first records are lost too:
 # they say where the stream began (",ncfirst="), so the collector asks for
 # what came before its first arrival; one more run drops exactly the first
-# copy of seq 0 and nothing else. BACKLOG_LOSS ("0.1 10", in %) narrows it. Needs root; cleans up after itself.
+# copy of seq 0 and nothing else. BACKLOG_LOSS ("0.1 10", in %) narrows it,
+# BACKLOG_RECORDS (100000) sizes it. Needs root; cleans up after itself.
 set -euo pipefail
 pmdcon=$1 rx=$2 gen=$3
-records=20000
+records=${BACKLOG_RECORDS:-100000}
 rates=${BACKLOG_LOSS:-0.1 10}
 source "$(dirname "$0")/../scratch.sh"
 source "$(dirname "$0")/../netns.sh"

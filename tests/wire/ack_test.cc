@@ -135,6 +135,25 @@ TEST(Retx, AnAckBeforeTheStreamsFirstSeqIsStale) {
   EXPECT_EQ(s.OnAck(38, 1000), Retx::AckResult::kMoved);  // as before
 }
 
+// Once the collector answered, at most `window` seqs beyond the acked one.
+TEST(Retx, AWindowOnceTheCollectorAnswered) {
+  Retx r({.window = 10});
+  EXPECT_EQ(r.Room(), UINT64_MAX);
+  for (uint64_t s = 100; s < 130; ++s) r.OnSent(s, 0);
+  EXPECT_EQ(r.Room(), UINT64_MAX);  // nobody answered: no bound
+  EXPECT_EQ(r.OnAck(99, 1000), Retx::AckResult::kStale);  // nothing yet
+  EXPECT_EQ(r.Room(), 0u);
+  EXPECT_EQ(r.OnAck(125, 2000), Retx::AckResult::kMoved);
+  EXPECT_EQ(r.Room(), 6u);  // 126-129 out
+  EXPECT_EQ(r.OnAck(129, 3000), Retx::AckResult::kMoved);
+  EXPECT_EQ(r.Room(), 10u);
+  EXPECT_EQ(r.OnAck(500, 4000), Retx::AckResult::kBogus);
+  Retx unbounded({.window = 0});
+  unbounded.OnSent(1, 0);
+  unbounded.OnAck(1, 0);
+  EXPECT_EQ(unbounded.Room(), UINT64_MAX);
+}
+
 TEST(Retx, EmergencyResendsOnePerIntervalDoublingToTheMaximum) {
   Retx r;
   for (uint64_t s = 0; s < 3; ++s) r.OnSent(s, 0);

@@ -34,6 +34,27 @@ TEST(Acker, AcksInOrderRecordsAfterTheInterval) {
   EXPECT_EQ(a.stats().responses, 2u);
 }
 
+// A sender that holds a window of unacknowledged records goes on once
+// ack_every of them were retired, not a whole ack_interval later; a hole
+// holds the count back until it is filled.
+TEST(Acker, AcksEveryFewRecordsRetired) {
+  Acker a({.ack_every = 4});
+  for (uint64_t s = 10; s < 13; ++s) a.OnRecord(s, false, 0);
+  EXPECT_EQ(a.NextDeadline(), 1000 * kMs);
+  a.OnRecord(13, false, 0);
+  EXPECT_EQ(a.NextDeadline(), 0u);
+  EXPECT_EQ(Respond(a, 1 * kMs), "ncrx13");
+  a.OnRecord(15, false, 2 * kMs);  // 14 missing
+  for (uint64_t s = 16; s < 20; ++s) a.OnRecord(s, false, 2 * kMs);
+  EXPECT_NE(a.NextDeadline(), 0u);
+  a.OnRecord(14, false, 3 * kMs);
+  EXPECT_EQ(a.NextDeadline(), 0u);
+  EXPECT_EQ(Respond(a, 3 * kMs), "ncrx19");
+  Acker by_time({.ack_every = 0});  // as ncrx
+  for (uint64_t s = 0; s < 5000; ++s) by_time.OnRecord(s, false, 0);
+  EXPECT_EQ(by_time.NextDeadline(), 1000 * kMs);
+}
+
 TEST(Acker, EmergencyRecordsAreAckedAtOnce) {
   Acker a;
   a.OnRecord(7, false, 0);
