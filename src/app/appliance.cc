@@ -24,9 +24,9 @@
 #include "common/status.h"
 #include "control/reload.h"
 #include "doctor/doctor.h"
+#include "doctor/host.h"
 #include "engine/engine.h"
 #include "engine/tx_watch.h"
-#include "io/host.h"
 #include "io/kmsg.h"
 #include "io/mapped_file.h"
 #include "io/system.h"
@@ -604,7 +604,7 @@ int Run(const config::Config& c, const std::string& path) {
   // Refused before EAL starts: there is no EAL to clean up, and its probe
   // would not say which device it could not take, or why.
   const doctor::Host host =
-      c.eal.pci_allow.empty() ? doctor::Host() : io::ReadHost("/", c);
+      c.eal.pci_allow.empty() ? doctor::Host() : doctor::ReadHost("/", c);
   if (RefuseNics(host)) return 2;
   const int rc = RunEngine(c, path, host);
   // The port is stopped and the engine gone. EAL's cleanup keeps the

@@ -5,12 +5,12 @@
 #include <filesystem>
 
 #include "doctor/doctor.h"
-#include "io/host.h"
+#include "doctor/host.h"
 
 namespace pmdcon::app {
 
 int Doctor(const config::Config& c, const std::string& root, FILE* out) {
-  doctor::Host host = io::ReadHost(root, c);
+  doctor::Host host = doctor::ReadHost(root, c);
   // EAL's driver directory is DPDK's build's to say: read here, by the app.
   host.pmd_dir = RTE_EAL_PMD_PATH;
   std::error_code ec;

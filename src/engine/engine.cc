@@ -1,7 +1,9 @@
 #include "engine/engine.h"
 
 #include <rte_cycles.h>
+#include <rte_mbuf.h>
 #include <rte_pause.h>
+#include <rte_ring.h>
 #include <unistd.h>
 
 #include <algorithm>

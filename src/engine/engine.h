@@ -10,8 +10,6 @@
 #ifndef PMDCON_ENGINE_ENGINE_H_
 #define PMDCON_ENGINE_ENGINE_H_
 
-#include <rte_ring.h>
-
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -28,6 +26,10 @@
 #include "ring/ring.h"
 #include "wire/ack.h"
 #include "wire/auth_keys.h"
+
+// DPDK's types, declared: includers need not see rte_*.h.
+struct rte_mbuf;
+struct rte_ring;
 #include "wire/encoder.h"
 
 namespace pmdcon::engine {

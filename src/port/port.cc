@@ -4,7 +4,9 @@
 #include <rte_devargs.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -211,6 +213,14 @@ bool Port::LinkUp() const {
   rte_eth_link link{};
   return rte_eth_link_get_nowait(id_, &link) == 0 &&
          link.link_status == RTE_ETH_LINK_UP;
+}
+
+uint16_t Port::TxBurst(rte_mbuf** pkts, uint16_t n) {
+  return rte_eth_tx_burst(id_, 0, pkts, n);
+}
+
+uint16_t Port::RxBurst(rte_mbuf** pkts, uint16_t n) {
+  return rte_eth_rx_burst(id_, 0, pkts, n);
 }
 
 }  // namespace pmdcon::port

@@ -4,15 +4,16 @@
 #ifndef PMDCON_PORT_PORT_H_
 #define PMDCON_PORT_PORT_H_
 
-#include <rte_ethdev.h>
-#include <rte_mbuf.h>
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "packet/udp_frame.h"
+
+// DPDK's types, declared: includers need not see rte_*.h.
+struct rte_mbuf;
+struct rte_mempool;
 
 namespace pmdcon::port {
 
@@ -62,12 +63,9 @@ class Port {
   // Makes such a driver push out what it holds, sending nothing new.
   void Kick();
 
-  uint16_t TxBurst(rte_mbuf** pkts, uint16_t n) {
-    return rte_eth_tx_burst(id_, 0, pkts, n);
-  }
-  uint16_t RxBurst(rte_mbuf** pkts, uint16_t n) {
-    return rte_eth_rx_burst(id_, 0, pkts, n);
-  }
+  // The hot path's bursts (queue 0), as rte_eth_tx_burst/rx_burst.
+  uint16_t TxBurst(rte_mbuf** pkts, uint16_t n);
+  uint16_t RxBurst(rte_mbuf** pkts, uint16_t n);
 
  private:
   Port() = default;

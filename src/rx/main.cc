@@ -32,13 +32,13 @@
 #ifdef PMDCON_HAVE_NATS
 #include "rx/nats_sink.h"
 #endif
+#include "cli/flags.h"
 #include "rx/oracle.h"
 #include "rx/output.h"
 #include "rx/pcap.h"
 #include "rx/tcp_sink.h"
 #include "rx/udp.h"
 #include "rx/worker.h"
-#include "tools/cli.h"
 #include "wire/decoder.h"
 #include "wire/reassembler.h"
 
@@ -248,7 +248,7 @@ std::vector<std::string> SinkSpecs(const std::vector<std::string>& pieces) {
 
 int main(int argc, char** argv) {
   using namespace pmdcon;
-  tools::ParseFlags(
+  cli::ParseFlags(
       argc, argv, kTool,
       "Receives and checks netconsole streams.\n"
       "  pmdcon-rx --listen=:6666 --format=json --output=records.jsonl\n"
@@ -263,26 +263,26 @@ int main(int argc, char** argv) {
   const std::string fmt = absl::GetFlag(FLAGS_format);
   const std::optional<rx::Format> format = rx::ParseFormat(fmt);
   if (!format) {
-    tools::Die(kTool,
-               absl::InvalidArgumentError(absl::StrCat(
-                   "--format: \"", fmt, "\" is not text, json or syslog")),
-               2);
+    cli::Die(kTool,
+             absl::InvalidArgumentError(absl::StrCat(
+                 "--format: \"", fmt, "\" is not text, json or syslog")),
+             2);
   }
   auto ranges = rx::ParseRanges(absl::GetFlag(FLAGS_expect));
-  if (!ranges.ok()) tools::Die(kTool, ranges.status(), 2);
+  if (!ranges.ok()) cli::Die(kTool, ranges.status(), 2);
   std::vector<rx::ListenSpec> specs;
   for (const std::string& l : absl::GetFlag(FLAGS_listen)) {
     auto spec = rx::ParseListen(l);
-    if (!spec.ok()) tools::Die(kTool, spec.status(), 2);
+    if (!spec.ok()) cli::Die(kTool, spec.status(), 2);
     specs.push_back(*spec);
   }
   const std::string pcap = absl::GetFlag(FLAGS_pcap);
   const bool ack = absl::GetFlag(FLAGS_ack);
   if (ack && !pcap.empty()) {
-    tools::Die(kTool,
-               absl::InvalidArgumentError(
-                   "--ack answers senders; a --pcap file has none to answer"),
-               2);
+    cli::Die(kTool,
+             absl::InvalidArgumentError(
+                 "--ack answers senders; a --pcap file has none to answer"),
+             2);
   }
   const uint32_t workers =
       !pcap.empty() ? 1
@@ -291,10 +291,10 @@ int main(int argc, char** argv) {
           : static_cast<uint32_t>(std::clamp(sysconf(_SC_NPROCESSORS_ONLN), 1L,
                                              long{kDefaultMaxWorkers}));
   if (workers > kMaxWorkers) {
-    tools::Die(kTool,
-               absl::InvalidArgumentError(absl::StrCat(
-                   "--workers=", workers, ": at most ", kMaxWorkers)),
-               2);
+    cli::Die(kTool,
+             absl::InvalidArgumentError(absl::StrCat(
+                 "--workers=", workers, ": at most ", kMaxWorkers)),
+             2);
   }
   // Worker 0's sockets come first; the others join their addresses, and
   // the kernel steers each source to one of them.
@@ -304,10 +304,10 @@ int main(int argc, char** argv) {
     using Sharing = rx::UdpReceiver::Sharing;
     const int rcvbuf = absl::GetFlag(FLAGS_rcvbuf);
     if (rcvbuf <= 0) {
-      tools::Die(kTool,
-                 absl::InvalidArgumentError(absl::StrCat(
-                     "--rcvbuf=", rcvbuf, ": must be a positive byte count")),
-                 2);
+      cli::Die(kTool,
+               absl::InvalidArgumentError(absl::StrCat(
+                   "--rcvbuf=", rcvbuf, ": must be a positive byte count")),
+               2);
     }
     for (uint32_t i = 0; i < workers; ++i) {
       auto r = i == 0
@@ -316,13 +316,13 @@ int main(int argc, char** argv) {
                                                        : Sharing::kExclusive)
                    : rx::UdpReceiver::Open(receivers[0]->bound_specs(), rcvbuf,
                                            Sharing::kJoinGroup);
-      if (!r.ok()) tools::Die(kTool, r.status());
+      if (!r.ok()) cli::Die(kTool, r.status());
       receivers[i].emplace(*std::move(r));
     }
     if (absl::Status st = receivers[0]->SteerBySource(
             workers, absl::GetFlag(FLAGS_by_address));
         !st.ok()) {
-      tools::Die(kTool, st);
+      cli::Die(kTool, st);
     }
     listening =
         absl::StrCat(AsAbsl(kTool), ": listening on ",
@@ -359,17 +359,17 @@ int main(int argc, char** argv) {
   for (auto& worker_sinks : sinks) {
     if (!output.empty()) {
       auto f = OpenFileSink(output, *format, &files);
-      if (!f.ok()) tools::Die(kTool, f.status());
+      if (!f.ok()) cli::Die(kTool, f.status());
       worker_sinks.push_back(*std::move(f));
     }
     for (const std::string& url : SinkSpecs(absl::GetFlag(FLAGS_sink))) {
       auto sink = OpenSink(url, queue_bytes, spill_bytes, &files);
       if (!sink.ok()) {
-        tools::Die(kTool,
-                   absl::Status(sink.status().code(),
-                                absl::StrCat("--sink=", url, ": ",
-                                             sink.status().message())),
-                   2);
+        cli::Die(kTool,
+                 absl::Status(sink.status().code(),
+                              absl::StrCat("--sink=", url, ": ",
+                                           sink.status().message())),
+                 2);
       }
       queues += (*sink)->queue_limit();
       worker_sinks.push_back(*std::move(sink));
@@ -384,23 +384,23 @@ int main(int argc, char** argv) {
   const uint64_t baseline = io::ResidentBytes().value_or(0) + (1 << 20) +
                             uint64_t{workers} * kWorkerOverhead + queues;
   if (budget < baseline + uint64_t{workers} * (4 << 20)) {
-    tools::Die(kTool,
-               absl::InvalidArgumentError(absl::StrCat(
-                   "--memory_budget_mb=", budget >> 20, ": too small, ",
-                   (baseline >> 20) + 1,
-                   " MiB are resident or kept for the workers and the "
-                   "outputs' queues before any datagram, and reassembly "
-                   "needs 4 MiB more per worker (--workers=",
-                   workers, ")")),
-               2);
+    cli::Die(kTool,
+             absl::InvalidArgumentError(absl::StrCat(
+                 "--memory_budget_mb=", budget >> 20, ": too small, ",
+                 (baseline >> 20) + 1,
+                 " MiB are resident or kept for the workers and the "
+                 "outputs' queues before any datagram, and reassembly "
+                 "needs 4 MiB more per worker (--workers=",
+                 workers, ")")),
+             2);
   }
   // A hole costs 24 bytes: a million, 24 MiB.
   const uint32_t max_holes = absl::GetFlag(FLAGS_ack_holes);
   if (max_holes < 1 || max_holes > (1u << 20)) {
-    tools::Die(kTool,
-               absl::InvalidArgumentError(absl::StrCat(
-                   "--ack_holes=", max_holes, ": out of range 1-1048576")),
-               2);
+    cli::Die(kTool,
+             absl::InvalidArgumentError(absl::StrCat(
+                 "--ack_holes=", max_holes, ": out of range 1-1048576")),
+             2);
   }
   wire::Reassembler::Options options{
       .frag_timeout_us = uint64_t{absl::GetFlag(FLAGS_frag_timeout_ms)} * 1000,
@@ -424,7 +424,7 @@ int main(int argc, char** argv) {
   if (!auth_keys.empty()) {
     absl::StatusOr<std::shared_ptr<const wire::ReceiverKeys>> keys =
         LoadKeys(auth_keys);
-    if (!keys.ok()) tools::Die(kTool, keys.status(), 2);
+    if (!keys.ok()) cli::Die(kTool, keys.status(), 2);
     options.auth = *keys;
   }
   rx::WorkerControl control;
@@ -447,7 +447,7 @@ int main(int argc, char** argv) {
             },
             &pcap_stats);
         !st.ok()) {
-      tools::Die(kTool, st);
+      cli::Die(kTool, st);
     }
     std::fprintf(stderr,
                  "%s: %s: %llu frames, %llu UDP, %llu other, bad checksums: "
@@ -465,8 +465,8 @@ int main(int argc, char** argv) {
     if (!ready.empty()) {
       const int fd = open(ready.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
       if (fd < 0) {
-        tools::Die(kTool,
-                   absl::NotFoundError(absl::StrCat("cannot create ", ready)));
+        cli::Die(kTool,
+                 absl::NotFoundError(absl::StrCat("cannot create ", ready)));
       }
       close(fd);
     }
@@ -529,7 +529,7 @@ int main(int argc, char** argv) {
     }
     for (std::thread& t : threads) t.join();
     for (const auto& w : pool) {
-      if (!w->error().ok()) tools::Die(kTool, w->error());
+      if (!w->error().ok()) cli::Die(kTool, w->error());
     }
   }
   std::vector<const rx::Worker*> all;

@@ -10,8 +10,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/strings.h"
+#include "packet/endpoint.h"
 #include "rx/output.h"
-#include "rx/udp.h"
 
 namespace pmdcon::rx {
 namespace {
@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<NatsSink>> NatsSink::Open(
   }
   std::vector<std::string> urls;
   for (absl::string_view s : absl::StrSplit(AsAbsl(servers), '+')) {
-    auto hp = SplitHostPort(std::string_view(s.data(), s.size()));
+    auto hp = packet::SplitHostPort(std::string_view(s.data(), s.size()));
     if (!hp.ok() || hp->host.empty() || hp->port == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("\"", s, "\" is not HOST:PORT"));

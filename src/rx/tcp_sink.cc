@@ -16,8 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "common/strings.h"
+#include "packet/endpoint.h"
 #include "rx/output.h"
-#include "rx/udp.h"
 
 namespace pmdcon::rx {
 namespace {
@@ -31,7 +31,7 @@ constexpr uint64_t kBusyPollUs = 2'000;
 
 absl::StatusOr<std::unique_ptr<TcpSink>> TcpSink::Create(
     Protocol p, std::string_view host_port, Options o) {
-  PMDCON_ASSIGN_OR_RETURN(auto split, SplitHostPort(host_port));
+  PMDCON_ASSIGN_OR_RETURN(auto split, packet::SplitHostPort(host_port));
   if (split.host.empty() || split.port == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "\"", AsAbsl(host_port), "\" is not HOST:PORT (port 1-65535)"));

@@ -52,80 +52,35 @@ wire::SourceKey KeyOf(const sockaddr_storage& ss) {
 
 }  // namespace
 
-absl::StatusOr<ListenSpec> SplitHostPort(std::string_view text) {
-  ListenSpec spec;
-  std::string_view port = text;
-  if (!text.empty() && text[0] == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() ||
-        text[close + 1] != ':') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", AsAbsl(text), "\": expected [IPv6]:PORT"));
-    }
-    spec.host = std::string(text.substr(1, close - 1));
-    port = text.substr(close + 2);
-  } else if (const size_t colon = text.rfind(':');
-             colon != std::string_view::npos) {
-    spec.host = std::string(text.substr(0, colon));
-    port = text.substr(colon + 1);
-  }
-  uint32_t p = 0;
-  if (!absl::SimpleAtoi(AsAbsl(port), &p) || p > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", AsAbsl(text), "\": bad port \"", AsAbsl(port), "\""));
-  }
-  spec.port = static_cast<uint16_t>(p);
-  return spec;
-}
-
 absl::StatusOr<ListenSpec> ParseListen(std::string_view text) {
-  auto split = SplitHostPort(text);
+  auto split = packet::SplitHostPort(text);
   if (!split.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("listen ", split.status().message()));
   }
-  ListenSpec spec = *split;
-  if (!spec.host.empty()) {
-    in6_addr a6;
-    in_addr a4;
-    if (inet_pton(AF_INET, spec.host.c_str(), &a4) != 1 &&
-        inet_pton(AF_INET6, spec.host.c_str(), &a6) != 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("listen \"", AsAbsl(text), "\": \"", spec.host,
-                       "\" is not an IPv4 or IPv6 address"));
-    }
+  if (!split->host.empty() && !packet::ParseIp(split->host).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen \"", AsAbsl(text), "\": \"", split->host,
+                     "\" is not an IPv4 or IPv6 address"));
   }
-  return spec;
+  return split;
 }
 
 absl::StatusOr<UdpReceiver> UdpReceiver::Open(
     const std::vector<ListenSpec>& specs, int rcvbuf, Sharing sharing) {
   UdpReceiver r;
   for (const ListenSpec& spec : specs) {
-    sockaddr_storage ss{};
-    socklen_t len;
-    in_addr a4;
-    const bool v4 =
-        !spec.host.empty() && inet_pton(AF_INET, spec.host.c_str(), &a4) == 1;
-    if (v4) {
-      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-      a->sin_family = AF_INET;
-      a->sin_port = htons(spec.port);
-      a->sin_addr = a4;
-      len = sizeof(*a);
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-      a->sin6_family = AF_INET6;
-      a->sin6_port = htons(spec.port);
-      if (!spec.host.empty())
-        inet_pton(AF_INET6, spec.host.c_str(), &a->sin6_addr);
-      len = sizeof(*a);
-    }
-    const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    absl::StatusOr<packet::IpAddr> ip = packet::ParseIp(spec.host);
+    if (!spec.host.empty() && !ip.ok()) return ip.status();
+    const packet::SockAddr sa = spec.host.empty()
+                                    ? packet::AnyAddr(spec.port)
+                                    : packet::ToSockAddr(*ip, spec.port);
+    const bool v4 = sa.family() == AF_INET;
+    const int fd = socket(sa.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return Errno("socket");
     r.fds_.push_back({fd, POLLIN, 0});
     const bool dual = !v4 && spec.host.empty();  // any address: IPv4 too
-    r.families_.push_back(ss.ss_family);
+    r.families_.push_back(sa.family());
     r.dual_.push_back(dual);
     const int off = 0;
     if (dual) {
@@ -143,10 +98,10 @@ absl::StatusOr<UdpReceiver> UdpReceiver::Open(
     if (sharing == Sharing::kFirstOfGroup && spec.port != 0) {
       // SO_REUSEPORT would join another collector's group; a plain socket
       // finds it.
-      const int probe = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      const int probe = socket(sa.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
       if (probe < 0) return Errno("socket");
       if (dual) setsockopt(probe, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
-      const bool held = bind(probe, reinterpret_cast<sockaddr*>(&ss), len) != 0;
+      const bool held = bind(probe, sa.addr(), sa.len) != 0;
       const int err = errno;
       close(probe);
       errno = err;
@@ -157,7 +112,7 @@ absl::StatusOr<UdpReceiver> UdpReceiver::Open(
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) {
       return Errno("SO_REUSEPORT");
     }
-    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    if (bind(fd, sa.addr(), sa.len) != 0) {
       return bind_error();
     }
     sockaddr_storage got{};
@@ -272,29 +227,10 @@ bool UdpReceiver::SendTo(const wire::SourceKey& to, std::string_view datagram) {
     }
   }
   if (fd < 0) return false;
-  sockaddr_storage ss{};
-  socklen_t len;
-  if (to.family == 4 && !mapped) {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(to.port);
-    std::memcpy(&a->sin_addr, to.addr.data(), 4);
-    len = sizeof(*a);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(to.port);
-    if (mapped) {
-      a->sin6_addr.s6_addr[10] = a->sin6_addr.s6_addr[11] = 0xff;
-      std::memcpy(a->sin6_addr.s6_addr + 12, to.addr.data(), 4);
-    } else {
-      std::memcpy(a->sin6_addr.s6_addr, to.addr.data(), 16);
-    }
-    len = sizeof(*a);
-  }
-  return sendto(fd, datagram.data(), datagram.size(), MSG_DONTWAIT,
-                reinterpret_cast<const sockaddr*>(&ss),
-                len) == static_cast<ssize_t>(datagram.size());
+  const packet::SockAddr sa = packet::ToSockAddr(
+      {.family = to.family, .bytes = to.addr}, to.port, mapped);
+  return sendto(fd, datagram.data(), datagram.size(), MSG_DONTWAIT, sa.addr(),
+                sa.len) == static_cast<ssize_t>(datagram.size());
 }
 
 UdpReceiver::UdpReceiver(UdpReceiver&& o) noexcept

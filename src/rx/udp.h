@@ -12,17 +12,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "packet/endpoint.h"
 #include "wire/reassembler.h"
 
 namespace pmdcon::rx {
 
-struct ListenSpec {
-  std::string host;  // "" = any address, IPv4 and IPv6
-  uint16_t port = 0;
-};
-
-// "HOST:PORT", "[IPV6]:PORT", ":PORT" or "PORT" split, the port checked.
-absl::StatusOr<ListenSpec> SplitHostPort(std::string_view text);
+// host "" = any address, IPv4 and IPv6.
+using ListenSpec = packet::HostPort;
 
 // "127.0.0.1:6666", "[::1]:6666", ":6666" or "6666" (any address).
 absl::StatusOr<ListenSpec> ParseListen(std::string_view text);

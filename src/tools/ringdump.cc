@@ -8,10 +8,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "cli/flags.h"
 #include "io/mapped_file.h"
 #include "io/system.h"
 #include "ring/ring.h"
-#include "tools/cli.h"
 
 ABSL_FLAG(std::string, ring, "/dev/shm/pmdcon.ring", "ring file or device");
 ABSL_FLAG(std::string, from, "oldest", "oldest, transmitted or newest");
@@ -103,7 +103,7 @@ void PrintHeader(const pmdcon_ring& r) {
 
 int main(int argc, char** argv) {
   using namespace pmdcon;
-  tools::ParseFlags(
+  cli::ParseFlags(
       argc, argv, kTool,
       "Prints a pmdcon ring's records.\n"
       "  pmdcon-ringdump --ring=/dev/shm/pmdcon.ring [--header] [--follow]");
@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
   } else if (from == "newest") {
     start = ring::StartAt::kNewest;
   } else {
-    tools::Die(
+    cli::Die(
         kTool,
         absl::InvalidArgumentError(absl::StrCat(
             "--from: \"", from, "\" is not oldest, transmitted or newest")),
@@ -124,15 +124,15 @@ int main(int argc, char** argv) {
   }
   auto file = io::MappedFile::Open(absl::GetFlag(FLAGS_ring),
                                    io::MappedFile::Access::kRead);
-  if (!file.ok()) tools::Die(kTool, file.status());
+  if (!file.ok()) cli::Die(kTool, file.status());
   auto boot = io::ReadBootId();
-  if (!boot.ok()) tools::Die(kTool, boot.status());
+  if (!boot.ok()) cli::Die(kTool, boot.status());
   auto consumer = ring::Consumer::Attach(file->bytes(), *boot, start,
                                          ring::Role::kObserver);
   if (!consumer.ok()) {
-    tools::Die(kTool, absl::Status(consumer.status().code(),
-                                   absl::StrCat(file->path(), ": ",
-                                                consumer.status().message())));
+    cli::Die(kTool, absl::Status(consumer.status().code(),
+                                 absl::StrCat(file->path(), ": ",
+                                              consumer.status().message())));
   }
   auto& c = **consumer;
   if (absl::GetFlag(FLAGS_header)) {

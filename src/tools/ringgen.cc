@@ -15,10 +15,10 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/flags.h"
 #include "io/mapped_file.h"
 #include "io/system.h"
 #include "ring/ring.h"
-#include "tools/cli.h"
 
 ABSL_FLAG(std::string, ring, "", "ring file (required)");
 ABSL_FLAG(bool, reformat, false,
@@ -59,11 +59,10 @@ void SleepUntil(const timespec& t) {
 
 int main(int argc, char** argv) {
   using namespace pmdcon;
-  tools::ParseFlags(
-      argc, argv, kTool,
-      "Writes printk-like records into a file-backed pmdcon ring.\n"
-      "  pmdcon-ringgen --ring=/tmp/test.ring --count=100000 "
-      "--rate=50000 --text_size=128");
+  cli::ParseFlags(argc, argv, kTool,
+                  "Writes printk-like records into a file-backed pmdcon ring.\n"
+                  "  pmdcon-ringgen --ring=/tmp/test.ring --count=100000 "
+                  "--rate=50000 --text_size=128");
   const uint32_t level = absl::GetFlag(FLAGS_level);
   const uint32_t facility = absl::GetFlag(FLAGS_facility);
   const uint32_t text_min = absl::GetFlag(FLAGS_text_size);
@@ -71,24 +70,24 @@ int main(int argc, char** argv) {
       std::max(text_min, absl::GetFlag(FLAGS_text_size_max));
   const double rate = absl::GetFlag(FLAGS_rate);
   if (level > 7 || facility > 23) {
-    tools::Die(
+    cli::Die(
         kTool,
         absl::InvalidArgumentError("--level must be 0-7 and --facility 0-23"),
         2);
   }
   if (text_max > PMDCON_TEXT_MAX || rate < 0) {
-    tools::Die(kTool,
-               absl::InvalidArgumentError(absl::StrCat(
-                   "--text_size(_max) must be <= ", PMDCON_TEXT_MAX,
-                   " and --rate >= 0")),
-               2);
+    cli::Die(kTool,
+             absl::InvalidArgumentError(
+                 absl::StrCat("--text_size(_max) must be <= ", PMDCON_TEXT_MAX,
+                              " and --rate >= 0")),
+             2);
   }
-  auto size = tools::ParseSize(absl::GetFlag(FLAGS_size));
-  if (!size.ok()) tools::Die(kTool, size.status(), 2);
+  auto size = cli::ParseSize(absl::GetFlag(FLAGS_size));
+  if (!size.ok()) cli::Die(kTool, size.status(), 2);
 
   const std::string path = absl::GetFlag(FLAGS_ring);
   if (path.empty()) {
-    tools::Die(kTool, absl::InvalidArgumentError("--ring=FILE is required"), 2);
+    cli::Die(kTool, absl::InvalidArgumentError("--ring=FILE is required"), 2);
   }
   struct stat st;
   // An existing file is written only if it holds a ring, or on --reformat:
@@ -98,26 +97,26 @@ int main(int argc, char** argv) {
     std::ifstream in(path, std::ios::binary);
     in.read(reinterpret_cast<char*>(&magic), sizeof(magic));
     if (!S_ISREG(st.st_mode) || magic != PMDCON_RING_MAGIC) {
-      tools::Die(kTool,
-                 absl::FailedPreconditionError(absl::StrCat(
-                     path,
-                     " exists and holds no pmdcon ring; --reformat "
-                     "overwrites it")),
-                 2);
+      cli::Die(kTool,
+               absl::FailedPreconditionError(
+                   absl::StrCat(path,
+                                " exists and holds no pmdcon ring; --reformat "
+                                "overwrites it")),
+               2);
     }
   }
   auto file = stat(path.c_str(), &st) == 0
                   ? io::MappedFile::Open(path, io::MappedFile::Access::kWrite)
                   : io::MappedFile::Create(path, *size);
-  if (!file.ok()) tools::Die(kTool, file.status());
+  if (!file.ok()) cli::Die(kTool, file.status());
   auto boot = io::ReadBootId();
-  if (!boot.ok()) tools::Die(kTool, boot.status());
+  if (!boot.ok()) cli::Die(kTool, boot.status());
   auto salt = io::RandomU64();
-  if (!salt.ok()) tools::Die(kTool, salt.status());
+  if (!salt.ok()) cli::Die(kTool, salt.status());
 
   pmdcon_ring ring;
   auto opened = ring::OpenProducer(file->bytes(), *boot, *salt, &ring);
-  if (!opened.ok()) tools::Die(kTool, opened.status());
+  if (!opened.ok()) cli::Die(kTool, opened.status());
   std::fprintf(stderr, "%s: %s: %s ring, %llu data bytes%s%s\n", kTool.data(),
                path.c_str(),
                std::string(ring::OriginName(opened->origin)).c_str(),
@@ -153,10 +152,10 @@ int main(int argc, char** argv) {
   auto check = [&] {
     if (const auto st = file->Check();
         st != io::MappedFile::FileState::kIntact) {
-      tools::Die(kTool, absl::DataLossError(absl::StrCat(
-                            path, ": the ring file was ", file->Describe(st),
-                            " while records were written; ", written,
-                            " written before")));
+      cli::Die(kTool, absl::DataLossError(absl::StrCat(
+                          path, ": the ring file was ", file->Describe(st),
+                          " while records were written; ", written,
+                          " written before")));
     }
   };
   for (uint64_t i = 0; (count == 0 || i < count) && !g_stop; ++i, ++seq) {

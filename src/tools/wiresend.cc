@@ -17,8 +17,8 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "rx/udp.h"
-#include "tools/cli.h"
+#include "cli/flags.h"
+#include "packet/endpoint.h"
 #include "wire/decoder.h"
 #include "wire/encoder.h"
 
@@ -63,16 +63,19 @@ void Pace(double rate, uint64_t sent, const timespec& start) {
 
 int main(int argc, char** argv) {
   using namespace pmdcon;
-  tools::ParseFlags(argc, argv, kTool,
-                    "Sends synthetic netconsole records over UDP.\n"
-                    "  pmdcon-wiresend --to=127.0.0.1:6666 --count=100000 "
-                    "--text_size=1500 --shuffle_window=8");
-  auto dest = rx::ParseListen(absl::GetFlag(FLAGS_to));
-  if (!dest.ok() || dest->host.empty()) {
-    tools::Die(kTool,
-               absl::InvalidArgumentError(absl::StrCat(
-                   "--to: \"", absl::GetFlag(FLAGS_to), "\" is not ADDR:PORT")),
-               2);
+  cli::ParseFlags(argc, argv, kTool,
+                  "Sends synthetic netconsole records over UDP.\n"
+                  "  pmdcon-wiresend --to=127.0.0.1:6666 --count=100000 "
+                  "--text_size=1500 --shuffle_window=8");
+  auto dest = packet::SplitHostPort(absl::GetFlag(FLAGS_to));
+  absl::StatusOr<packet::IpAddr> to_ip =
+      dest.ok() ? packet::ParseIp(dest->host)
+                : absl::StatusOr<packet::IpAddr>(dest.status());
+  if (!to_ip.ok()) {
+    cli::Die(kTool,
+             absl::InvalidArgumentError(absl::StrCat(
+                 "--to: \"", absl::GetFlag(FLAGS_to), "\" is not ADDR:PORT")),
+             2);
   }
   wire::Format format;
   format.extended = absl::GetFlag(FLAGS_extended);
@@ -93,66 +96,46 @@ int main(int argc, char** argv) {
     else if (f == "msgid")
       format.sysdata |= PMDCON_SYSDATA_MSGID;
     else
-      tools::Die(kTool,
-                 absl::InvalidArgumentError(
-                     absl::StrCat("--sysdata: unknown field \"", f, "\"")),
-                 2);
+      cli::Die(kTool,
+               absl::InvalidArgumentError(
+                   absl::StrCat("--sysdata: unknown field \"", f, "\"")),
+               2);
   }
   auto enc = wire::Encoder::Create(format);
-  if (!enc.ok()) tools::Die(kTool, enc.status(), 2);
+  if (!enc.ok()) cli::Die(kTool, enc.status(), 2);
   std::vector<std::pair<uint64_t, uint64_t>> skip;
   for (const std::string& s : absl::GetFlag(FLAGS_skip)) {
     std::vector<std::string> p = absl::StrSplit(s, '-');
     uint64_t a, b;
     if (p.size() != 2 || !wire::ParseDecimal(p[0], &a) ||
         !wire::ParseDecimal(p[1], &b)) {
-      tools::Die(kTool,
-                 absl::InvalidArgumentError(
-                     absl::StrCat("--skip: \"", s, "\" is not FIRST-LAST")),
-                 2);
+      cli::Die(kTool,
+               absl::InvalidArgumentError(
+                   absl::StrCat("--skip: \"", s, "\" is not FIRST-LAST")),
+               2);
     }
     skip.push_back({a, b});
   }
 
-  sockaddr_storage ss{};
-  socklen_t sslen;
-  in_addr a4;
-  if (inet_pton(AF_INET, dest->host.c_str(), &a4) == 1) {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_addr = a4;
-    a->sin_port = htons(dest->port);
-    sslen = sizeof(*a);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    inet_pton(AF_INET6, dest->host.c_str(), &a->sin6_addr);
-    a->sin6_port = htons(dest->port);
-    sslen = sizeof(*a);
-  }
-  const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) tools::Die(kTool, absl::ErrnoToStatus(errno, "socket"));
+  const packet::SockAddr to = packet::ToSockAddr(*to_ip, dest->port);
+  const int fd = socket(to.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) cli::Die(kTool, absl::ErrnoToStatus(errno, "socket"));
   if (const std::string from = absl::GetFlag(FLAGS_from); !from.empty()) {
-    sockaddr_storage src{};
-    src.ss_family = ss.ss_family;
-    void* addr = ss.ss_family == AF_INET
-                     ? static_cast<void*>(
-                           &reinterpret_cast<sockaddr_in*>(&src)->sin_addr)
-                     : &reinterpret_cast<sockaddr_in6*>(&src)->sin6_addr;
-    if (inet_pton(ss.ss_family, from.c_str(), addr) != 1) {
-      tools::Die(
+    absl::StatusOr<packet::IpAddr> ip = packet::ParseIp(from);
+    if (!ip.ok() || ip->family != to_ip->family) {
+      cli::Die(
           kTool,
           absl::InvalidArgumentError(absl::StrCat(
               "--from: \"", from, "\" is not an address of --to's family")),
           2);
     }
-    if (bind(fd, reinterpret_cast<sockaddr*>(&src), sslen) != 0) {
-      tools::Die(kTool,
-                 absl::ErrnoToStatus(errno, absl::StrCat("bind ", from)));
+    const packet::SockAddr src = packet::ToSockAddr(*ip, 0);
+    if (bind(fd, src.addr(), src.len) != 0) {
+      cli::Die(kTool, absl::ErrnoToStatus(errno, absl::StrCat("bind ", from)));
     }
   }
-  if (connect(fd, reinterpret_cast<sockaddr*>(&ss), sslen) != 0) {
-    tools::Die(kTool, absl::ErrnoToStatus(errno, "connect"));
+  if (connect(fd, to.addr(), to.len) != 0) {
+    cli::Die(kTool, absl::ErrnoToStatus(errno, "connect"));
   }
   const int sndbuf = 8 << 20;
   setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
@@ -189,7 +172,7 @@ int main(int argc, char** argv) {
           sendmmsg(fd, msgs + done, static_cast<unsigned>(count - done), 0);
       if (n < 0) {
         if (errno == ENOBUFS || errno == EAGAIN) continue;
-        tools::Die(kTool, absl::ErrnoToStatus(errno, "sendmmsg"));
+        cli::Die(kTool, absl::ErrnoToStatus(errno, "sendmmsg"));
       }
       done += static_cast<size_t>(n);
     }

@@ -7,6 +7,7 @@
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_launch.h>
+#include <rte_mbuf.h>
 
 #include <cstring>
 #include <map>

@@ -1,4 +1,4 @@
-#include "tools/cli.h"
+#include "cli/flags.h"
 
 #include <algorithm>
 #include <map>
@@ -16,7 +16,7 @@
 #include "absl/strings/strip.h"
 #include "io/system.h"
 
-namespace pmdcon::tools {
+namespace pmdcon::cli {
 
 absl::StatusOr<uint64_t> ParseSize(std::string_view text) {
   uint64_t mult = 1;
@@ -233,4 +233,4 @@ void Die(std::string_view tool, const absl::Status& status, int code) {
   std::exit(code);
 }
 
-}  // namespace pmdcon::tools
+}  // namespace pmdcon::cli

@@ -1,5 +1,5 @@
-// io::ReadHost over a fake /sys: the PCI facts of eal.pci_allow's devices.
-#include "io/host.h"
+// doctor::ReadHost over a fake /sys: the PCI facts of eal.pci_allow's devices.
+#include "doctor/host.h"
 
 #include <stdlib.h>
 
@@ -10,7 +10,7 @@
 
 #include "gtest/gtest.h"
 
-namespace pmdcon::io {
+namespace pmdcon::doctor {
 namespace {
 
 namespace fs = std::filesystem;
@@ -51,7 +51,7 @@ TEST_F(FakeRoot, ReadsDriverIdAndIommuGroup) {
   config::Config c;
   // The short form is the same device as its full form.
   c.eal.pci_allow = {"00:05.0", "0000:00:06.0", "0000:ff:1f.7"};
-  const doctor::Host h = ReadHost(root_.string(), c);
+  const Host h = ReadHost(root_.string(), c);
   ASSERT_EQ(h.pci.size(), 3u);
 
   const auto& vfio = h.pci.at("0000:00:05.0");
@@ -70,4 +70,4 @@ TEST_F(FakeRoot, ReadsDriverIdAndIommuGroup) {
 }
 
 }  // namespace
-}  // namespace pmdcon::io
+}  // namespace pmdcon::doctor

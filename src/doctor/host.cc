@@ -1,4 +1,4 @@
-#include "io/host.h"
+#include "doctor/host.h"
 
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -12,14 +12,14 @@
 #include "absl/strings/strip.h"
 #include "io/system.h"
 
-namespace pmdcon::io {
+namespace pmdcon::doctor {
 namespace {
 
 namespace fs = std::filesystem;
 
 // The file without its trailing newline; nullopt when it is not there.
 std::optional<std::string> Read(const fs::path& p) {
-  auto text = ReadText(p);
+  auto text = io::ReadText(p);
   if (!text.ok()) return std::nullopt;
   return std::string(absl::StripTrailingAsciiWhitespace(*text));
 }
@@ -43,8 +43,8 @@ uint64_t MeminfoField(absl::string_view meminfo, absl::string_view key) {
 
 }  // namespace
 
-doctor::Host ReadHost(const std::string& root, const config::Config& c) {
-  doctor::Host h;
+Host ReadHost(const std::string& root, const config::Config& c) {
+  Host h;
   std::error_code ec;
   if (auto r = Read(Under(root, "/proc/sys/kernel/osrelease"))) {
     h.kernel_release = *r;
@@ -67,13 +67,13 @@ doctor::Host ReadHost(const std::string& root, const config::Config& c) {
   h.ring = Read(Under(root, "/sys/class/misc/pmdcon/ring"));
   struct stat st;
   if (stat(Under(root, c.source.path).c_str(), &st) == 0) {
-    h.source = doctor::Host::Node{S_ISCHR(st.st_mode) != 0,
-                                  static_cast<uint32_t>(st.st_mode & 07777)};
+    h.source = Host::Node{S_ISCHR(st.st_mode) != 0,
+                          static_cast<uint32_t>(st.st_mode & 07777)};
   }
   for (const auto& allowed : c.eal.pci_allow) {
-    const std::string addr = doctor::PciAddress(allowed);
+    const std::string addr = PciAddress(allowed);
     const fs::path dev = Under(root, "/sys/bus/pci/devices") / addr;
-    std::optional<doctor::Host::PciDevice> pci;
+    std::optional<Host::PciDevice> pci;
     if (fs::exists(dev, ec)) {
       pci.emplace();
       // A link's target's basename: ../../../bus/pci/drivers/vfio-pci.
@@ -88,7 +88,7 @@ doctor::Host ReadHost(const std::string& root, const config::Config& c) {
     }
     h.pci[addr] = std::move(pci);
   }
-  for (const auto& name : doctor::Interfaces(c)) {
+  for (const auto& name : Interfaces(c)) {
     const fs::path net = Under(root, "/sys/class/net") / name;
     std::optional<std::string> state;
     if (fs::exists(net, ec))
@@ -110,4 +110,4 @@ doctor::Host ReadHost(const std::string& root, const config::Config& c) {
   return h;
 }
 
-}  // namespace pmdcon::io
+}  // namespace pmdcon::doctor

@@ -1,6 +1,6 @@
-// Shared bits of the command-line tools: size parsing and fatal errors.
-#ifndef PMDCON_TOOLS_CLI_H_
-#define PMDCON_TOOLS_CLI_H_
+// The command line of every pmdcon binary: flags, sizes and fatal errors.
+#ifndef PMDCON_CLI_FLAGS_H_
+#define PMDCON_CLI_FLAGS_H_
 
 #include <cstdint>
 #include <cstdio>
@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace pmdcon::tools {
+namespace pmdcon::cli {
 
 // "4096", "64K", "16M", "1G" (powers of 1024).
 absl::StatusOr<uint64_t> ParseSize(std::string_view text);
@@ -30,6 +30,6 @@ void ParseFlags(int argc, char** argv, std::string_view tool,
 [[noreturn]] void Die(std::string_view tool, const absl::Status& status,
                       int code = 1);
 
-}  // namespace pmdcon::tools
+}  // namespace pmdcon::cli
 
-#endif  // PMDCON_TOOLS_CLI_H_
+#endif  // PMDCON_CLI_FLAGS_H_
