@@ -104,6 +104,7 @@ BENCHMARK(BM_EngineNetNull)
     ->UseRealTime()
     ->MinTime(1.0);
 
+#ifdef PMDCON_TEST_HOOKS  // the latency probe: -Dtest_hooks=true
 // Latency from the producer's TSC stamp to the return of the tx_burst that
 // sent the record, at a steady 1 M records/s (the producer paces itself on
 // the main lcore; the engine runs on lcore 1).
@@ -192,6 +193,7 @@ BENCHMARK(BM_EngineLatency)
     ->ArgNames({"rate", "spread"})
     ->Iterations(1)
     ->UseRealTime();
+#endif
 
 // The reference for the latency numbers, same run: how often this machine
 // takes the TX lcore's CPU away from a thread that only spins (gaps in a

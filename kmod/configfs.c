@@ -256,7 +256,7 @@ static ssize_t pmdcon_cfs_ip_store(struct config_item *item, const char *buf,
 	struct pmdcon_nc_target *c = &ct->t->cfg;
 	size_t len = pmdcon_cfs_len(buf, count);
 	u8 ip[16];
-	int family = pmdcon__nc_ip(buf, buf + len, ip), err;
+	int family = pmdcon_nc_ip(buf, buf + len, ip), err;
 
 	if (family < 0) {
 		pr_err("target %s: %s: not an IPv4 or IPv6 address\n",
@@ -319,7 +319,7 @@ static ssize_t pmdcon_cfs_remote_mac_store(struct config_item *item,
 	u8 mac[ETH_ALEN];
 	int err;
 
-	if (pmdcon__nc_mac(buf, buf + len, mac) < 0) {
+	if (pmdcon_nc_mac(buf, buf + len, mac) < 0) {
 		pr_err("target %s: remote_mac: not a MAC address (aa:bb:cc:dd:ee:ff)\n",
 		       ct->t->name);
 		return -EINVAL;

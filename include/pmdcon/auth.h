@@ -146,7 +146,7 @@ static inline void pmdcon__hex(char* out, uint64_t v, unsigned digits) {
 }
 
 /* Parses `digits` lowercase hex digits; -1 on anything else. */
-static inline int pmdcon__unhex(const char* p, unsigned digits, uint64_t* v) {
+static inline int pmdcon_unhex(const char* p, unsigned digits, uint64_t* v) {
   *v = 0;
   while (digits--) {
     char c = *p++;
@@ -273,9 +273,9 @@ static inline enum pmdcon_auth_result pmdcon_auth_find(
   }
   i = f->off;
   if (buf[i + 9] != '.' || buf[i + 26] != '.' ||
-      pmdcon__unhex(buf + i + 7, 2, &id) ||
-      pmdcon__unhex(buf + i + 10, 16, &f->boot) ||
-      pmdcon__unhex(buf + i + 27, 16, &f->tag))
+      pmdcon_unhex(buf + i + 7, 2, &id) ||
+      pmdcon_unhex(buf + i + 10, 16, &f->boot) ||
+      pmdcon_unhex(buf + i + 27, 16, &f->tag))
     return PMDCON_AUTH_MALFORMED;
   f->id = (uint8_t)id;
   return PMDCON_AUTH_OK;

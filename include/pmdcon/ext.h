@@ -60,8 +60,8 @@ static inline int pmdcon__ext_hex(char c) {
  * cap bytes; a malformed escape is kept as it is. Returns the bytes written;
  * *s is advanced past what was consumed.
  */
-static inline uint32_t pmdcon__ext_unescape(char* w, const char** s,
-                                            const char* end, uint32_t cap) {
+static inline uint32_t pmdcon_ext_unescape(char* w, const char** s,
+                                           const char* end, uint32_t cap) {
   const char* r = *s;
   uint32_t n = 0;
 
@@ -152,7 +152,7 @@ static inline int pmdcon_ext_body(const char* body, const char* end, char* out,
                                   uint32_t* dict_len) {
   const char* p = pmdcon__ext_find(body, end, '\n');
   const char* r = body;
-  uint32_t n = pmdcon__ext_unescape(out, &r, p, cap);
+  uint32_t n = pmdcon_ext_unescape(out, &r, p, cap);
   uint32_t d = 0;
   int fit = r == p;
 
@@ -170,7 +170,7 @@ static inline int pmdcon_ext_body(const char* body, const char* end, char* out,
       out[n + d++] = '\0';
     }
     r = line + 1;
-    d += pmdcon__ext_unescape(out + n + d, &r, p, cap - n - d);
+    d += pmdcon_ext_unescape(out + n + d, &r, p, cap - n - d);
     fit = r == p;
   }
   *dict_len = d;

@@ -148,15 +148,15 @@ static inline int pmdcon__nc_ipv6(const char* s, const char* end,
 }
 
 /* An IPv4 or IPv6 address over exactly [s, end): returns its family. */
-static inline int pmdcon__nc_ip(const char* s, const char* end,
-                                uint8_t out[16]) {
+static inline int pmdcon_nc_ip(const char* s, const char* end,
+                               uint8_t out[16]) {
   if (pmdcon__nc_find(s, end, ':') != end)
     return pmdcon__nc_ipv6(s, end, out) < 0 ? -EINVAL : 6;
   return pmdcon__nc_ipv4(s, end, out) < 0 ? -EINVAL : 4;
 }
 
-static inline int pmdcon__nc_mac(const char* s, const char* end,
-                                 uint8_t mac[6]) {
+static inline int pmdcon_nc_mac(const char* s, const char* end,
+                                uint8_t mac[6]) {
   int i;
 
   if (end - s != 17) return -EINVAL;
@@ -198,7 +198,7 @@ static inline const char* pmdcon__nc_endpoint(const char* s, const char* end,
   slash = pmdcon__nc_find(at + 1, end, '/');
   *family = 0;
   if (!target && slash == at + 1) return slash;
-  f = pmdcon__nc_ip(at + 1, slash, ip);
+  f = pmdcon_nc_ip(at + 1, slash, ip);
   if (f < 0 || (target && !memcmp(ip, zero, f == 4 ? 4 : 16))) {
     *why =
         !target ? "bad source IP address" : "bad or missing target IP address";
@@ -247,7 +247,7 @@ static inline int pmdcon_nc_parse(const char* s, size_t len,
     return -EINVAL;
   }
   if (comma - slash - 1 == 17 &&
-      pmdcon__nc_mac(slash + 1, comma, t->dev_mac) == 0) {
+      pmdcon_nc_mac(slash + 1, comma, t->dev_mac) == 0) {
     t->by_mac = 1;
     t->dev[0] = '\0';
   } else if (comma - slash - 1 >= PMDCON_NC_DEV_LEN) {
@@ -265,7 +265,7 @@ static inline int pmdcon_nc_parse(const char* s, size_t len,
     *why = "the source and target addresses are of different families";
     return -EINVAL;
   }
-  if (slash + 1 < end && pmdcon__nc_mac(slash + 1, end, t->dst_mac) < 0) {
+  if (slash + 1 < end && pmdcon_nc_mac(slash + 1, end, t->dst_mac) < 0) {
     *why = "bad target MAC (want aa:bb:cc:dd:ee:ff)";
     return -EINVAL;
   }

@@ -274,7 +274,7 @@ static inline int32_t pmdcon_pos_diff(uint32_t a, uint32_t b) {
   return (int32_t)(a - b);
 }
 /* The id after the record named by id, whose span is `span` bytes. */
-static inline uint64_t pmdcon__next_id(uint64_t id, uint32_t span) {
+static inline uint64_t pmdcon_next_id(uint64_t id, uint32_t span) {
   return pmdcon_id(pmdcon_id_rid(id) + 1, pmdcon_id_pos(id) + span / 8);
 }
 
@@ -453,7 +453,7 @@ static inline int pmdcon__span_ok(const struct pmdcon_ring* r, uint64_t id,
 }
 
 /* Bytes of the record proper (header, text, dict), from its own fields. */
-static inline uint32_t pmdcon__rec_len(uint32_t text_len, uint32_t dict_len) {
+static inline uint32_t pmdcon_rec_len(uint32_t text_len, uint32_t dict_len) {
   return pmdcon_align8((uint32_t)sizeof(struct pmdcon_rec) + text_len +
                        dict_len);
 }
@@ -482,7 +482,7 @@ static inline int pmdcon__push_tail(struct pmdcon_ring* r, uint32_t target) {
       ok = pmdcon__span_ok(r, t, wrapped, span);
     }
     if (ok) {
-      (void)PMDCON_CAS(&hdr->tail, t, pmdcon__next_id(t, span));
+      (void)PMDCON_CAS(&hdr->tail, t, pmdcon_next_id(t, span));
     } else if (PMDCON_LOAD_ACQ(&hdr->tail) == t) {
       return 0; /* not raced by another producer: truly blocked */
     }
@@ -513,7 +513,7 @@ static inline struct pmdcon_rec* pmdcon_ring_reserve(struct pmdcon_ring* r,
   if (text_len > room_max) text_len = room_max;
   if (dict_len > PMDCON_DICT_MAX) dict_len = PMDCON_DICT_MAX;
   if (dict_len > room_max - text_len) dict_len = room_max - text_len;
-  units = pmdcon__rec_len(text_len, dict_len) / 8;
+  units = pmdcon_rec_len(text_len, dict_len) / 8;
 
   for (;;) {
     h = PMDCON_LOAD_ACQ(&hdr->head);
@@ -617,7 +617,7 @@ static inline int pmdcon__copy(const struct pmdcon_ring* r, uint64_t c,
     return PMDCON_READ_PENDING;
   if (cap < sizeof(*out)) return PMDCON__READ_FULL;
   memcpy(out, rec, sizeof(*out));
-  *len = pmdcon__rec_len(out->text_len, out->dict_len);
+  *len = pmdcon_rec_len(out->text_len, out->dict_len);
   if (out->id != c || !pmdcon__span_ok(r, c, wrapped, out->span) ||
       *len > (wrapped ? out->span - room : out->span))
     return PMDCON_READ_CORRUPT;
@@ -659,7 +659,7 @@ static inline int pmdcon_ring_read(const struct pmdcon_ring* r,
   }
   if (rc == PMDCON__READ_FULL) return PMDCON_READ_CORRUPT; /* cap too small */
   if (rc == PMDCON_READ_OK)
-    *cursor = pmdcon__next_id(c, PMDCON_CAST(struct pmdcon_rec*, buf)->span);
+    *cursor = pmdcon_next_id(c, PMDCON_CAST(struct pmdcon_rec*, buf)->span);
   return rc;
 }
 
@@ -678,7 +678,7 @@ static inline int pmdcon_ring_skip_pending(const struct pmdcon_ring* r,
   if (!rec) return 0;
   span = PMDCON_LOAD(&rec->span);
   if (!pmdcon__span_ok(r, *cursor, wrapped, span)) return 0;
-  *cursor = pmdcon__next_id(*cursor, span);
+  *cursor = pmdcon_next_id(*cursor, span);
   return 1;
 }
 
@@ -730,7 +730,7 @@ static inline uint32_t pmdcon_ring_read_burst(const struct pmdcon_ring* r,
     }
     rc = pmdcon__copy(r, c, out + off, cap - off, &len);
     if (rc != PMDCON_READ_OK) break;
-    c = pmdcon__next_id(c, PMDCON_CAST(struct pmdcon_rec*, out + off)->span);
+    c = pmdcon_next_id(c, PMDCON_CAST(struct pmdcon_rec*, out + off)->span);
     off += len;
     n++;
   }
@@ -748,7 +748,7 @@ static inline uint32_t pmdcon_ring_read_burst(const struct pmdcon_ring* r,
                pmdcon_id_pos(t)) < 0) {
       struct pmdcon_rec* rec = PMDCON_CAST(struct pmdcon_rec*, out + *skip);
 
-      *skip += pmdcon__rec_len(rec->text_len, rec->dict_len);
+      *skip += pmdcon_rec_len(rec->text_len, rec->dict_len);
       n--;
     }
     *lost = pmdcon_id_rid(t) - pmdcon_id_rid(start);
@@ -823,7 +823,7 @@ static inline int pmdcon_ring_recover(struct pmdcon_ring* r, uint32_t* cut) {
     rec = pmdcon__rec_at(r, c, &wrapped);
     if (!rec || rec->commit != (c ^ r->salt) ||
         !pmdcon__span_ok(r, c, wrapped, rec->span) ||
-        pmdcon__rec_len(rec->text_len, rec->dict_len) >
+        pmdcon_rec_len(rec->text_len, rec->dict_len) >
             (wrapped ? rec->span - room : rec->span) ||
         pmdcon_id_pos(h) - pmdcon_id_pos(c) < rec->span / 8 ||
         pmdcon_id_rid(h) == pmdcon_id_rid(c))

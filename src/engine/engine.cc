@@ -362,9 +362,11 @@ struct Engine::Target {
     Bump(stats.records);
     Remember(r, SentIndex::Kind::kSent);
     queued_next = r.next_id;
+#ifdef PMDCON_TEST_HOOKS
     if (engine->probe_ && engine->probe_pending_n_ < kBatchCap) [[unlikely]] {
       engine->probe_pending_[engine->probe_pending_n_++] = r.ts_usec;
     }
+#endif
   }
 
   void OnLoss(const ring::Loss& l) {
@@ -626,6 +628,7 @@ bool Engine::Flush() {
     batch_n_ = 0;
   }
   for (auto& t : targets_) t->sent_next = t->queued_next;
+#ifdef PMDCON_TEST_HOOKS
   if (probe_) [[unlikely]] {
     const uint64_t now = rte_rdtsc();
     for (size_t i = 0; i < probe_pending_n_ && probe_n_ < probe_cap_; ++i) {
@@ -633,6 +636,7 @@ bool Engine::Flush() {
     }
     probe_pending_n_ = 0;
   }
+#endif
   return true;
 }
 

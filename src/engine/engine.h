@@ -184,14 +184,17 @@ class Engine {
   // can. Checks the ring's identity itself too (targets that are not
   // sending do not read).
   std::string CheckRing();
-  // Benchmarks: records carry rte_rdtsc() in ts_usec; after each burst the
-  // NIC took, the TX lcore writes now - ts (TSC cycles) per record into
-  // samples[0..cap). Call before Run; read samples_taken() after it returns.
+#ifdef PMDCON_TEST_HOOKS
+  // Benchmarks (-Dtest_hooks=true): records carry rte_rdtsc() in ts_usec;
+  // after each burst the NIC took, the TX lcore writes now - ts (TSC
+  // cycles) per record into samples[0..cap). Call before Run; read
+  // samples_taken() after it returns.
   void EnableLatencyProbe(uint64_t* samples, size_t cap) {
     probe_ = samples;
     probe_cap_ = cap;
   }
   size_t samples_taken() const { return probe_n_; }
+#endif
   uint64_t transmitted_id() const {
     return tx_id_.load(std::memory_order_relaxed);
   }
@@ -243,11 +246,13 @@ class Engine {
   // position only kConfirmLagMs after it was reached.
   static constexpr uint32_t kConfirmLagMs = 10;
   ConfirmDelay confirm_{0, 0};
-  uint16_t ip_id_ = 0;         // one counter for all targets, as netconsole
+  uint16_t ip_id_ = 0;  // one counter for all targets, as netconsole
+#ifdef PMDCON_TEST_HOOKS
   uint64_t* probe_ = nullptr;  // latency probe (benchmarks only)
   size_t probe_cap_ = 0, probe_n_ = 0;
   uint64_t probe_pending_[kBatchCap] = {};  // stamps of queued records
   size_t probe_pending_n_ = 0;
+#endif
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> tx_id_{0};
 };

@@ -247,7 +247,7 @@ void Consumer::MakeRecord(const pmdcon_rec* h) {
   const char* text = reinterpret_cast<const char*>(h + 1);
   record_.raw = h;
   record_.id = h->id;
-  record_.next_id = pmdcon__next_id(h->id, h->span);
+  record_.next_id = pmdcon_next_id(h->id, h->span);
   record_.seq = h->seq;
   record_.ts_usec = h->ts_usec;
   record_.caller_id = h->caller_id;

@@ -304,7 +304,7 @@ size_t Consumer::Poll(Sink& sink, size_t max) {
       prev_ts_ = record_.ts_usec;
       ++stats_.records;
       stats_.bytes += record_.text.size() + record_.dict.size();
-      p += pmdcon__rec_len(h->text_len, h->dict_len);
+      p += pmdcon_rec_len(h->text_len, h->dict_len);
       ++total;
     }
     if (unread_) [[unlikely]] {

@@ -117,12 +117,14 @@ ABSL_FLAG(uint32_t, memory_budget_mb, 256,
           "resident memory pmdcon-rx may use, in MiB: past it, the longest "
           "idle sources and their incomplete records are evicted (counted in "
           "the summary)");
+#ifdef PMDCON_TEST_HOOKS
 ABSL_FLAG(std::string, ignore_text, "",
           "testing: drop, unseen and unacknowledged, every datagram holding "
           "this text from the sender (address and port) that sent the first "
           "of them; the same records from another port are taken (a "
           "collector that never got them from the appliance, and gets them "
           "from its kernel's fallback)");
+#endif
 ABSL_FLAG(uint32_t, workers, 0,
           "receive threads, each with its own sockets on the --listen "
           "addresses (SO_REUSEPORT) and the sources the kernel steers to "
@@ -429,7 +431,9 @@ int main(int argc, char** argv) {
   }
   rx::WorkerControl control;
   control.count = absl::GetFlag(FLAGS_count);
+#ifdef PMDCON_TEST_HOOKS
   control.ignore_text = absl::GetFlag(FLAGS_ignore_text);
+#endif
   std::vector<std::unique_ptr<rx::Worker>> pool;
   for (uint32_t i = 0; i < workers; ++i) {
     pool.push_back(std::make_unique<rx::Worker>(
@@ -536,6 +540,7 @@ int main(int argc, char** argv) {
   for (const auto& w : pool) all.push_back(w.get());
   const std::string summary = rx::Summary(all);
   std::fputs(summary.c_str(), stderr);
+#ifdef PMDCON_TEST_HOOKS
   if (!control.ignore_text.empty()) {
     std::fprintf(
         stderr, "%s: --ignore_text: %llu datagrams dropped from %s\n",
@@ -543,6 +548,7 @@ int main(int argc, char** argv) {
         control.ignore_from ? rx::SourceName(*control.ignore_from).c_str()
                             : "none");
   }
+#endif
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   const double cpu =

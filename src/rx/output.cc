@@ -68,8 +68,8 @@ void AppendEscaped(std::string* out, std::string_view prefix, unsigned char c) {
 // (pmdcon/wire.h).
 size_t CleanRunEnd(std::string_view s, size_t i, size_t end) {
   const size_t n = std::min<size_t>(end - i, UINT32_MAX);
-  return i + pmdcon__clean_run(reinterpret_cast<const uint8_t*>(s.data() + i),
-                               static_cast<uint32_t>(n));
+  return i + pmdcon_clean_run(reinterpret_cast<const uint8_t*>(s.data() + i),
+                              static_cast<uint32_t>(n));
 }
 
 // Text output is for terminals: control characters (C0, DEL, C1), newlines

@@ -65,12 +65,14 @@ struct WorkerControl {
   }
   uint64_t count = 0;  // stop at this many records delivered (0: never)
 
-  // --ignore_text (testing): datagrams holding this text from the first
-  // source that sent one are dropped, whichever worker sees them.
+#ifdef PMDCON_TEST_HOOKS
+  // --ignore_text (-Dtest_hooks=true): datagrams holding this text from
+  // the first source that sent one are dropped, whichever worker sees them.
   std::string ignore_text;
   std::mutex ignore_mu;
   std::optional<wire::SourceKey> ignore_from;  // guarded by ignore_mu
   std::atomic<uint64_t> ignored{0};
+#endif
 };
 
 class Worker {

@@ -50,13 +50,13 @@ size_t FormatAck(uint64_t acked, std::span<const uint64_t> missing, char* out,
   limit = std::min(limit, kAckMax);
   if (written) *written = 0;
   std::memcpy(out, "ncrx", 4);
-  size_t len = 4 + pmdcon__utoa(out + 4, acked);
+  size_t len = 4 + pmdcon_utoa(out + 4, acked);
   if (len > limit) return 0;
   size_t n = 0;
   for (; n < missing.size(); ++n) {
-    char token[1 + 24];  // pmdcon__utoa stores 8-byte blocks whole
+    char token[1 + 24];  // pmdcon_utoa stores 8-byte blocks whole
     token[0] = ' ';
-    const size_t t = 1 + pmdcon__utoa(token + 1, missing[n]);
+    const size_t t = 1 + pmdcon_utoa(token + 1, missing[n]);
     if (len + t > limit) break;
     std::memcpy(out + len, token, t);
     len += t;

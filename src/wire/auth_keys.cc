@@ -39,7 +39,7 @@ absl::StatusOr<pmdcon_auth_key> ParseKey(string_view id, string_view hex,
   for (size_t i = 0; i < PMDCON_AUTH_KEY_LEN; ++i) {
     std::string lower = absl::AsciiStrToLower(hex.substr(2 * i, 2));
     uint64_t b;
-    if (pmdcon__unhex(lower.data(), 2, &b) != 0) {
+    if (pmdcon_unhex(lower.data(), 2, &b) != 0) {
       return LineError(where, line, "a key holds a character that is not hex");
     }
     k.key[i] = static_cast<uint8_t>(b);

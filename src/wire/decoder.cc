@@ -162,8 +162,8 @@ Malformed ParsePayload(std::string_view p, uint32_t max_total, Payload* out) {
 std::string Unescape(std::string_view s) {
   std::string out(s);
   const char* r = out.data();
-  out.resize(pmdcon__ext_unescape(out.data(), &r, r + out.size(),
-                                  static_cast<uint32_t>(out.size())));
+  out.resize(pmdcon_ext_unescape(out.data(), &r, r + out.size(),
+                                 static_cast<uint32_t>(out.size())));
   return out;
 }
 

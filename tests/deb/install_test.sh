@@ -81,6 +81,12 @@ echo "ok: pmdcon-rx --flagfile=/etc/pmdcon/rx.flags: $(head -1 <<<"$out")"
 in_root pmdcon-rx --help >"$dir/rx-help" 2>&1 || fail "pmdcon-rx --help: $(cat "$dir/rx-help")"
 grep -q -- '--listen' "$dir/rx-help" || fail "pmdcon-rx --help: $(cat "$dir/rx-help")"
 echo "ok: pmdcon-rx --help"
+# Test hooks (-Dtest_hooks=true) never ship: the flag is unknown here.
+if grep -q -- '--ignore_text' "$dir/rx-help" ||
+  in_root pmdcon-rx --ignore_text=x --duration=0 >/dev/null 2>&1; then
+  fail "the packaged pmdcon-rx has the test-only --ignore_text"
+fi
+echo "ok: no test hook in the packaged pmdcon-rx"
 # pmdcon-rx needs no DPDK: its package does not pull it in.
 if in_root dpkg-query -W -f='${Depends}' pmdcon-rx | grep -q librte; then
   fail "pmdcon-rx depends on DPDK"

@@ -556,7 +556,7 @@ TEST(WireInternal, UtoaMatchesPrintfAtEveryDigitBoundary) {
     // Digits go in whole blocks of 8, within the documented 20 bytes.
     char got[24], want[24];
     std::memset(got, '#', sizeof(got));
-    const uint32_t n = pmdcon__utoa(got, v);
+    const uint32_t n = pmdcon_utoa(got, v);
     std::snprintf(want, sizeof(want), "%llu",
                   static_cast<unsigned long long>(v));
     EXPECT_EQ(std::string(got, n), want);
@@ -573,9 +573,9 @@ TEST(WireInternal, CleanRunMatchesPerByteCheckForEveryByteAndPosition) {
       std::memset(buf, 'a', sizeof(buf));
       buf[pos] = static_cast<uint8_t>(c);
       const uint32_t want =
-          pmdcon__needs_escape(static_cast<uint8_t>(c)) ? pos : 40;
+          pmdcon_needs_escape(static_cast<uint8_t>(c)) ? pos : 40;
       for (uint32_t len = 0; len <= 40; ++len) {
-        ASSERT_EQ(pmdcon__clean_run(buf, len), std::min(want, len))
+        ASSERT_EQ(pmdcon_clean_run(buf, len), std::min(want, len))
             << "byte " << c << " at " << pos << ", length " << len;
       }
     }
