@@ -89,7 +89,7 @@ class Walker {
     std::string s;
     uint64_t v = 0;
     PMDCON_RETURN_IF_ERROR(Scalar(n, path, &s));
-    if (!wire::ParseDecimal(s, &v)) {
+    if (!ParseDecimal(s, &v)) {
       return Error(n, path, absl::StrCat("\"", s, "\" is not a whole number"));
     }
     if (v < min || v > max) {

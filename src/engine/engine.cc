@@ -13,9 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
-#include "engine/sent_index.h"
-#include "wire/ack.h"
-#include "wire/retx.h"
+#include "reliable/ack.h"
+#include "reliable/retx.h"
+#include "reliable/sent_index.h"
 
 namespace pmdcon::engine {
 namespace {
@@ -87,12 +87,12 @@ struct Engine::Target {
 
   // A reliable target's side of the acknowledgement protocol.
   struct Reliable {
-    explicit Reliable(const wire::Retx::Options& o)
+    explicit Reliable(const reliable::Retx::Options& o)
         : retx_options(o), retx(o) {}
-    wire::Retx::Options retx_options;
-    wire::Retx retx;
-    wire::RequestFilter filter;  // kept across streams: its rate holds
-    SentIndex index;
+    reliable::Retx::Options retx_options;
+    reliable::Retx retx;
+    reliable::RequestFilter filter;  // kept across streams: its rate holds
+    reliable::SentIndex index;
     // Seqs the collector asked for, not yet resent (a FIFO; when full, the
     // rest of a request is dropped: the collector asks again).
     static constexpr uint32_t kQueue = 1024;
@@ -106,13 +106,14 @@ struct Engine::Target {
     uint64_t credit = 0;
     std::atomic<int64_t> acked_seq{-1};  // for telemetry; -1: none yet
     // Seqs from here on no longer say where the stream began: a response
-    // came, so the collector has one that did (wire::kFirstSpan).
+    // came, so the collector has one that did (reliable::kFirstSpan).
     uint64_t told_until = UINT64_MAX;
 
     // The stream's first seq, if a record of seq still says it.
     std::optional<uint64_t> First(uint64_t seq) const {
       const uint64_t first = retx.any_sent() ? retx.first_sent() : seq;
-      if (seq < first || seq >= told_until || seq - first >= wire::kFirstSpan)
+      if (seq < first || seq >= told_until ||
+          seq - first >= reliable::kFirstSpan)
         return std::nullopt;
       return first;
     }
@@ -125,7 +126,7 @@ struct Engine::Target {
     // The ring's seqs started over (a new boot's records after an earlier
     // boot's): what is known of the old stream is of no use any more.
     void NewStream() {
-      retx = wire::Retx(retx_options);
+      retx = reliable::Retx(retx_options);
       index.Clear();
       queue_len = 0;
       told_until = UINT64_MAX;
@@ -227,11 +228,11 @@ struct Engine::Target {
   }
 
   // Reliable targets: where record r went (or why it did not go out).
-  void Remember(const ring::Record& r, SentIndex::Kind kind) {
+  void Remember(const ring::Record& r, reliable::SentIndex::Kind kind) {
     if (!rel) [[likely]]
       return;
     rel->index.Put({r.seq, r.id, r.next_id, encoder.msgid(), kind});
-    if (kind == SentIndex::Kind::kSent)
+    if (kind == reliable::SentIndex::Kind::kSent)
       rel->retx.OnSent(r.seq, engine->now_us_);
   }
 
@@ -241,9 +242,9 @@ struct Engine::Target {
   // `budget`/`over`: as EmitEncoded's, for what an unvalidated peer asked.
   bool Resend(uint64_t seq, bool emergency, uint64_t* budget = nullptr,
               bool* over = nullptr) {
-    const SentIndex::Entry* e = rel->index.Find(seq);
+    const reliable::SentIndex::Entry* e = rel->index.Find(seq);
     const char* cause = "no longer held for resending";
-    if (e && e->kind == SentIndex::Kind::kSent) {
+    if (e && e->kind == reliable::SentIndex::Kind::kSent) {
       const ring::Record* r = nullptr;
       if (engine->resender_->ReadAt(e->id, &r) ==
               ring::Consumer::ReadAtResult::kOk &&
@@ -262,8 +263,9 @@ struct Engine::Target {
       }
       cause = "overwritten in the ring";
     } else if (e) {
-      cause = e->kind == SentIndex::Kind::kFiltered ? "below the level filter"
-              : e->kind == SentIndex::Kind::kLimited
+      cause = e->kind == reliable::SentIndex::Kind::kFiltered
+                  ? "below the level filter"
+              : e->kind == reliable::SentIndex::Kind::kLimited
                   ? "dropped by the rate limit"
                   : "lost before it was sent";
     }
@@ -289,7 +291,7 @@ struct Engine::Target {
     // A reliable target's collector may ask for the notice's seq again.
     if (rel && owed.known) {
       rel->index.Put({owed.last, owed.resume_id, owed.resume_id,
-                      encoder.msgid(), SentIndex::Kind::kNotice});
+                      encoder.msgid(), reliable::SentIndex::Kind::kNotice});
     }
     owed.records = 0;
     return true;
@@ -332,7 +334,7 @@ struct Engine::Target {
     if (rel) rel->Follow(r.seq);
     if (r.level > spec.max_level) {
       Bump(stats.filtered);
-      Remember(r, SentIndex::Kind::kFiltered);
+      Remember(r, reliable::SentIndex::Kind::kFiltered);
       queued_next = r.next_id;
       return;
     }
@@ -342,7 +344,7 @@ struct Engine::Target {
         if (limited++ == 0) limited_first = r.seq;
         limited_last = r.seq;
         Bump(stats.rate_limited);
-        Remember(r, SentIndex::Kind::kLimited);
+        Remember(r, reliable::SentIndex::Kind::kLimited);
         queued_next = r.next_id;
         return;
       }
@@ -360,7 +362,7 @@ struct Engine::Target {
       return GiveBack(r);
     }
     Bump(stats.records);
-    Remember(r, SentIndex::Kind::kSent);
+    Remember(r, reliable::SentIndex::Kind::kSent);
     queued_next = r.next_id;
 #ifdef PMDCON_TEST_HOOKS
     if (engine->probe_ && engine->probe_pending_n_ < kBatchCap) [[unlikely]] {
@@ -459,7 +461,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
       // Without a key the collector's requests are paid for by the bytes
       // it sent; the target's own emergencies, a burst per interval, carry
       // what they do not (the requests left out lead them: Retx::Hint).
-      wire::Retx::Options o;
+      reliable::Retx::Options o;
       if (t->spec.auth.empty()) o.emg_burst = kUnvalidatedBurst;
       if (carry && carry->rel) {
         t->rel = std::move(carry->rel);
@@ -793,18 +795,18 @@ bool Engine::TakeResponses() {
       rte_pktmbuf_free(m[k]);
       continue;
     }
-    const wire::Retx::AckResult acked =
-        wire::ParseAck(payload, &ack_) == wire::AckError::kNone
+    const reliable::Retx::AckResult acked =
+        reliable::ParseAck(payload, &ack_) == reliable::AckError::kNone
             ? rel.retx.OnAck(ack_.acked, now_us_)
-            : wire::Retx::AckResult::kBogus;
-    if (acked == wire::Retx::AckResult::kBogus) {
+            : reliable::Retx::AckResult::kBogus;
+    if (acked == reliable::Retx::AckResult::kBogus) {
       Bump(t->stats.bad_responses);
       rte_pktmbuf_free(m[k]);
       continue;
     }
     Bump(t->stats.responses);
     rel.OnResponse(ack_.acked);
-    if (acked == wire::Retx::AckResult::kMoved) {
+    if (acked == reliable::Retx::AckResult::kMoved) {
       // Forward only: a checkpoint may lie before the last exact position.
       if (const std::optional<uint64_t> pos =
               rel.index.PositionAfter(ack_.acked);
@@ -817,8 +819,8 @@ bool Engine::TakeResponses() {
     }
     // Only seqs it sent, each once, a bounded number (issue 23): a
     // response must not make the target resend more than it could.
-    uint64_t take[wire::RequestFilter::kPerResponse];
-    const wire::RequestFilter::Counts c =
+    uint64_t take[reliable::RequestFilter::kPerResponse];
+    const reliable::RequestFilter::Counts c =
         rel.filter.Take(ack_.requests(), rel.retx, now_us_, take);
     // A full queue drops the rest: the collector asks again.
     const size_t room = Target::Reliable::kQueue - rel.queue_len;
@@ -851,7 +853,7 @@ bool Engine::Authentic(const wire::KeyRing& keys,
 }
 
 // A reliable target's resends: what its collector asked for, then one
-// emergency resend when acknowledgements are overdue (wire::Retx).
+// emergency resend when acknowledgements are overdue (reliable::Retx).
 bool Engine::Retransmit(Target& t) {
   if (t.state.load(std::memory_order_relaxed) != TargetState::kActive) {
     return false;

@@ -23,8 +23,8 @@
 #include "engine/confirm_delay.h"
 #include "packet/udp_frame.h"
 #include "port/port.h"
+#include "reliable/ack.h"
 #include "ring/ring.h"
-#include "wire/ack.h"
 #include "wire/auth_keys.h"
 
 // DPDK's types, declared: includers need not see rte_*.h.
@@ -59,7 +59,7 @@ struct alignas(64) TargetStats {
   std::atomic<uint64_t> responses{0};      // collector datagrams taken
   std::atomic<uint64_t> bad_responses{0};  // malformed, or acking unsent seqs
   std::atomic<uint64_t> requests{0};       // seqs the collector asked for
-  std::atomic<uint64_t> requests_refused{0};  // ignored: wire::RequestFilter
+  std::atomic<uint64_t> requests_refused{0};  // reliable::RequestFilter
   std::atomic<uint64_t> retransmits{0};       // records resent on request
   std::atomic<uint64_t> unavailable{0};       // asked for, answered by a notice
   std::atomic<uint64_t> emergencies{0};       // resent for want of acks
@@ -235,7 +235,7 @@ class Engine {
   // Emergency resends per interval (100 ms at first) of a reliable target
   // without auth: 160 a second, where nctx sends one a time.
   static constexpr uint32_t kUnvalidatedBurst = 16;
-  wire::Ack ack_;  // a parsed response (4 KiB: not on the stack)
+  reliable::Ack ack_;  // a parsed response (4 KiB: not on the stack)
   rte_mbuf* batch_[kBatchCap] = {};
   uint16_t batch_n_ = 0;
   uint64_t kick_until_ = 0;   // TSC: keep kicking the port until then

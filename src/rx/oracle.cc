@@ -14,8 +14,8 @@ absl::StatusOr<std::vector<SeqRange>> ParseRanges(
   for (const std::string& s : specs) {
     std::vector<std::string> parts = absl::StrSplit(s, '-');
     SeqRange r;
-    if (parts.size() != 2 || !wire::ParseDecimal(parts[0], &r.first) ||
-        !wire::ParseDecimal(parts[1], &r.last) || r.first > r.last) {
+    if (parts.size() != 2 || !ParseDecimal(parts[0], &r.first) ||
+        !ParseDecimal(parts[1], &r.last) || r.first > r.last) {
       return absl::InvalidArgumentError(
           absl::StrCat("--expect: \"", s, "\" is not FIRST-LAST"));
     }

@@ -187,7 +187,7 @@ std::string Summary(std::span<const Worker* const> workers) {
   std::string s;
   size_t sources = 0;
   wire::Reassembler::BudgetStats budget;
-  wire::Acker::Stats acks;
+  reliable::Acker::Stats acks;
   uint64_t unsent = 0;
   bool ack = false;
   for (const Worker* w : workers) {

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/flags.h"
+#include "common/strings.h"
 #include "packet/endpoint.h"
 #include "wire/decoder.h"
 #include "wire/encoder.h"
@@ -107,8 +108,7 @@ int main(int argc, char** argv) {
   for (const std::string& s : absl::GetFlag(FLAGS_skip)) {
     std::vector<std::string> p = absl::StrSplit(s, '-');
     uint64_t a, b;
-    if (p.size() != 2 || !wire::ParseDecimal(p[0], &a) ||
-        !wire::ParseDecimal(p[1], &b)) {
+    if (p.size() != 2 || !ParseDecimal(p[0], &a) || !ParseDecimal(p[1], &b)) {
       cli::Die(kTool,
                absl::InvalidArgumentError(
                    absl::StrCat("--skip: \"", s, "\" is not FIRST-LAST")),

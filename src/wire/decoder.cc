@@ -1,24 +1,10 @@
 #include "wire/decoder.h"
 
+#include "common/strings.h"
 #include "pmdcon/ext.h"
 #include "pmdcon/wire.h"
 
 namespace pmdcon::wire {
-namespace {}  // namespace
-
-bool ParseDecimal(std::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    const unsigned d = static_cast<unsigned char>(c) - '0';
-    if (d > 9) return false;
-    // 19 digits always fit; only a 20th can overflow.
-    if (s.size() == 20 && v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
-}
 
 namespace {
 

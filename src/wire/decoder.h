@@ -62,9 +62,6 @@ struct Body {
 };
 void SplitBody(std::string_view body, Body* out);
 
-// Parses a decimal number of at most 20 digits (no sign, no spaces).
-bool ParseDecimal(std::string_view s, uint64_t* out);
-
 // \xNN sequences back to bytes (anything else kept as is).
 std::string Unescape(std::string_view s);
 

@@ -122,7 +122,7 @@ struct Reassembler::Source {
   size_t pending_charge = 0;
   // With Options::ack: the receiver's protocol state, where responses go
   // (the sender's address and last port), and when it has work next.
-  std::unique_ptr<Acker> acker;
+  std::unique_ptr<reliable::Acker> acker;
   SourceKey reply;
   // Anti-amplification (as QUIC's, RFC 9000 section 8): bytes received from
   // this source not yet spent on responses. Responses never exceed it.
@@ -248,7 +248,7 @@ struct Reassembler::Source {
     if (!stats.have_seq) {
       stats.have_seq = true;
       stats.first_seq = stats.last_seq = seq;
-      if (first < seq && seq - first <= kFirstSpan) {
+      if (first < seq && seq - first <= reliable::kFirstSpan) {
         stats.first_seq = first;
         AddGap(first, seq - 1);
       }
@@ -353,7 +353,8 @@ Reassembler::Source* Reassembler::Get(const SourceKey& key) {
     it->second->key = it->second->reply = key;
     it->second->max_gaps = max_gaps_;
     if (options_.ack) {
-      it->second->acker = std::make_unique<Acker>(options_.ack_options);
+      it->second->acker =
+          std::make_unique<reliable::Acker>(options_.ack_options);
     }
     fresh_->PushFront(it->second.get());
     Recharge(*it->second);
@@ -713,7 +714,8 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
   // starts over with the stream: a resend it gave up on is no new stream.
   if (from.acker && !m.previous_boot) {
     if (m.restart) from.acker->Restart();
-    if (m.stream_first < m.seq && m.seq - m.stream_first <= kFirstSpan) {
+    if (m.stream_first < m.seq &&
+        m.seq - m.stream_first <= reliable::kFirstSpan) {
       from.acker->StartAt(m.stream_first, now_us);  // if it starts here
     }
     from.acker->OnRecord(
@@ -767,15 +769,16 @@ void Reassembler::Expire(uint64_t now_us, MessageSink& sink) {
 }
 
 void Reassembler::Acknowledge(Source& src, uint64_t now_us, MessageSink& sink) {
-  char out[kAckMax];
+  char out[reliable::kAckMax];
   // A validated source holds the key: no limit, and its responses are
   // sealed (what the sender requires before it acts on one).
-  const size_t limit = src.validated ? kAckMax - PMDCON_AUTH_FIELD_LEN
-                                     : std::min<uint64_t>(kAckMax, src.credit);
+  const size_t limit = src.validated
+                           ? reliable::kAckMax - PMDCON_AUTH_FIELD_LEN
+                           : std::min<uint64_t>(reliable::kAckMax, src.credit);
   size_t n = src.acker->Respond(now_us, out, limit);
   if (n && src.validated) {
     n = pmdcon_auth_seal_ack(&src.auth_key, src.boot, out,
-                             static_cast<uint32_t>(n), kAckMax);
+                             static_cast<uint32_t>(n), reliable::kAckMax);
   } else if (n) {
     src.credit -= n;
   }
@@ -810,14 +813,15 @@ uint64_t Reassembler::NextDeadline() const {
   return next;
 }
 
-const Acker::Stats* Reassembler::AckStatsOf(const SourceKey& key) const {
+const reliable::Acker::Stats* Reassembler::AckStatsOf(
+    const SourceKey& key) const {
   auto it = sources_.find(key);
   if (it == sources_.end() || !it->second->acker) return nullptr;
   return &it->second->acker->stats();
 }
 
-Acker::Stats Reassembler::ack_totals() const {
-  Acker::Stats t = evicted_acks_;
+reliable::Acker::Stats Reassembler::ack_totals() const {
+  reliable::Acker::Stats t = evicted_acks_;
   for (const auto& [key, src] : sources_) {
     if (src->acker) t += src->acker->stats();
   }

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "wire/acker.h"
+#include "reliable/acker.h"
 #include "wire/auth_keys.h"
 #include "wire/decoder.h"
 
@@ -141,10 +141,10 @@ class Reassembler {
     // One stream per sender address, whatever its port (responses go to the
     // port it sent from last).
     bool by_address = false;
-    // The receiver's half of the acknowledgement protocol (wire::Acker),
+    // The receiver's half of the acknowledgement protocol (reliable::Acker),
     // per source: responses come out through MessageSink::OnResponse.
     bool ack = false;
-    Acker::Options ack_options = {};
+    reliable::Acker::Options ack_options = {};
     // Keys by sender address (include/pmdcon/auth.h): a source that has one
     // must seal every payload, and its responses are sealed too; a source
     // whose payload verified is validated (no anti-amplification limit).
@@ -188,8 +188,8 @@ class Reassembler {
   const BudgetStats& budget_stats() const { return budget_; }
   // With Options::ack: a source's acknowledgement counters (nullptr if it
   // is not tracked), and all sources' together (evicted ones included).
-  const Acker::Stats* AckStatsOf(const SourceKey& key) const;
-  Acker::Stats ack_totals() const;
+  const reliable::Acker::Stats* AckStatsOf(const SourceKey& key) const;
+  reliable::Acker::Stats ack_totals() const;
 
  private:
   struct Source;
@@ -222,9 +222,9 @@ class Reassembler {
   // the established rest.
   std::unique_ptr<List<Source>> fresh_, established_;
   std::unique_ptr<List<Pending>> pendings_;  // all sources', oldest first
-  // Sources whose Acker has a deadline, in no order.
+  // Sources whose reliable::Acker has a deadline, in no order.
   std::vector<Source*> acking_;
-  Acker::Stats evicted_acks_;  // counters of evicted sources
+  reliable::Acker::Stats evicted_acks_;  // counters of evicted sources
   std::unique_ptr<Spares> spares_;
   std::string assembled_;     // a reassembled body
   Source* routed_ = nullptr;  // where Feed's record went, if not its source

@@ -3,7 +3,7 @@
 // per missing seq, cut at 1000 bytes) and the sender's emergency timing
 // (nctx: 10 s ack timeout, one resend per interval from 100 ms, doubling
 // after each pass to 1000 ms, ended by an ack that moves).
-#include "wire/ack.h"
+#include "reliable/ack.h"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "wire/retx.h"
+#include "reliable/retx.h"
 
-namespace pmdcon::wire {
+namespace pmdcon::reliable {
 namespace {
 
 TEST(Ack, ParsesWhatNcrxWrites) {
@@ -272,4 +272,4 @@ TEST(RequestFilter, DuplicatesUnsentCapAndRate) {
 }
 
 }  // namespace
-}  // namespace pmdcon::wire
+}  // namespace pmdcon::reliable

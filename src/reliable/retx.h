@@ -4,7 +4,7 @@
 // makes the receiver ack at once). Time goes in, seqs and deadlines come
 // out; no I/O.
 //
-//   wire::Retx r;
+//   reliable::Retx r;
 //   r.OnSent(seq, now);                       // each record, first send
 //   r.OnAck(ack.acked, now);                  // each ncrx response
 //   if (auto seq = r.Emergency(now)) resend(*seq, /*ncemg=*/true);
@@ -18,8 +18,8 @@
 // anti-amplification budget): emergencies take those first. How many go
 // out depends on time and the unacknowledged records alone, never on what
 // arrived: hints only choose which.
-#ifndef PMDCON_WIRE_RETX_H_
-#define PMDCON_WIRE_RETX_H_
+#ifndef PMDCON_RELIABLE_RETX_H_
+#define PMDCON_RELIABLE_RETX_H_
 
 #include <array>
 #include <cstddef>
@@ -28,7 +28,7 @@
 #include <span>
 #include <vector>
 
-namespace pmdcon::wire {
+namespace pmdcon::reliable {
 
 class Retx {
  public:
@@ -139,7 +139,7 @@ class Retx {
 // the resends a second. What is left out is counted; a real collector asks
 // again. Pure: no I/O, no allocation.
 //
-//   uint64_t take[wire::RequestFilter::kPerResponse];
+//   uint64_t take[reliable::RequestFilter::kPerResponse];
 //   auto c = filter.Take(ack.requests(), retx, now, take);
 //   for (size_t i = 0; i < c.taken; ++i) resend(take[i]);
 class RequestFilter {
@@ -180,6 +180,6 @@ class RequestFilter {
   uint64_t refilled_at_ = 0;
 };
 
-}  // namespace pmdcon::wire
+}  // namespace pmdcon::reliable
 
-#endif  // PMDCON_WIRE_RETX_H_
+#endif  // PMDCON_RELIABLE_RETX_H_

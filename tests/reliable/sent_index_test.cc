@@ -1,10 +1,10 @@
 // engine::SentIndex: the newest seqs by seq, and positions after acked seqs
 // (exact while the entry is known, from a checkpoint before it after).
-#include "engine/sent_index.h"
+#include "reliable/sent_index.h"
 
 #include <gtest/gtest.h>
 
-namespace pmdcon::engine {
+namespace pmdcon::reliable {
 namespace {
 
 constexpr uint64_t kN = SentIndex::kEntries;
@@ -64,4 +64,4 @@ TEST(SentIndex, PositionsAfterAckedSeqs) {
 }
 
 }  // namespace
-}  // namespace pmdcon::engine
+}  // namespace pmdcon::reliable

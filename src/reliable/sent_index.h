@@ -13,8 +13,8 @@
 // record a cache miss. Positions: one checkpoint every kStride seqs, for
 // kCheckpoints of them (a million seqs: acks lag by about a second at any
 // rate pmdcon sends).
-#ifndef PMDCON_ENGINE_SENT_INDEX_H_
-#define PMDCON_ENGINE_SENT_INDEX_H_
+#ifndef PMDCON_RELIABLE_SENT_INDEX_H_
+#define PMDCON_RELIABLE_SENT_INDEX_H_
 
 #include <cstdint>
 #include <memory>
@@ -22,7 +22,7 @@
 
 #include "pmdcon/ring.h"
 
-namespace pmdcon::engine {
+namespace pmdcon::reliable {
 
 class SentIndex {
   struct Checkpoint {
@@ -138,6 +138,6 @@ class SentIndex {
   uint64_t newest_ = 0;
 };
 
-}  // namespace pmdcon::engine
+}  // namespace pmdcon::reliable
 
-#endif  // PMDCON_ENGINE_SENT_INDEX_H_
+#endif  // PMDCON_RELIABLE_SENT_INDEX_H_

@@ -6,14 +6,14 @@
 // ack-seq is the last seq the receiver retired in order; each missing seq
 // asks for that record again.
 //
-//   wire::Ack a;
-//   if (wire::ParseAck(datagram, &a) == wire::AckError::kNone) ...
-//   char out[wire::kAckMax];
-//   size_t n = wire::FormatAck(acked, missing, out);
+//   reliable::Ack a;
+//   if (reliable::ParseAck(datagram, &a) == reliable::AckError::kNone) ...
+//   char out[reliable::kAckMax];
+//   size_t n = reliable::FormatAck(acked, missing, out);
 //
 // No I/O, no allocation: the parser fills a fixed array.
-#ifndef PMDCON_WIRE_ACK_H_
-#define PMDCON_WIRE_ACK_H_
+#ifndef PMDCON_RELIABLE_ACK_H_
+#define PMDCON_RELIABLE_ACK_H_
 
 #include <array>
 #include <cstddef>
@@ -21,7 +21,7 @@
 #include <span>
 #include <string_view>
 
-namespace pmdcon::wire {
+namespace pmdcon::reliable {
 
 inline constexpr size_t kAckMax = 1000;  // bytes of a response, as ncrx
 // A response of 1000 bytes holds at most this many " N" tokens.
@@ -64,6 +64,6 @@ AckError ParseAck(std::string_view datagram, Ack* out);
 size_t FormatAck(uint64_t acked, std::span<const uint64_t> missing, char* out,
                  size_t* written = nullptr, size_t limit = kAckMax);
 
-}  // namespace pmdcon::wire
+}  // namespace pmdcon::reliable
 
-#endif  // PMDCON_WIRE_ACK_H_
+#endif  // PMDCON_RELIABLE_ACK_H_

@@ -1,9 +1,9 @@
-#include "wire/retx.h"
+#include "reliable/retx.h"
 
 #include <algorithm>
 #include <iterator>
 
-namespace pmdcon::wire {
+namespace pmdcon::reliable {
 
 Retx::Retx(Options o) : o_(o), cps_(std::max<uint32_t>(o.checkpoints, 1)) {}
 
@@ -46,7 +46,7 @@ void Retx::OnSent(uint64_t seq, uint64_t now_us) {
 
 Retx::AckResult Retx::OnAck(uint64_t acked_seq, uint64_t now_us) {
   // A receiver told where the stream began that lacks its first record
-  // acks the seq before it: nothing acknowledged (wire::kFirstSpan).
+  // acks the seq before it: nothing acknowledged (reliable::kFirstSpan).
   if (any_sent_ && acked_seq + 1 == first_sent_) {
     answered_ = true;
     return AckResult::kStale;
@@ -176,4 +176,4 @@ RequestFilter::Counts RequestFilter::Take(std::span<const uint64_t> requests,
   return c;
 }
 
-}  // namespace pmdcon::wire
+}  // namespace pmdcon::reliable

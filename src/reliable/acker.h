@@ -3,9 +3,9 @@
 // retired in order (acked), which are missing (holes), and when to say so.
 // Time goes in, a response datagram and a deadline come out; no I/O.
 //
-//   wire::Acker a;
+//   reliable::Acker a;
 //   a.OnRecord(seq, emergency, now);          // each record, duplicates too
-//   char out[wire::kAckMax];
+//   char out[reliable::kAckMax];
 //   if (size_t n = a.Respond(now, out)) sendto(source, out, n);
 //   wake up by a.NextDeadline();
 //
@@ -19,16 +19,16 @@
 // still be repaired); past it the oldest are given up. Whether the sender
 // restarted is the caller's call (Restart()): seq distance alone cannot
 // tell a new stream from a resend that arrived after its hole was given up.
-#ifndef PMDCON_WIRE_ACKER_H_
-#define PMDCON_WIRE_ACKER_H_
+#ifndef PMDCON_RELIABLE_ACKER_H_
+#define PMDCON_RELIABLE_ACKER_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 
-#include "wire/ack.h"
+#include "reliable/ack.h"
 
-namespace pmdcon::wire {
+namespace pmdcon::reliable {
 
 class Acker {
  public:
@@ -40,7 +40,7 @@ class Acker {
     uint64_t max_holes = 65536;  // 24 bytes each; >= the sender's window
     // Also ack once this many seqs were retired since the last ack (0: by
     // time alone, as ncrx): a sender holding a window of unacknowledged
-    // records (wire::Retx::Options::window) goes on without waiting a
+    // records (reliable::Retx::Options::window) goes on without waiting a
     // whole ack_interval.
     uint64_t ack_every = 1024;
   };
@@ -126,6 +126,6 @@ class Acker {
   Stats stats_;
 };
 
-}  // namespace pmdcon::wire
+}  // namespace pmdcon::reliable
 
-#endif  // PMDCON_WIRE_ACKER_H_
+#endif  // PMDCON_RELIABLE_ACKER_H_

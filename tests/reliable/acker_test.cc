@@ -1,15 +1,15 @@
-// The receiver's half of the acknowledgement protocol (wire::Acker), against
-// ncrx's behaviour: acks after ack_interval, at once after an emergency
+// The receiver's half of the acknowledgement protocol (reliable::Acker),
+// against ncrx's behaviour: acks after ack_interval, at once after an emergency
 // record; holes asked for every retx_interval and when pushed a stride back;
 // given up after 30 s; the response bytes as ncrx writes them.
-#include "wire/acker.h"
+#include "reliable/acker.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 
-namespace pmdcon::wire {
+namespace pmdcon::reliable {
 namespace {
 
 constexpr uint64_t kMs = 1000;
@@ -220,4 +220,4 @@ TEST(Acker, CountsHolesOverTheBoundApart) {
 }
 
 }  // namespace
-}  // namespace pmdcon::wire
+}  // namespace pmdcon::reliable

@@ -1,8 +1,8 @@
-#include "wire/acker.h"
+#include "reliable/acker.h"
 
 #include <algorithm>
 
-namespace pmdcon::wire {
+namespace pmdcon::reliable {
 
 uint64_t Acker::tail() const {
   return holes_.empty() ? head_ : holes_.front().seq;
@@ -132,4 +132,4 @@ uint64_t Acker::NextDeadline() const {
   return next;
 }
 
-}  // namespace pmdcon::wire
+}  // namespace pmdcon::reliable

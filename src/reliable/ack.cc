@@ -1,12 +1,12 @@
-#include "wire/ack.h"
+#include "reliable/ack.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "pmdcon/wire.h"
-#include "wire/decoder.h"
+#include "common/strings.h"
+#include "pmdcon/text.h"
 
-namespace pmdcon::wire {
+namespace pmdcon::reliable {
 
 std::string_view AckErrorName(AckError e) {
   switch (e) {
@@ -65,4 +65,4 @@ size_t FormatAck(uint64_t acked, std::span<const uint64_t> missing, char* out,
   return len;
 }
 
-}  // namespace pmdcon::wire
+}  // namespace pmdcon::reliable
