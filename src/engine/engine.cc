@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "reliable/ack.h"
 #include "reliable/retx.h"
+#include "reliable/sender.h"
 #include "reliable/sent_index.h"
 
 namespace pmdcon::engine {
@@ -86,58 +87,7 @@ struct Engine::Target {
   uint64_t limited = 0, limited_first = 0, limited_last = 0;
 
   // A reliable target's side of the acknowledgement protocol.
-  struct Reliable {
-    explicit Reliable(const reliable::Retx::Options& o)
-        : retx_options(o), retx(o) {}
-    reliable::Retx::Options retx_options;
-    reliable::Retx retx;
-    reliable::RequestFilter filter;  // kept across streams: its rate holds
-    reliable::SentIndex index;
-    // Seqs the collector asked for, not yet resent (a FIFO; when full, the
-    // rest of a request is dropped: the collector asks again).
-    static constexpr uint32_t kQueue = 1024;
-    uint64_t queue[kQueue] = {};
-    uint32_t queue_head = 0, queue_len = 0;
-    uint64_t acked_next = 0;  // ring id after the last acknowledged record
-    // Without auth the collector proved nothing: resends it asks for spend
-    // the bytes its address sent (RFC 9000's anti-amplification rule),
-    // capped so that old credit cannot fund a burst.
-    static constexpr uint64_t kCreditCap = 256 << 10;
-    uint64_t credit = 0;
-    std::atomic<int64_t> acked_seq{-1};  // for telemetry; -1: none yet
-    // Seqs from here on no longer say where the stream began: a response
-    // came, so the collector has one that did (reliable::kFirstSpan).
-    uint64_t told_until = UINT64_MAX;
-
-    // The stream's first seq, if a record of seq still says it.
-    std::optional<uint64_t> First(uint64_t seq) const {
-      const uint64_t first = retx.any_sent() ? retx.first_sent() : seq;
-      if (seq < first || seq >= told_until ||
-          seq - first >= reliable::kFirstSpan)
-        return std::nullopt;
-      return first;
-    }
-    // A response that is no forgery and about this stream.
-    void OnResponse(uint64_t acked) {
-      if (told_until == UINT64_MAX && acked + 1 >= retx.first_sent())
-        told_until = retx.last_sent() + 1;
-    }
-
-    // The ring's seqs started over (a new boot's records after an earlier
-    // boot's): what is known of the old stream is of no use any more.
-    void NewStream() {
-      retx = reliable::Retx(retx_options);
-      index.Clear();
-      queue_len = 0;
-      told_until = UINT64_MAX;
-    }
-    // Before seq goes out: a seq not above the last one starts a new stream.
-    void Follow(uint64_t seq) {
-      if (index.any() && seq <= index.newest()) [[unlikely]]
-        NewStream();
-    }
-  };
-  std::unique_ptr<Reliable> rel;
+  std::unique_ptr<reliable::Sender> rel;
 
   // Queues the encoder's current record; false if mbufs or batch room ran
   // out (nothing was queued then). `budget`: the payload bytes it may cost
@@ -410,7 +360,7 @@ struct Engine::Target {
 struct TargetCarry {
   uint64_t sent_next = 0;  // ring id after the last record it sent
   uint64_t last_ts = 0;
-  std::unique_ptr<Engine::Target::Reliable> rel;  // reliable targets'
+  std::unique_ptr<reliable::Sender> rel;  // reliable targets'
 };
 
 std::shared_ptr<TargetCarry> Engine::TakeCarry(size_t i) {
@@ -467,7 +417,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
         t->rel = std::move(carry->rel);
         t->last_ts = carry->last_ts;
       } else {
-        t->rel = std::make_unique<Target::Reliable>(o);
+        t->rel = std::make_unique<reliable::Sender>(o);
         t->rel->acked_next = t->reader->cursor();
       }
       e->any_reliable_ = true;
@@ -785,51 +735,23 @@ bool Engine::TakeResponses() {
       rte_pktmbuf_free(m[k]);
       continue;
     }
-    Target::Reliable& rel = *t->rel;
+    reliable::Sender& rel = *t->rel;
     std::string_view payload(rte_pktmbuf_mtod(m[k], const char*),
                              m[k]->data_len);
     if (t->spec.auth.empty()) {
-      rel.credit = std::min(rel.credit + payload.size(), rel.kCreditCap);
+      rel.AddCredit(payload.size());
     } else if (!Authentic(t->spec.auth, &payload)) {
       Bump(t->stats.forged_responses);
       rte_pktmbuf_free(m[k]);
       continue;
     }
-    const reliable::Retx::AckResult acked =
-        reliable::ParseAck(payload, &ack_) == reliable::AckError::kNone
-            ? rel.retx.OnAck(ack_.acked, now_us_)
-            : reliable::Retx::AckResult::kBogus;
-    if (acked == reliable::Retx::AckResult::kBogus) {
+    const reliable::Sender::Intake in = rel.Take(payload, now_us_);
+    if (in.bad) {
       Bump(t->stats.bad_responses);
-      rte_pktmbuf_free(m[k]);
-      continue;
-    }
-    Bump(t->stats.responses);
-    rel.OnResponse(ack_.acked);
-    if (acked == reliable::Retx::AckResult::kMoved) {
-      // Forward only: a checkpoint may lie before the last exact position.
-      if (const std::optional<uint64_t> pos =
-              rel.index.PositionAfter(ack_.acked);
-          pos && pmdcon_pos_diff(pmdcon_id_pos(*pos),
-                                 pmdcon_id_pos(rel.acked_next)) > 0) {
-        rel.acked_next = *pos;
-      }
-      rel.acked_seq.store(static_cast<int64_t>(ack_.acked),
-                          std::memory_order_relaxed);
-    }
-    // Only seqs it sent, each once, a bounded number (issue 23): a
-    // response must not make the target resend more than it could.
-    uint64_t take[reliable::RequestFilter::kPerResponse];
-    const reliable::RequestFilter::Counts c =
-        rel.filter.Take(ack_.requests(), rel.retx, now_us_, take);
-    // A full queue drops the rest: the collector asks again.
-    const size_t room = Target::Reliable::kQueue - rel.queue_len;
-    const size_t queued = std::min(c.taken, room);
-    Bump(t->stats.requests, ack_.missing_count);
-    Bump(t->stats.requests_refused, c.refused() + c.taken - queued);
-    for (size_t j = 0; j < queued; ++j) {
-      rel.queue[(rel.queue_head + rel.queue_len++) % Target::Reliable::kQueue] =
-          take[j];
+    } else {
+      Bump(t->stats.responses);
+      Bump(t->stats.requests, in.requests);
+      Bump(t->stats.requests_refused, in.refused);
     }
     rte_pktmbuf_free(m[k]);
   }
@@ -858,22 +780,21 @@ bool Engine::Retransmit(Target& t) {
   if (t.state.load(std::memory_order_relaxed) != TargetState::kActive) {
     return false;
   }
-  Target::Reliable& rel = *t.rel;
+  reliable::Sender& rel = *t.rel;
   bool work = false;
   // Toward a collector that proved no key, resends spend its credit;
   // emergencies are the target's own (no input makes more of them).
   uint64_t* budget = t.spec.auth.empty() ? &rel.credit : nullptr;
-  for (uint32_t k = 0; k < kResendsPerPass && rel.queue_len; ++k) {
+  for (uint32_t k = 0; k < kResendsPerPass && rel.has_request(); ++k) {
     bool over = false;
-    if (!t.Resend(rel.queue[rel.queue_head], false, budget, &over)) {
+    if (!t.Resend(rel.request(), false, budget, &over)) {
       return true;  // no room
     }
     if (over) {
       Bump(t.stats.over_budget);
-      rel.retx.Hint(rel.queue[rel.queue_head]);
+      rel.retx.Hint(rel.request());
     }
-    rel.queue_head = (rel.queue_head + 1) % Target::Reliable::kQueue;
-    --rel.queue_len;
+    rel.PopRequest();
     work = true;
   }
   if (now_us_ >= rel.retx.NextDeadline()) {

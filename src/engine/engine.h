@@ -23,7 +23,6 @@
 #include "engine/confirm_delay.h"
 #include "packet/udp_frame.h"
 #include "port/port.h"
-#include "reliable/ack.h"
 #include "ring/ring.h"
 #include "wire/auth_keys.h"
 
@@ -235,7 +234,6 @@ class Engine {
   // Emergency resends per interval (100 ms at first) of a reliable target
   // without auth: 160 a second, where nctx sends one a time.
   static constexpr uint32_t kUnvalidatedBurst = 16;
-  reliable::Ack ack_;  // a parsed response (4 KiB: not on the stack)
   rte_mbuf* batch_[kBatchCap] = {};
   uint16_t batch_n_ = 0;
   uint64_t kick_until_ = 0;   // TSC: keep kicking the port until then
