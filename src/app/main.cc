@@ -8,96 +8,76 @@
 // that DPDK cannot take (no such device, not on a DPDK driver, no IOMMU
 // group for vfio-pci, or no poll-mode driver for it); the message names it.
 #include <cstdio>
-#include <cstdlib>
 #include <string>
+#include <string_view>
 
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "app/appliance.h"
 #include "app/doctor.h"
+#include "cli/flags.h"
+#include "common/strings.h"
+
+ABSL_FLAG(std::string, config, "",
+          "run with FILE: EAL, the port, the TX lcore, the control loop "
+          "(SIGHUP reads FILE's targets again; SIGINT/SIGTERM send what the "
+          "ring holds, exit 0); with doctor: the configuration to check "
+          "(default /etc/pmdcon/pmdcon.yaml)");
+ABSL_FLAG(std::string, check_config, "", "validate FILE without starting EAL");
+ABSL_FLAG(std::string, root, "/",
+          "doctor: check the host tree mounted here (an image, a chroot) "
+          "instead of this host");
 
 namespace {
 
-[[noreturn]] void Usage(const char* msg) {
-  std::fprintf(stderr,
-               "pmdcon: %s\n"
-               "usage: pmdcon --config FILE | --check-config FILE |\n"
-               "       pmdcon doctor [--config FILE]\n",
-               msg);
-  std::exit(2);
-}
+constexpr std::string_view kTool = "pmdcon";
+constexpr char kUsage[] =
+    "pmdcon: a poll-mode netconsole (man pmdcon, man pmdcon.yaml)\n"
+    "usage: pmdcon --config FILE | --check-config FILE |\n"
+    "       pmdcon doctor [--config FILE] [--root DIR]\n"
+    "exit codes: 0 success; 1 runtime failure (doctor: a problem that\n"
+    "would stop pmdcon); 2 a bad command line or configuration, or a NIC\n"
+    "DPDK cannot take (the message names it)";
 
-// --help: what the other tools print for theirs, on standard output.
-[[noreturn]] void Help() {
-  std::printf(
-      "pmdcon: a poll-mode netconsole (man pmdcon, man pmdcon.yaml)\n"
-      "usage: pmdcon --config FILE | --check-config FILE |\n"
-      "       pmdcon doctor [--config FILE]\n"
-      "  --config FILE        run: EAL, the port, the TX lcore, the control\n"
-      "                       loop (SIGHUP reads FILE's targets again;\n"
-      "                       SIGINT/SIGTERM send what the ring holds, exit "
-      "0)\n"
-      "  --check-config FILE  validate FILE without starting EAL\n"
-      "  doctor [--config FILE]\n"
-      "                       check this host for FILE (default\n"
-      "                       /etc/pmdcon/pmdcon.yaml) and print fixes\n"
-      "  --help               this text\n"
-      "  --version            the version\n"
-      "exit codes: 0 success; 1 runtime failure (doctor: a problem that\n"
-      "would stop pmdcon); 2 a bad command line or configuration, or a NIC\n"
-      "DPDK cannot take (the message names it)\n");
-  std::exit(0);
+[[noreturn]] void Usage(std::string_view why) {
+  pmdcon::cli::Die(kTool,
+                   absl::InvalidArgumentError(
+                       absl::StrCat(pmdcon::AsAbsl(why), " (see --help)")),
+                   2);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path, root = "/";
-  enum class Mode { kRun, kCheck, kDoctor } mode = Mode::kRun;
-  int first = 1;
-  if (argc > 1 && std::string(argv[1]) == "doctor") {
-    mode = Mode::kDoctor;
-    first = 2;
+  using namespace pmdcon;
+  // "doctor" comes first; the flags follow either way.
+  const bool doctor = argc > 1 && std::string_view(argv[1]) == "doctor";
+  if (doctor) {
+    argv[1] = argv[0];
+    ++argv;
+    --argc;
   }
-  for (int i = first; i < argc; ++i) {
-    std::string a = argv[i], value;
-    if (const size_t eq = a.find('='); eq != std::string::npos) {
-      value = a.substr(eq + 1);  // --config=FILE
-      a.resize(eq);
-    } else if ((a == "--config" || a == "--check-config" || a == "--root") &&
-               i + 1 < argc) {
-      value = argv[++i];
-    }
-    if ((a == "--config" || (a == "--check-config" && mode != Mode::kDoctor)) &&
-        !value.empty()) {
-      if (!path.empty()) Usage("give one configuration file");
-      if (a == "--check-config") mode = Mode::kCheck;
-      path = value;
-    } else if (a == "--root" && mode == Mode::kDoctor && !value.empty()) {
-      root = value;  // tests: a tree standing in for /
-    } else if (a == "--help" || a == "-h") {
-      Help();
-    } else if (a == "--version") {
-      std::printf("pmdcon %s\n", PMDCON_VERSION);
-      return 0;
-    } else {
-      Usage(absl::StrCat("unexpected argument \"", a, "\"").c_str());
-    }
-  }
-  if (path.empty() && mode == Mode::kDoctor) path = "/etc/pmdcon/pmdcon.yaml";
+  cli::ParseFlags(argc, argv, kTool, kUsage);
+  std::string path = absl::GetFlag(FLAGS_config);
+  const std::string check = absl::GetFlag(FLAGS_check_config);
+  const std::string root = absl::GetFlag(FLAGS_root);
+  if (!check.empty() && doctor)
+    Usage("doctor takes --config, not --check-config");
+  if (!check.empty() && !path.empty()) Usage("give one configuration file");
+  if (root != "/" && !doctor) Usage("--root is for pmdcon doctor");
+  if (!check.empty()) path = check;
+  if (path.empty() && doctor) path = "/etc/pmdcon/pmdcon.yaml";
   if (path.empty()) Usage("--config FILE or --check-config FILE is required");
-  auto c = pmdcon::app::Load(path);
-  if (!c.ok()) {
-    std::fprintf(stderr, "pmdcon: %s\n",
-                 std::string(c.status().message()).c_str());
-    return 2;
-  }
-  if (mode == Mode::kDoctor) return pmdcon::app::Doctor(*c, root, stdout);
-  if (mode == Mode::kCheck) {
-    std::printf(
-        "%s: OK (%zu targets, source %s %s)\n", path.c_str(), c->targets.size(),
-        std::string(pmdcon::config::SourceTypeName(c->source.type)).c_str(),
-        c->source.path.c_str());
+  absl::StatusOr<config::Config> c = app::Load(path);
+  if (!c.ok()) cli::Die(kTool, c.status(), 2);
+  if (doctor) return app::Doctor(*c, root, stdout);
+  if (!check.empty()) {
+    std::printf("%s: OK (%zu targets, source %s %s)\n", path.c_str(),
+                c->targets.size(),
+                std::string(config::SourceTypeName(c->source.type)).c_str(),
+                c->source.path.c_str());
     return 0;
   }
-  return pmdcon::app::Run(*c, path);
+  return app::Run(*c, path);
 }

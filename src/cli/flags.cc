@@ -119,10 +119,13 @@ class FlagParser {
                   PMDCON_VERSION);
       std::exit(0);
     }
-    absl::CommandLineFlag* f = absl::FindCommandLineFlag(name);
+    // --check-config is --check_config: a dash in a name is an underscore.
+    std::string name_(name);
+    std::replace(name_.begin(), name_.end(), '-', '_');
+    absl::CommandLineFlag* f = absl::FindCommandLineFlag(name_);
     bool negated = false;
     if (!f && absl::StartsWith(name, "no")) {
-      f = absl::FindCommandLineFlag(name.substr(2));
+      f = absl::FindCommandLineFlag(name_.substr(2));
       negated = f && f->IsOfType<bool>() && !has_value;
       if (!negated) f = nullptr;
     }
@@ -145,7 +148,7 @@ class FlagParser {
     }
     if (bool_flag && !has_value) value = negated ? "false" : "true";
     if (f->IsOfType<std::vector<std::string>>() &&
-        !lists_.insert(name).second && !f->CurrentValue().empty()) {
+        !lists_.insert(name_).second && !f->CurrentValue().empty()) {
       value = absl::StrCat(f->CurrentValue(), ",", value);
     }
     std::string err;

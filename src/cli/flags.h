@@ -15,7 +15,8 @@ namespace pmdcon::cli {
 // "4096", "64K", "16M", "1G" (powers of 1024).
 absl::StatusOr<uint64_t> ParseSize(std::string_view text);
 
-// Parses the tool's flags (--name=value, --name value, --bool, --nobool).
+// Parses the tool's flags (--name=value, --name value, --bool, --nobool;
+// a dash in a name stands for an underscore: --check-config).
 // A list flag given twice adds to its list; --flagfile=FILE reads flags from
 // a file, one per line (dashes optional, '#' comments), in its place among
 // the others. --help prints `usage` and the tool's own flags, and exits 0;

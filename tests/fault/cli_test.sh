@@ -68,4 +68,15 @@ out=$(timeout 20 "$pmdcon" --config "$dir/nic.yaml" 2>&1 >/dev/null) || rc=$?
 grep -q '^pmdcon: NIC 0000:ff:1f.7: no such PCI device' <<<"$out" ||
   fail "pci_allow 0000:ff:1f.7: not named: $out"
 ! grep -q 'EAL:' <<<"$out" || fail "pci_allow 0000:ff:1f.7: EAL started: $out"
+# The command line as the other tools parse theirs (cli::ParseFlags):
+# usage errors by name, a flag file, --root for the doctor alone.
+expect 2 "pmdcon: give one configuration file (see --help)" \
+  "$pmdcon" --config a.yaml --check-config b.yaml
+expect 2 "pmdcon: --root is for pmdcon doctor (see --help)" \
+  "$pmdcon" --root /mnt --config a.yaml
+expect 2 "pmdcon: unexpected argument \"stray\" (see --help)" "$pmdcon" stray
+expect 2 "pmdcon: unknown flag --confg (see --help)" "$pmdcon" --confg a.yaml
+printf 'check-config %s  # the example\n' "$example" >"$dir/pmdcon.flags"
+"$pmdcon" --flagfile="$dir/pmdcon.flags" | grep -q ': OK (' ||
+  fail "pmdcon --flagfile: $("$pmdcon" --flagfile="$dir/pmdcon.flags" 2>&1)"
 echo "pmdcon's command line: every bad configuration refused by name"
