@@ -9,3 +9,14 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# wait_for SECONDS COMMAND...: COMMAND every 50 ms until it succeeds; false
+# once SECONDS passed. A test waits on what it checks, never on a fixed
+# sleep: `wait_for 10 grep -q 'link down' "$dir/log" || fail "..."`.
+wait_for() {
+  local end=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    ((SECONDS <= end)) || return 1
+    sleep 0.05
+  done
+}

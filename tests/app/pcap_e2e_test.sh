@@ -117,14 +117,12 @@ pid=$!
 sleep 1.5
 conf '[{name: a, dst_ip: 10.99.0.300}]'  # now invalid
 kill -HUP "$pid"
-sleep 1
-grep -q 'SIGHUP: .*keeping the running configuration' "$dir/hup.log" ||
+wait_for 10 grep -q 'SIGHUP: .*keeping the running configuration' "$dir/hup.log" ||
   fail "bad reload: $(cat "$dir/hup.log")"
 conf '[{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"},
        {name: b, dst_ip: 10.99.0.3, dst_mac: "02:00:00:00:00:03"}]'
 kill -HUP "$pid"
-sleep 1.5
-grep -q 'SIGHUP: 2 targets' "$dir/hup.log" || fail "good reload: $(cat "$dir/hup.log")"
+wait_for 10 grep -q 'SIGHUP: 2 targets' "$dir/hup.log" || fail "good reload: $(cat "$dir/hup.log")"
 "$gen" --ring="$dir/hup" --count=50 --seq_start=100 >/dev/null 2>&1
 sleep 1
 kill -TERM "$pid"

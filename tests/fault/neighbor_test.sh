@@ -52,8 +52,8 @@ ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --quiet --ready_file="$dir/r
 rxpid=$!
 for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
 ip -n "$tx" link set veth0 down
-sleep 0.5
-grep -q 'pmdcon: port 0 link down' "$dir/log" || fail "item 6: link down not seen: $(tail -3 "$dir/log")"
+wait_for 10 grep -q 'pmdcon: port 0 link down' "$dir/log" ||
+  fail "item 6: link down not seen: $(tail -3 "$dir/log")"
 "$gen" --ring="$dir/ring" --count=50 --seq_start=500 >/dev/null 2>&1
 sleep 0.5
 ip -n "$tx" link set veth0 up
