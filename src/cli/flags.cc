@@ -120,12 +120,12 @@ class FlagParser {
       std::exit(0);
     }
     // --check-config is --check_config: a dash in a name is an underscore.
-    std::string name_(name);
-    std::replace(name_.begin(), name_.end(), '-', '_');
-    absl::CommandLineFlag* f = absl::FindCommandLineFlag(name_);
+    std::string key(name);
+    std::replace(key.begin(), key.end(), '-', '_');
+    absl::CommandLineFlag* f = absl::FindCommandLineFlag(key);
     bool negated = false;
     if (!f && absl::StartsWith(name, "no")) {
-      f = absl::FindCommandLineFlag(name_.substr(2));
+      f = absl::FindCommandLineFlag(key.substr(2));
       negated = f && f->IsOfType<bool>() && !has_value;
       if (!negated) f = nullptr;
     }
@@ -147,8 +147,8 @@ class FlagParser {
       return;
     }
     if (bool_flag && !has_value) value = negated ? "false" : "true";
-    if (f->IsOfType<std::vector<std::string>>() &&
-        !lists_.insert(name_).second && !f->CurrentValue().empty()) {
+    if (f->IsOfType<std::vector<std::string>>() && !lists_.insert(key).second &&
+        !f->CurrentValue().empty()) {
       value = absl::StrCat(f->CurrentValue(), ",", value);
     }
     std::string err;

@@ -235,8 +235,9 @@ struct Reassembler::Source {
   }
 
   // emergency: a resend (",ncemg=1") of a record of this stream.
-  // first: where the sender says the stream began (",ncfirst="); a new
-  // stream starts there, the seqs before this one missing.
+  // first: where the sender says the stream began (",ncfirst=", within
+  // kFirstSpan; else UINT64_MAX); a new stream starts there, the seqs
+  // before this one missing.
   Seen Accept(uint64_t seq, uint64_t ts_usec, bool emergency,
               uint64_t first = UINT64_MAX) {
     if (stamps.empty()) {
@@ -248,7 +249,7 @@ struct Reassembler::Source {
     if (!stats.have_seq) {
       stats.have_seq = true;
       stats.first_seq = stats.last_seq = seq;
-      if (first < seq && seq - first <= reliable::kFirstSpan) {
+      if (first < seq) {
         stats.first_seq = first;
         AddGap(first, seq - 1);
       }
@@ -697,7 +698,12 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
     m.restart = true;  // a sealed boot value changed: the seqs start over
     src.ResetStream();
   }
-  Source::Seen seen = src.Accept(m.seq, m.ts_usec, m.emergency, m.stream_first);
+  // A stream start said too far back is not believed (reliable::kFirstSpan).
+  const uint64_t first =
+      m.stream_first < m.seq && m.seq - m.stream_first <= reliable::kFirstSpan
+          ? m.stream_first
+          : UINT64_MAX;
+  Source::Seen seen = src.Accept(m.seq, m.ts_usec, m.emergency, first);
   if (seen == Source::Seen::kRestart && authed_same_boot_) {
     // Sealed in this boot yet far behind and not missing: the sender's seqs
     // only go back in a new boot, so this is a copy (a resend asked for
@@ -707,17 +713,14 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
   }
   if (seen == Source::Seen::kRestart) {
     src.ResetStream();
-    seen = src.Accept(m.seq, m.ts_usec, m.emergency, m.stream_first);
+    seen = src.Accept(m.seq, m.ts_usec, m.emergency, first);
     m.restart = true;
   }
   // Records kept from a previous boot cannot be asked for again. The acker
   // starts over with the stream: a resend it gave up on is no new stream.
   if (from.acker && !m.previous_boot) {
     if (m.restart) from.acker->Restart();
-    if (m.stream_first < m.seq &&
-        m.seq - m.stream_first <= reliable::kFirstSpan) {
-      from.acker->StartAt(m.stream_first, now_us);  // if it starts here
-    }
+    if (first != UINT64_MAX) from.acker->StartAt(first, now_us);  // if new
     from.acker->OnRecord(
         m.seq, m.emergency, now_us,
         lost_range && lost_last == m.seq ? lost_first : UINT64_MAX);
