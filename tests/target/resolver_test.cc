@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "hosts.h"
 #include "packet/checksum.h"
 
 namespace pmdcon::target {
@@ -16,8 +17,7 @@ using packet::IpAddr;
 using packet::Mac;
 using packet::ParseIp;
 
-const Mac kSelf = {0x02, 0, 0, 0, 0, 1};
-const Mac kPeer = {0x02, 0, 0, 0, 0, 2};
+using namespace hosts;  // NOLINT: the two hosts of every test
 
 std::vector<uint8_t> ArpFrame(uint16_t op, const Mac& sha, const IpAddr& spa,
                               const IpAddr& tpa) {

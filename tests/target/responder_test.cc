@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "hosts.h"
 #include "target/resolver.h"
 
 namespace pmdcon::target {
@@ -17,10 +18,7 @@ using packet::IpAddr;
 using packet::Mac;
 using packet::ParseIp;
 
-const Mac kSelf = {0x02, 0, 0, 0, 0, 1};
-const Mac kPeer = {0x02, 0, 0, 0, 0, 2};
-const IpAddr kSelf4 = *ParseIp("10.99.0.1"), kPeer4 = *ParseIp("10.99.0.2");
-const IpAddr kSelf6 = *ParseIp("fd00:99::1"), kPeer6 = *ParseIp("fd00:99::2");
+using namespace hosts;  // NOLINT: the two hosts of every test
 
 // The request a peer resolving `who` sends (its resolver's first frame).
 std::vector<uint8_t> PeerRequest(const IpAddr& from, const IpAddr& who) {

@@ -1,0 +1,28 @@
+// What operators see of a running engine: DPDK telemetry commands
+// (/pmdcon/stats, /pmdcon/targets), a line per target in the log, and a
+// word when the TX lcore stalls or resumes.
+//
+//   RegisterTelemetry();            // once, after EAL
+//   ShowEngine(&e); ... ShowEngine(nullptr);  // around each engine's life
+#ifndef PMDCON_APP_TELEMETRY_H_
+#define PMDCON_APP_TELEMETRY_H_
+
+#include <cstdint>
+
+#include "engine/engine.h"
+#include "engine/tx_watch.h"
+
+namespace pmdcon::app {
+
+void RegisterTelemetry();
+// The engine telemetry reads from now on (nullptr: none, while replaced).
+void ShowEngine(const engine::Engine* e);
+// One line per target on stderr: its state and every counter (a reliable
+// target's protocol counters and acknowledged seq too).
+void LogStats(const engine::Engine& e);
+// Logs when the TX lcore stops making progress, and when it resumes.
+void WatchTx(const engine::Engine& e, engine::TxWatch& w, uint64_t now_us);
+
+}  // namespace pmdcon::app
+
+#endif  // PMDCON_APP_TELEMETRY_H_
