@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "rx/output.h"
+#include "rx/format/output.h"
 
 namespace pmdcon::rx {
 namespace {

@@ -19,12 +19,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "rx/open_sink.h"
+#include "rx/format/output.h"
 #include "rx/oracle.h"
-#include "rx/output.h"
-#include "rx/pcap.h"
-#include "rx/udp.h"
-#include "rx/worker.h"
+#include "rx/recv/pcap.h"
+#include "rx/recv/udp.h"
+#include "rx/recv/worker.h"
+#include "rx/sinks/open_sink.h"
 #include "wire/auth_keys.h"
 #include "wire/reassembler.h"
 

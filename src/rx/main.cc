@@ -20,10 +20,10 @@
 #include "common/status.h"
 #include "common/strings.h"
 #include "rx/collector.h"
-#include "rx/open_sink.h"
+#include "rx/format/output.h"
 #include "rx/oracle.h"
-#include "rx/output.h"
-#include "rx/udp.h"
+#include "rx/recv/udp.h"
+#include "rx/sinks/open_sink.h"
 
 ABSL_FLAG(std::vector<std::string>, listen, {":6666"},
           "where to listen: ADDR:PORT, [IPV6]:PORT or :PORT (any), "

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/strings.h"
-#include "rx/output.h"
+#include "rx/format/output.h"
 #include "wire/decoder.h"
 
 namespace pmdcon::rx {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "rx/output.h"
+#include "rx/format/output.h"
 #include "rx/strict_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "rx/output.h"
+#include "rx/format/output.h"
 #include "rx/strict_json.h"
 #include "wire/reassembler.h"
 

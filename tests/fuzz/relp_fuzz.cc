@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "relp/session.h"
+#include "rx/sinks/relp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pmdcon::relp::Session s({.window = 4, .max_queued_bytes = 1 << 16});

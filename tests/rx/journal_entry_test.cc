@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "rx/journal_sink.h"
+#include "rx/sinks/journal_sink.h"
 
 namespace pmdcon::rx {
 namespace {

@@ -1,7 +1,7 @@
 // pmdcon-rx's JSON strings are valid UTF-8 JSON whatever bytes arrive
 // (issue 12.14: overlong forms, surrogates and code points above U+10FFFF
 // passed through and broke strict parsers).
-#include "rx/output.h"
+#include "rx/format/output.h"
 
 #include <gtest/gtest.h>
 

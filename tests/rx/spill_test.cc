@@ -1,6 +1,6 @@
 // An output's spill file: order, its bound, starting over when emptied, and
 // a directory it cannot use.
-#include "rx/spill.h"
+#include "rx/sinks/spill.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "rx/tcp_sink.h"
+#include "rx/sinks/tcp_sink.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -17,7 +17,7 @@
 #include "common/status.h"
 #include "common/strings.h"
 #include "packet/endpoint.h"
-#include "rx/output.h"
+#include "rx/format/output.h"
 
 namespace pmdcon::rx {
 namespace {

@@ -1,4 +1,4 @@
-#include "rx/spill.h"
+#include "rx/sinks/spill.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

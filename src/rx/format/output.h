@@ -1,7 +1,7 @@
 // pmdcon-rx output: one message as dmesg-like text or as a JSON object on
 // one line, appended to a caller buffer. Pure.
-#ifndef PMDCON_RX_OUTPUT_H_
-#define PMDCON_RX_OUTPUT_H_
+#ifndef PMDCON_RX_FORMAT_OUTPUT_H_
+#define PMDCON_RX_FORMAT_OUTPUT_H_
 
 #include <optional>
 #include <string>
@@ -46,4 +46,4 @@ void AppendSummary(std::string* out, const wire::SourceKey& key,
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_OUTPUT_H_
+#endif  // PMDCON_RX_FORMAT_OUTPUT_H_

@@ -1,11 +1,11 @@
-// Records to a syslog server over TCP: RFC 5424 messages (rx/output.h)
+// Records to a syslog server over TCP: RFC 5424 messages (rx/format/output.h)
 // either acknowledged by RELP (relp::Session; rsyslog's imrelp) or in RFC
 // 6587 octet-counted framing (rsyslog's imtcp, syslog-ng), unacknowledged.
 // The connection is made and remade without blocking (100 ms to 5 s
 // apart); records wait in a bounded queue meanwhile, and past it, with a
 // spill directory, in a bounded file (rx/spill.h), in order.
-#ifndef PMDCON_RX_TCP_SINK_H_
-#define PMDCON_RX_TCP_SINK_H_
+#ifndef PMDCON_RX_SINKS_TCP_SINK_H_
+#define PMDCON_RX_SINKS_TCP_SINK_H_
 
 #include <sys/socket.h>
 
@@ -15,9 +15,9 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "relp/session.h"
-#include "rx/sink.h"
-#include "rx/spill.h"
+#include "rx/sinks/relp.h"
+#include "rx/sinks/sink.h"
+#include "rx/sinks/spill.h"
 
 namespace pmdcon::rx {
 
@@ -77,4 +77,4 @@ class TcpSink : public Sink {
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_TCP_SINK_H_
+#endif  // PMDCON_RX_SINKS_TCP_SINK_H_

@@ -1,4 +1,4 @@
-#include "rx/worker.h"
+#include "rx/recv/worker.h"
 
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "io/system.h"
-#include "rx/output.h"
+#include "rx/format/output.h"
 
 namespace pmdcon::rx {
 

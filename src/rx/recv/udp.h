@@ -1,7 +1,7 @@
 // UDP listening for pmdcon-rx: IPv4 and IPv6 sockets with large receive
 // buffers, drained in recvmmsg batches.
-#ifndef PMDCON_RX_UDP_H_
-#define PMDCON_RX_UDP_H_
+#ifndef PMDCON_RX_RECV_UDP_H_
+#define PMDCON_RX_RECV_UDP_H_
 
 #include <poll.h>
 
@@ -81,4 +81,4 @@ class UdpReceiver {
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_UDP_H_
+#endif  // PMDCON_RX_RECV_UDP_H_

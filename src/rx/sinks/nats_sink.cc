@@ -1,4 +1,4 @@
-#include "rx/nats_sink.h"
+#include "rx/sinks/nats_sink.h"
 
 #include <nats/nats.h>
 
@@ -11,7 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "common/strings.h"
 #include "packet/endpoint.h"
-#include "rx/output.h"
+#include "rx/format/output.h"
 
 namespace pmdcon::rx {
 namespace {

@@ -1,4 +1,4 @@
-#include "rx/udp.h"
+#include "rx/recv/udp.h"
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
@@ -15,7 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
-#include "rx/output.h"
+#include "rx/format/output.h"
 
 namespace pmdcon::rx {
 namespace {

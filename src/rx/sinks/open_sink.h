@@ -5,8 +5,8 @@
 //   rx::SinkFactory f({.queue_bytes = q, .spill_dir = d, .spill_bytes = s});
 //   for (const auto& spec : rx::SinkSpecs(flag_values))
 //     auto sink = f.Open(spec);                 // one per worker
-#ifndef PMDCON_RX_OPEN_SINK_H_
-#define PMDCON_RX_OPEN_SINK_H_
+#ifndef PMDCON_RX_SINKS_OPEN_SINK_H_
+#define PMDCON_RX_SINKS_OPEN_SINK_H_
 
 #include <cstdint>
 #include <map>
@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "rx/file_sink.h"
-#include "rx/output.h"
-#include "rx/sink.h"
+#include "rx/format/output.h"
+#include "rx/sinks/file_sink.h"
+#include "rx/sinks/sink.h"
 
 namespace pmdcon::rx {
 
@@ -53,4 +53,4 @@ std::vector<std::string> SinkSpecs(const std::vector<std::string>& pieces);
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_OPEN_SINK_H_
+#endif  // PMDCON_RX_SINKS_OPEN_SINK_H_

@@ -1,4 +1,4 @@
-#include "rx/pcap.h"
+#include "rx/recv/pcap.h"
 
 #include <arpa/inet.h>
 

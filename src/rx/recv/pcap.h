@@ -1,7 +1,7 @@
 // Reading UDP datagrams from a classic pcap file (Ethernet frames), with
 // every IPv4 header checksum and UDP checksum verified: pmdcon-rx --pcap.
-#ifndef PMDCON_RX_PCAP_H_
-#define PMDCON_RX_PCAP_H_
+#ifndef PMDCON_RX_RECV_PCAP_H_
+#define PMDCON_RX_RECV_PCAP_H_
 
 #include <cstdint>
 #include <functional>
@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "rx/udp.h"
+#include "rx/recv/udp.h"
 #include "wire/reassembler.h"
 
 namespace pmdcon::rx {
@@ -32,4 +32,4 @@ absl::Status ReadPcap(
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_PCAP_H_
+#endif  // PMDCON_RX_RECV_PCAP_H_

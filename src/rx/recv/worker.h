@@ -12,8 +12,8 @@
 //   std::thread t([&] { w.Run(drain_us); });
 //   control.Stop(WorkerControl::State::kSignal);  // from main, on SIGTERM
 //   t.join();
-#ifndef PMDCON_RX_WORKER_H_
-#define PMDCON_RX_WORKER_H_
+#ifndef PMDCON_RX_RECV_WORKER_H_
+#define PMDCON_RX_RECV_WORKER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "rx/sink.h"
-#include "rx/udp.h"
+#include "rx/recv/udp.h"
+#include "rx/sinks/sink.h"
 #include "wire/reassembler.h"
 
 namespace pmdcon::rx {
@@ -137,4 +137,4 @@ std::string Summary(std::span<const Worker* const> workers);
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_WORKER_H_
+#endif  // PMDCON_RX_RECV_WORKER_H_

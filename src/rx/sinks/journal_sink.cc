@@ -1,4 +1,4 @@
-#include "rx/journal_sink.h"
+#include "rx/sinks/journal_sink.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
-#include "rx/output.h"
+#include "rx/format/output.h"
 #include "wire/decoder.h"
 
 namespace pmdcon::rx {

@@ -1,10 +1,10 @@
 // Records as lines in a file (or standard output): dmesg-like text, JSON
-// objects or RFC 5424 syslog lines (rx/output.h). Several workers may write
-// one file, each through its own FileSink: a sink gathers its lines and
+// objects or RFC 5424 syslog lines (rx/format/output.h). Several workers may
+// write one file, each through its own FileSink: a sink gathers its lines and
 // hands them over whole, so lines never interleave and each source's stay
 // in order (a source belongs to one worker).
-#ifndef PMDCON_RX_FILE_SINK_H_
-#define PMDCON_RX_FILE_SINK_H_
+#ifndef PMDCON_RX_SINKS_FILE_SINK_H_
+#define PMDCON_RX_SINKS_FILE_SINK_H_
 
 #include <memory>
 #include <mutex>
@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "rx/output.h"
-#include "rx/sink.h"
+#include "rx/format/output.h"
+#include "rx/sinks/sink.h"
 
 namespace pmdcon::rx {
 
@@ -71,4 +71,4 @@ class FileSink : public Sink {
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_FILE_SINK_H_
+#endif  // PMDCON_RX_SINKS_FILE_SINK_H_

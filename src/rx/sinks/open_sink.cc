@@ -1,4 +1,4 @@
-#include "rx/open_sink.h"
+#include "rx/sinks/open_sink.h"
 
 #include <optional>
 
@@ -6,10 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status.h"
-#include "rx/journal_sink.h"
-#include "rx/tcp_sink.h"
+#include "rx/sinks/journal_sink.h"
+#include "rx/sinks/tcp_sink.h"
 #ifdef PMDCON_HAVE_NATS
-#include "rx/nats_sink.h"
+#include "rx/sinks/nats_sink.h"
 #endif
 
 namespace pmdcon::rx {

@@ -1,4 +1,4 @@
-#include "relp/session.h"
+#include "rx/sinks/relp.h"
 
 #include <string>
 

@@ -18,8 +18,8 @@
 //
 // Frames: TXNR SP COMMAND SP DATALEN [SP DATA] LF; TXNR counts from 1 per
 // connection and wraps from 999999999 to 1.
-#ifndef PMDCON_RELP_SESSION_H_
-#define PMDCON_RELP_SESSION_H_
+#ifndef PMDCON_RX_SINKS_RELP_H_
+#define PMDCON_RX_SINKS_RELP_H_
 
 #include <cstdint>
 #include <deque>
@@ -114,4 +114,4 @@ class Session {
 
 }  // namespace pmdcon::relp
 
-#endif  // PMDCON_RELP_SESSION_H_
+#endif  // PMDCON_RX_SINKS_RELP_H_

@@ -8,8 +8,8 @@
 //   --sink=nats://10.0.0.1:4222+10.0.0.2:4222+10.0.0.3:4222/netconsole
 // The stream itself (subjects PREFIX.>, replicas, retention) is the
 // operator's: see docs/collector.md.
-#ifndef PMDCON_RX_NATS_SINK_H_
-#define PMDCON_RX_NATS_SINK_H_
+#ifndef PMDCON_RX_SINKS_NATS_SINK_H_
+#define PMDCON_RX_SINKS_NATS_SINK_H_
 
 #include <atomic>
 #include <deque>
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "rx/sink.h"
+#include "rx/sinks/sink.h"
 
 struct __natsConnection;
 struct __jsCtx;
@@ -80,4 +80,4 @@ class NatsSink : public Sink {
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_NATS_SINK_H_
+#endif  // PMDCON_RX_SINKS_NATS_SINK_H_

@@ -7,15 +7,15 @@
 //   NETCONSOLE_BASIC=1, NETCONSOLE_DICT_<KEY>, NETCONSOLE_USERDATA_<KEY>,
 //   NETCONSOLE_SYSDATA_<KEY>.
 //   journalctl SYSLOG_IDENTIFIER=netconsole NETCONSOLE_SOURCE=10.0.0.5:6665
-#ifndef PMDCON_RX_JOURNAL_SINK_H_
-#define PMDCON_RX_JOURNAL_SINK_H_
+#ifndef PMDCON_RX_SINKS_JOURNAL_SINK_H_
+#define PMDCON_RX_SINKS_JOURNAL_SINK_H_
 
 #include <deque>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "rx/sink.h"
+#include "rx/sinks/sink.h"
 
 namespace pmdcon::rx {
 
@@ -53,4 +53,4 @@ class JournalSink : public Sink {
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_JOURNAL_SINK_H_
+#endif  // PMDCON_RX_SINKS_JOURNAL_SINK_H_

@@ -1,4 +1,4 @@
-#include "rx/file_sink.h"
+#include "rx/sinks/file_sink.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -3,8 +3,8 @@
 // says when it wants to be called next. Several may run at once (a file
 // and rsyslog, say); each keeps its own bounded queue, so a slow or absent
 // peer costs records only once its queue is full, and counts them.
-#ifndef PMDCON_RX_SINK_H_
-#define PMDCON_RX_SINK_H_
+#ifndef PMDCON_RX_SINKS_SINK_H_
+#define PMDCON_RX_SINKS_SINK_H_
 
 #include <cstdint>
 #include <string>
@@ -56,4 +56,4 @@ class Sink {
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_SINK_H_
+#endif  // PMDCON_RX_SINKS_SINK_H_

@@ -1,4 +1,4 @@
-#include "rx/output.h"
+#include "rx/format/output.h"
 
 #include <arpa/inet.h>
 

@@ -10,8 +10,8 @@
 //   if (!queue_has_room || !(*spill)->empty()) (*spill)->Push(message);
 //   std::string_view next;
 //   while ((*spill)->Front(&next) && queue.Enqueue(next)) (*spill)->Pop();
-#ifndef PMDCON_RX_SPILL_H_
-#define PMDCON_RX_SPILL_H_
+#ifndef PMDCON_RX_SINKS_SPILL_H_
+#define PMDCON_RX_SINKS_SPILL_H_
 
 #include <cstdint>
 #include <memory>
@@ -66,4 +66,4 @@ class Spill {
 
 }  // namespace pmdcon::rx
 
-#endif  // PMDCON_RX_SPILL_H_
+#endif  // PMDCON_RX_SINKS_SPILL_H_
