@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "engine/target.h"
 #include "reliable/ack.h"
 #include "reliable/retx.h"
 #include "reliable/sender.h"
@@ -20,11 +21,6 @@
 
 namespace pmdcon::engine {
 namespace {
-
-// Counters have one writer (the TX lcore): a plain load and store suffice.
-void Bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
-  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
 
 uint64_t PackMac(const packet::Mac& m) {
   uint64_t v = 0;
@@ -48,321 +44,6 @@ std::string_view TargetStateName(TargetState s) {
   return "?";
 }
 
-// One target: its settings, encoder, frame template, ring cursor, and the
-// ring's sink (OnRecord / OnLoss) that turns records into queued frames.
-struct Engine::Target {
-  Target(Engine* e, TargetSpec s, wire::Encoder enc)
-      : engine(e),
-        spec(std::move(s)),
-        encoder(std::move(enc)),
-        frame(spec.endpoints),
-        userdata_len(static_cast<uint32_t>(
-            wire::RenderUserdata(spec.format.userdata).size())) {}
-
-  Engine* engine;
-  TargetSpec spec;
-  wire::Encoder encoder;
-  packet::UdpFrame frame;
-  uint32_t userdata_len;  // rendered, for the worst-case payload count
-  std::unique_ptr<ring::Consumer> reader;
-  TargetStats stats;
-  std::atomic<TargetState> state{TargetState::kResolving};
-  std::atomic<uint64_t> next_mac{0};
-  std::atomic<uint32_t> mac_version{0};
-  uint32_t mac_applied = 0;
-  uint64_t queued_next = 0;  // id after the last record whose frames are queued
-  uint64_t sent_next = 0;    // ... whose frames the NIC took
-  uint64_t last_ts = 0;
-  // A loss notice that found no room; it goes out before the next record.
-  struct Owed {
-    uint64_t records = 0;
-    bool known = false;
-    uint64_t first = 0, last = 0;
-    const char* cause = nullptr;
-    uint64_t resume_id = 0;  // the ring position after the gap
-  } owed;
-  // Token bucket (TSC based) and the drops it has yet to announce.
-  double tokens = 0;
-  uint64_t last_tsc = 0;
-  uint64_t limited = 0, limited_first = 0, limited_last = 0;
-
-  // A reliable target's side of the acknowledgement protocol.
-  std::unique_ptr<reliable::Sender> rel;
-
-  // Queues the encoder's current record; false if mbufs or batch room ran
-  // out (nothing was queued then). `budget`: the payload bytes it may cost
-  // (anti-amplification); if it would cost more nothing is queued, *over
-  // is set, and it returns true (the record is done with).
-  bool EmitEncoded(uint32_t bound, uint64_t* budget = nullptr,
-                   bool* over = nullptr) {
-    Engine& e = *engine;
-    if (e.batch_n_ + bound > kBatchCap && !e.Flush()) return false;
-    rte_mbuf* m[kBatchCap];
-    if (rte_pktmbuf_alloc_bulk(e.port_->pool(), m, bound) != 0) return false;
-    const size_t hdr = frame.header_size();
-    const bool v6 = frame.ipv6();
-    const bool ip_off = e.port_->offload_ipv4_csum() && !v6;
-    const bool udp_off = e.port_->offload_udp_csum();
-    uint32_t used = 0;
-    uint64_t cost = 0;
-    for (; used < bound; ++used) {
-      auto* data = rte_pktmbuf_mtod(m[used], uint8_t*);
-      char* payload = reinterpret_cast<char*>(data + hdr);
-      uint32_t n = encoder.Next(payload);
-      if (n == 0) break;
-      // The encoder left room for the field (TargetSpec::auth).
-      if (!spec.auth.empty()) {
-        n = pmdcon_auth_seal(&spec.auth.signing(), e.auth_boot_, payload, n,
-                             n + PMDCON_AUTH_FIELD_LEN);
-      }
-      cost += n;
-      const size_t len = frame.Build(data, n, e.ip_id_++, ip_off, udp_off);
-      m[used]->data_len = static_cast<uint16_t>(len);
-      m[used]->pkt_len = static_cast<uint32_t>(len);
-      if (ip_off || udp_off) {
-        m[used]->l2_len = packet::UdpFrame::kEth;
-        m[used]->l3_len =
-            v6 ? packet::UdpFrame::kIpv6 : packet::UdpFrame::kIpv4;
-        m[used]->ol_flags |=
-            (v6 ? RTE_MBUF_F_TX_IPV6
-                : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM) |
-            (udp_off ? RTE_MBUF_F_TX_UDP_CKSUM : 0);
-      }
-    }
-    if (budget && cost > *budget) {
-      rte_pktmbuf_free_bulk(m, bound);
-      *over = true;
-      return true;
-    }
-    if (budget) *budget -= cost;
-    for (uint32_t i = 0; i < used; ++i) {
-      e.batch_[e.batch_n_++] = m[i];
-      Bump(stats.packets);
-      Bump(stats.bytes, m[i]->pkt_len);
-    }
-    if (used < bound) rte_pktmbuf_free_bulk(m + used, bound - used);
-    if (used > 1) Bump(stats.fragmented);
-    return true;
-  }
-
-  // Worst case payloads for a record: escaping at most quadruples the text
-  // and dict; each payload carries at least 1000 - 200 bytes of body.
-  uint32_t Bound(uint32_t text_len, uint32_t dict_len) const {
-    const uint32_t body =
-        4 * (text_len + dict_len) + 2 * dict_len + userdata_len + 256;
-    return std::min<uint32_t>(1 + body / 800, kBatchCap);
-  }
-
-  bool Notice(uint64_t n, bool seq_known, uint64_t first, uint64_t last,
-              const char* cause) {
-    encoder.BeginLoss(n, seq_known, first, last, last_ts, cause);
-    if (seq_known) TellFirst(last);
-    // Every fragment: with long userdata a notice spans several payloads.
-    if (!EmitEncoded(Bound(sizeof(pmdcon_wire_notice::text),
-                           sizeof(pmdcon_wire_notice::dict)))) {
-      encoder.UndoMsgid();
-      return false;
-    }
-    Bump(stats.notices);
-    if (rel && seq_known) rel->retx.OnSent(last, engine->now_us_);
-    return true;
-  }
-
-  // Reliable targets: the record just begun (seq) says where the stream
-  // began, until the collector answered.
-  void TellFirst(uint64_t seq) {
-    if (!rel) [[likely]]
-      return;
-    if (const std::optional<uint64_t> first = rel->First(seq))
-      encoder.MarkFirst(*first);
-  }
-
-  // Reliable targets: where record r went (or why it did not go out).
-  void Remember(const ring::Record& r, reliable::SentIndex::Kind kind) {
-    if (!rel) [[likely]]
-      return;
-    rel->index.Put({r.seq, r.id, r.next_id, encoder.msgid(), kind});
-    if (kind == reliable::SentIndex::Kind::kSent)
-      rel->retx.OnSent(r.seq, engine->now_us_);
-  }
-
-  // Sends seq again (`emergency`: with ",ncemg=1"); a seq the ring no
-  // longer holds, or that never went out, gets a notice for that seq alone,
-  // so the collector stops asking. False if there was no room (try later).
-  // `budget`/`over`: as EmitEncoded's, for what an unvalidated peer asked.
-  bool Resend(uint64_t seq, bool emergency, uint64_t* budget = nullptr,
-              bool* over = nullptr) {
-    const reliable::SentIndex::Entry* e = rel->index.Find(seq);
-    const char* cause = "no longer held for resending";
-    if (e && e->kind == reliable::SentIndex::Kind::kSent) {
-      const ring::Record* r = nullptr;
-      if (engine->resender_->ReadAt(e->id, &r) ==
-              ring::Consumer::ReadAtResult::kOk &&
-          r->seq == seq) {
-        encoder.BeginResend(*r->raw, r->text.data(), r->dict.data(), e->msgid,
-                            emergency);
-        TellFirst(seq);
-        if (!EmitEncoded(Bound(static_cast<uint32_t>(r->text.size()),
-                               static_cast<uint32_t>(r->dict.size())),
-                         budget, over)) {
-          return false;
-        }
-        if (over && *over) return true;
-        Bump(emergency ? stats.emergencies : stats.retransmits);
-        return true;
-      }
-      cause = "overwritten in the ring";
-    } else if (e) {
-      cause = e->kind == reliable::SentIndex::Kind::kFiltered
-                  ? "below the level filter"
-              : e->kind == reliable::SentIndex::Kind::kLimited
-                  ? "dropped by the rate limit"
-                  : "lost before it was sent";
-    }
-    encoder.BeginLoss(1, true, seq, seq, last_ts, cause);
-    if (emergency) encoder.MarkEmergency();
-    TellFirst(seq);
-    if (!EmitEncoded(Bound(sizeof(pmdcon_wire_notice::text),
-                           sizeof(pmdcon_wire_notice::dict)),
-                     budget, over) ||
-        (over && *over)) {
-      encoder.UndoMsgid();
-      return over && *over;
-    }
-    Bump(emergency ? stats.emergencies : stats.unavailable);
-    return true;
-  }
-
-  bool PayOwed() {
-    if (rel && owed.known) rel->Follow(owed.last);
-    if (!Notice(owed.records, owed.known, owed.first, owed.last, owed.cause)) {
-      return false;
-    }
-    // A reliable target's collector may ask for the notice's seq again.
-    if (rel && owed.known) {
-      rel->index.Put({owed.last, owed.resume_id, owed.resume_id,
-                      encoder.msgid(), reliable::SentIndex::Kind::kNotice});
-    }
-    owed.records = 0;
-    return true;
-  }
-
-  void Refill() {
-    const uint64_t now = rte_rdtsc();
-    tokens = std::min<double>(spec.burst,
-                              tokens + static_cast<double>(now - last_tsc) *
-                                           spec.rate_per_s / rte_get_tsc_hz());
-    last_tsc = now;
-  }
-
-  // Records the rate limit dropped are announced as soon as it allows one
-  // more packet, whether or not a record follows them; `now`: at once (the
-  // engine is stopping).
-  void PayLimited(bool now) {
-    if (limited == 0) return;
-    if (!now) {
-      Refill();
-      if (tokens < 1) return;
-    }
-    if (Notice(limited, true, limited_first, limited_last,
-               "dropped by the rate limit")) {
-      tokens = std::max(0.0, tokens - 1);
-      limited = 0;
-    }
-  }
-
-  // No room now: the record waits in the ring and comes again next poll.
-  void GiveBack(const ring::Record& r) {
-    Bump(stats.mbuf_waits);
-    reader->Unread(r);
-  }
-
-  void OnRecord(const ring::Record& r) {
-    // An announced loss goes out before the record after it.
-    if (owed.records && !PayOwed()) return GiveBack(r);
-    last_ts = r.ts_usec;
-    if (rel) rel->Follow(r.seq);
-    if (r.level > spec.max_level) {
-      Bump(stats.filtered);
-      Remember(r, reliable::SentIndex::Kind::kFiltered);
-      queued_next = r.next_id;
-      return;
-    }
-    if (spec.rate_per_s) {
-      Refill();
-      if (tokens < 1) {
-        if (limited++ == 0) limited_first = r.seq;
-        limited_last = r.seq;
-        Bump(stats.rate_limited);
-        Remember(r, reliable::SentIndex::Kind::kLimited);
-        queued_next = r.next_id;
-        return;
-      }
-      tokens -= 1;
-      if (limited && Notice(limited, true, limited_first, limited_last,
-                            "dropped by the rate limit")) {
-        limited = 0;
-      }
-    }
-    encoder.Begin(*r.raw, r.text.data(), r.dict.data());
-    TellFirst(r.seq);
-    if (!EmitEncoded(Bound(static_cast<uint32_t>(r.text.size()),
-                           static_cast<uint32_t>(r.dict.size())))) {
-      encoder.UndoMsgid();
-      return GiveBack(r);
-    }
-    Bump(stats.records);
-    Remember(r, reliable::SentIndex::Kind::kSent);
-    queued_next = r.next_id;
-#ifdef PMDCON_TEST_HOOKS
-    if (engine->probe_ && engine->probe_pending_n_ < kBatchCap) [[unlikely]] {
-      engine->probe_pending_[engine->probe_pending_n_++] = r.ts_usec;
-    }
-#endif
-  }
-
-  void OnLoss(const ring::Loss& l) {
-    Bump(stats.lost, l.records);
-    if (l.has_prev) last_ts = std::max(last_ts, l.prev_ts_usec);
-    uint64_t first = 0, last = 0;
-    bool known = false;
-    if (l.has_next && l.next_seq > 0) {
-      last = l.next_seq - 1;
-      first = l.has_prev ? l.prev_seq + 1
-                         : (last + 1 >= l.records ? last + 1 - l.records : 0);
-      known = first <= last;
-    } else if (l.has_prev) {
-      first = l.prev_seq + 1;
-      last = l.prev_seq + l.records;
-      known = true;
-    }
-    const char* cause =
-        l.cause == ring::LossCause::kOverwritten ? "overwritten in the ring"
-        : l.cause == ring::LossCause::kDropped   ? "refused by a jammed ring"
-                                                 : "skipped as corrupt";
-    if (owed.records == 0) {
-      owed = {l.records, known, first, last, cause};
-    } else {
-      // Still unsent: one notice covers both (no record came between).
-      owed.known = owed.known && known;
-      owed.first = std::min(owed.first, first);
-      owed.last = std::max(owed.last, last);
-      owed.records += l.records;
-    }
-    // Once announced, the gap counts as transmitted: a restart does not
-    // announce it again. If there is no room, the next record brings it
-    // along (and moves the position itself).
-    owed.resume_id = l.resume_id;
-    if (PayOwed()) queued_next = l.resume_id;
-  }
-};
-
-struct TargetCarry {
-  uint64_t sent_next = 0;  // ring id after the last record it sent
-  uint64_t last_ts = 0;
-  std::unique_ptr<reliable::Sender> rel;  // reliable targets'
-};
-
 std::shared_ptr<TargetCarry> Engine::TakeCarry(size_t i) {
   Target& t = *targets_[i];
   auto c = std::make_shared<TargetCarry>();
@@ -370,6 +51,54 @@ std::shared_ptr<TargetCarry> Engine::TakeCarry(size_t i) {
   c->last_ts = t.last_ts;
   c->rel = std::move(t.rel);
   return c;
+}
+
+// One target of the next engine, reading `region` from `start` (or, carried
+// over a reload, where it was).
+absl::Status Engine::AddTarget(TargetSpec s, std::span<std::byte> region,
+                               const BootId& boot, ring::StartAt start) {
+  auto enc = wire::Encoder::Create(s.format);
+  if (!enc.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target ", s.name, ": ", enc.status().message()));
+  }
+  auto t = std::make_unique<Target>(this, std::move(s), *enc);
+  PMDCON_ASSIGN_OR_RETURN(
+      auto reader,
+      ring::Consumer::Attach(region, boot, start, ring::Role::kObserver));
+  t->reader = std::move(reader);
+  // A target carried over a reload goes on where it was: the others'
+  // start (the published position) may lie behind what it sent.
+  std::shared_ptr<TargetCarry> carry = std::move(t->spec.carry);
+  if (carry) t->reader->SeekTo(carry->sent_next);
+  t->queued_next = t->sent_next = t->reader->cursor();
+  for (size_t k = 0; k < std::size(TargetStats::kCounters); ++k) {
+    (t->stats.*TargetStats::kCounters[k].second)
+        .store(t->spec.counters[k], std::memory_order_relaxed);
+  }
+  t->encoder.set_msgid(t->spec.msgid);
+  t->tokens = t->spec.burst;
+  t->last_tsc = rte_rdtsc();
+  if (t->spec.reliable) {
+    // Without a key the collector's requests are paid for by the bytes
+    // it sent; the target's own emergencies, a burst per interval, carry
+    // what they do not (the requests left out lead them: Retx::Hint).
+    reliable::Retx::Options o;
+    if (t->spec.auth.empty()) o.emg_burst = kUnvalidatedBurst;
+    if (carry && carry->rel) {
+      t->rel = std::move(carry->rel);
+      t->last_ts = carry->last_ts;
+    } else {
+      t->rel = std::make_unique<reliable::Sender>(o);
+      t->rel->acked_next = t->reader->cursor();
+    }
+    any_reliable_ = true;
+  }
+  t->state = !t->spec.enabled     ? TargetState::kDisabled
+             : t->spec.static_mac ? TargetState::kActive
+                                  : TargetState::kResolving;
+  targets_.push_back(std::move(t));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
@@ -385,47 +114,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   e->publisher_ = std::move(pub);
   e->publisher_->PublishPid(static_cast<uint32_t>(getpid()));
   for (TargetSpec& s : specs) {
-    auto enc = wire::Encoder::Create(s.format);
-    if (!enc.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("target ", s.name, ": ", enc.status().message()));
-    }
-    auto t = std::make_unique<Target>(e.get(), std::move(s), *enc);
-    PMDCON_ASSIGN_OR_RETURN(
-        auto reader,
-        ring::Consumer::Attach(region, boot, start, ring::Role::kObserver));
-    t->reader = std::move(reader);
-    // A target carried over a reload goes on where it was: the others'
-    // start (the published position) may lie behind what it sent.
-    std::shared_ptr<TargetCarry> carry = std::move(t->spec.carry);
-    if (carry) t->reader->SeekTo(carry->sent_next);
-    t->queued_next = t->sent_next = t->reader->cursor();
-    for (size_t k = 0; k < std::size(TargetStats::kCounters); ++k) {
-      (t->stats.*TargetStats::kCounters[k].second)
-          .store(t->spec.counters[k], std::memory_order_relaxed);
-    }
-    t->encoder.set_msgid(t->spec.msgid);
-    t->tokens = t->spec.burst;
-    t->last_tsc = rte_rdtsc();
-    if (t->spec.reliable) {
-      // Without a key the collector's requests are paid for by the bytes
-      // it sent; the target's own emergencies, a burst per interval, carry
-      // what they do not (the requests left out lead them: Retx::Hint).
-      reliable::Retx::Options o;
-      if (t->spec.auth.empty()) o.emg_burst = kUnvalidatedBurst;
-      if (carry && carry->rel) {
-        t->rel = std::move(carry->rel);
-        t->last_ts = carry->last_ts;
-      } else {
-        t->rel = std::make_unique<reliable::Sender>(o);
-        t->rel->acked_next = t->reader->cursor();
-      }
-      e->any_reliable_ = true;
-    }
-    t->state = !t->spec.enabled     ? TargetState::kDisabled
-               : t->spec.static_mac ? TargetState::kActive
-                                    : TargetState::kResolving;
-    e->targets_.push_back(std::move(t));
+    PMDCON_RETURN_IF_ERROR(e->AddTarget(std::move(s), region, boot, start));
   }
   e->tx_id_ = e->publisher_->cursor();
   const uint64_t hz = rte_get_tsc_hz();
@@ -460,30 +149,6 @@ bool Engine::SendControl(rte_mbuf* m) {
   if (rte_ring_enqueue(control_, m) == 0) return true;
   rte_pktmbuf_free(m);
   return false;
-}
-
-bool Engine::SendResponse(size_t target, rte_mbuf* m) {
-  m->hash.usr = static_cast<uint32_t>(target);
-  if (responses_ && rte_ring_enqueue(responses_, m) == 0) return true;
-  rte_pktmbuf_free(m);
-  Bump(targets_[target]->stats.responses_dropped);  // the main lcore's
-  return false;
-}
-
-void Engine::CountForeign(size_t target) {
-  Bump(targets_[target]->stats.foreign);  // the main lcore's counter
-}
-
-void Engine::CountBadChecksum(size_t target) {
-  Bump(targets_[target]->stats.bad_checksums);  // the main lcore's counter
-}
-
-std::optional<uint64_t> Engine::acked_seq(size_t i) const {
-  const Target& t = *targets_[i];
-  if (!t.rel) return std::nullopt;
-  const int64_t a = t.rel->acked_seq.load(std::memory_order_relaxed);
-  if (a < 0) return std::nullopt;
-  return static_cast<uint64_t>(a);
 }
 
 Engine::~Engine() {
@@ -650,6 +315,9 @@ void Engine::HoldForKernel() {
   Publish(true);  // the kernel sent up to there itself
 }
 
+// The TX loop: poll (control frames, then responses: the reliable hook),
+// each target (new records, then resends: the reliable hook), emit (flush,
+// publish the position, idle or kick).
 void Engine::Run() {
   uint32_t idle = 0;
   while (!stop_.load(std::memory_order_acquire)) {
@@ -659,12 +327,7 @@ void Engine::Run() {
     }
     bool work = false;
     // Control frames first: resolution is what unblocks waiting targets.
-    if (batch_n_ + 8u <= kBatchCap) {
-      batch_n_ = static_cast<uint16_t>(
-          batch_n_ + rte_ring_dequeue_burst(
-                         control_, reinterpret_cast<void**>(batch_ + batch_n_),
-                         8, nullptr));
-    }
+    TakeControl();
     if (batch_n_ == 0 || Flush()) {
       if (any_reliable_) [[unlikely]] {
         now_us_ = rte_rdtsc() / tsc_per_us_;
@@ -690,7 +353,21 @@ void Engine::Run() {
     for (uint32_t i = 0; i < idle; ++i) rte_pause();
     if (port_->needs_kick()) KickIdle(work);
   }
-  // Drain: what the ring holds for active targets goes out, within ~1 s.
+  Drain();
+}
+
+void Engine::TakeControl() {
+  if (batch_n_ + 8u > kBatchCap) return;
+  batch_n_ = static_cast<uint16_t>(
+      batch_n_ +
+      rte_ring_dequeue_burst(
+          control_, reinterpret_cast<void**>(batch_ + batch_n_), 8, nullptr));
+}
+
+// After Stop(): what the ring holds for active targets goes out, within
+// ~1 s; then the losses not yet announced, the frames the driver holds,
+// and the final position.
+void Engine::Drain() {
   const uint64_t end = rte_get_tsc_cycles() + rte_get_tsc_hz();
   while (rte_get_tsc_cycles() < end) {
     bool work = false;
@@ -720,92 +397,6 @@ void Engine::Run() {
     }
   }
   Publish(true);
-}
-
-// Collector datagrams the main lcore queued (at most a burst per pass):
-// acknowledgements move each target's position, requests join its queue.
-bool Engine::TakeResponses() {
-  rte_mbuf* m[8];
-  const unsigned n = rte_ring_dequeue_burst(
-      responses_, reinterpret_cast<void**>(m), std::size(m), nullptr);
-  for (unsigned k = 0; k < n; ++k) {
-    const uint32_t i = m[k]->hash.usr;
-    Target* t = i < targets_.size() ? targets_[i].get() : nullptr;
-    if (!t || !t->rel) {
-      rte_pktmbuf_free(m[k]);
-      continue;
-    }
-    reliable::Sender& rel = *t->rel;
-    std::string_view payload(rte_pktmbuf_mtod(m[k], const char*),
-                             m[k]->data_len);
-    if (t->spec.auth.empty()) {
-      rel.AddCredit(payload.size());
-    } else if (!Authentic(t->spec.auth, &payload)) {
-      Bump(t->stats.forged_responses);
-      rte_pktmbuf_free(m[k]);
-      continue;
-    }
-    const reliable::Sender::Intake in = rel.Take(payload, now_us_);
-    if (in.bad) {
-      Bump(t->stats.bad_responses);
-    } else {
-      Bump(t->stats.responses);
-      Bump(t->stats.requests, in.requests);
-      Bump(t->stats.requests_refused, in.refused);
-    }
-    rte_pktmbuf_free(m[k]);
-  }
-  return n > 0;
-}
-
-// Whether a response carries a MAC of one of the keys, over this boot's
-// value; if so, *payload loses the field.
-bool Engine::Authentic(const wire::KeyRing& keys,
-                       std::string_view* payload) const {
-  pmdcon_auth_field f;
-  const uint32_t len = static_cast<uint32_t>(payload->size());
-  if (pmdcon_auth_find(payload->data(), len, &f) != PMDCON_AUTH_OK ||
-      f.boot != auth_boot_) {
-    return false;
-  }
-  const pmdcon_auth_key* k = keys.Find(f.id);
-  if (!k || !pmdcon_auth_verify(k, payload->data(), len, &f)) return false;
-  *payload = payload->substr(0, f.off);
-  return true;
-}
-
-// A reliable target's resends: what its collector asked for, then one
-// emergency resend when acknowledgements are overdue (reliable::Retx).
-bool Engine::Retransmit(Target& t) {
-  if (t.state.load(std::memory_order_relaxed) != TargetState::kActive) {
-    return false;
-  }
-  reliable::Sender& rel = *t.rel;
-  bool work = false;
-  // Toward a collector that proved no key, resends spend its credit;
-  // emergencies are the target's own (no input makes more of them).
-  uint64_t* budget = t.spec.auth.empty() ? &rel.credit : nullptr;
-  for (uint32_t k = 0; k < kResendsPerPass && rel.has_request(); ++k) {
-    bool over = false;
-    if (!t.Resend(rel.request(), false, budget, &over)) {
-      return true;  // no room
-    }
-    if (over) {
-      Bump(t.stats.over_budget);
-      rel.retx.Hint(rel.request());
-    }
-    rel.PopRequest();
-    work = true;
-  }
-  if (now_us_ >= rel.retx.NextDeadline()) {
-    const uint64_t floor = rel.index.any() ? rel.index.oldest() : 0;
-    if (const std::optional<uint64_t> seq =
-            rel.retx.Emergency(now_us_, floor)) {
-      t.Resend(*seq, true);
-      work = true;
-    }
-  }
-  return work;
 }
 
 // While sending, and for 50 ms after, kick a driver that may hold frames

@@ -207,7 +207,13 @@ class Engine {
   friend struct TargetCarry;
   struct Target;
   Engine() = default;
+  absl::Status AddTarget(TargetSpec s, std::span<std::byte> region,
+                         const BootId& boot, ring::StartAt start);
+  void TakeControl();
   bool PollTarget(Target& t);
+  void Drain();
+  // The reliable hook (reliable_tx.cc): responses before the targets' pass,
+  // resends after it.
   bool TakeResponses();
   bool Authentic(const wire::KeyRing& keys, std::string_view* payload) const;
   bool Retransmit(Target& t);
