@@ -34,6 +34,15 @@ stat() {
   dpdk-telemetry.py -f "pmdcon-$pid" <<<"/pmdcon/stats" 2>/dev/null |
     python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['/pmdcon/stats']['t']['$1'])"
 }
+# stat_is NAME VALUE: the counter is VALUE.
+stat_is() { [ "$(stat "$1" 2>/dev/null)" = "$2" ]; }
+# ack_handled: pmdcon took an ack (its position moved) or refused one as
+# forged.
+ack_handled() {
+  local acked forged
+  acked=$(stat acked_seq 2>/dev/null) && forged=$(stat forged_responses 2>/dev/null) &&
+    { [ "$acked" != none ] || [ "$forged" != 0 ]; }
+}
 # start AUTH: pmdcon with target t (reliable; auth if AUTH is "yes").
 start() {
   local auth=""
@@ -42,8 +51,8 @@ start() {
     sed 's/telemetry: false/telemetry: true/' >"$dir/c.yaml"
   ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
   pid=$!
-  for _ in $(seq 200); do [ "$(stat records 2>/dev/null)" = 101 ] && return; sleep 0.1; done
-  fail "pmdcon did not send the 101 records: $(tail -3 "$dir/log")"
+  wait_for 30 stat_is records 101 ||
+    fail "pmdcon did not send the 101 records: $(tail -3 "$dir/log")"
 }
 stop() {
   kill -TERM "$pid"
@@ -56,7 +65,8 @@ lossy_link "$rxns" 0
 for auth in no yes; do
   start $auth
   forge ip 10.99.0.2:6666 10.99.0.1:6665 'ncrx100'
-  sleep 1
+  wait_for 30 ack_handled ||
+    fail "the forged ack, auth $auth: neither taken nor refused (responses $(stat responses), bad $(stat bad_responses), foreign $(stat foreign))"
   acked=$(stat acked_seq) forged=$(stat forged_responses)
   echo "forged ncrx100, auth $auth: acked_seq $acked, forged_responses $forged (responses $(stat responses), bad $(stat bad_responses), foreign $(stat foreign))"
   if [ $auth = no ]; then
@@ -75,14 +85,16 @@ ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --ack --auth_keys="$dir/rx.k
   --ready_file="$dir/ready" --expect=0-$records --count=$((records + 1)) \
   --duration=120 --give_up_ms=60000 --output="$dir/rx.txt" 2>"$dir/rx.err" &
 rxpid=$!
-for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+wait_ready "$dir/ready" "$dir/rx.err"
 start_all() {
   veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, auth: {key_file: $dir/tx.keys}}" >"$dir/c.yaml"
   ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
   pid=$!
 }
 start_all
-sleep 1
+# The stream begins (seq 0, before the loss) before the forgeries come.
+wait_for 30 grep -q "ringgen seq=0 " "$dir/rx.txt" ||
+  fail "seq 0 did not arrive: $(tail -3 "$dir/rx.err")"
 # Before the loss: the forgeries must arrive to be refused.
 forge ip 10.99.0.1:6665 10.99.0.2:6666 '6,5000000,1,-;Kernel panic - forged unsealed\n'
 forge sealed-wrong 10.99.0.1:6665 10.99.0.2:6666 '6,5000001,1,-;Kernel panic - forged tag\n'
@@ -124,10 +136,11 @@ veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, auth: {key_file: $dir/tx.k
   {name: u, dst_ip: 10.99.0.2, dst_port: 6667, auth: {key_file: $dir/tx.keys}}" >"$dir/c.yaml"
 ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q "ringgen seq=0 " "$dir/ncrx.out" && break; sleep 0.1; done
+wait_for 30 grep -q "ringgen seq=0 " "$dir/ncrx.out" || fail "ncrx: no seq 0: $(tail -3 "$dir/ncrx.out")"
 "$gen" --ring="$dir/ring" --count=1000 --seq_start=1 --rate=2000 >/dev/null 2>&1
-for _ in $(seq 100); do grep -q "ringgen seq=1000 " "$dir/ncrx.out" && break; sleep 0.1; done
-for _ in $(seq 100); do grep -q "S001000 .*ringgen seq=1000 " "$dir/netconsd.out" && break; sleep 0.1; done
+wait_for 30 grep -q "ringgen seq=1000 " "$dir/ncrx.out" || fail "ncrx: no seq 1000: $(tail -3 "$dir/ncrx.out")"
+wait_for 30 grep -q "S001000 .*ringgen seq=1000 " "$dir/netconsd.out" ||
+  fail "netconsd: no seq 1000: $(tail -3 "$dir/netconsd.out")"
 stop
 kill "$ncrx_pid" "$netconsd_pid"
 # printer.so: "ADDR: VERSION S<seq> T<ts> F<fac>/L<level> [flags]<text>";
@@ -158,16 +171,17 @@ ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --ack --auth_keys="$dir/rx.k
   --ready_file="$dir/ready" --expect=0-4000 --count=4001 --duration=60 \
   --quiet 2>"$dir/rot.err" &
 rxpid=$!
-for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+wait_ready "$dir/ready" "$dir/rot.err"
 veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, auth: {key_file: $dir/tx.keys}}" >"$dir/c.yaml"
 ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
 # batch N: records (N-1)*1000+1 .. N*1000.
 batch() { "$gen" --ring="$dir/ring" --count=1000 --seq_start=$(($1 * 1000 - 999)) --rate=5000 >/dev/null 2>&1; }
-# until FILE TEXT: waits for a line (a reload's report).
+# until_line FILE TEXT [N]: waits for the Nth line (default 1) with TEXT
+# (a reload's report).
+has_count() { (($(grep -c "$2" "$1") >= $3)); }
 until_line() {
-  for _ in $(seq 100); do grep -q "$2" "$1" && return; sleep 0.1; done
-  fail "no \"$2\" in $1: $(tail -3 "$1")"
+  wait_for 30 has_count "$1" "$2" "${3:-1}" || fail "no \"$2\" in $1: $(tail -3 "$1")"
 }
 batch 1
 (umask 077 && printf '10.99.0.1 1 %s\n10.99.0.1 2 %s\n' "$key" "$key2" >"$dir/rx.keys")
@@ -184,10 +198,10 @@ kill -HUP "$rxpid"
 until_line "$dir/rot.err" "keeping the keys in use: .*rx.keys.*(mode 0644)"
 chmod 600 "$dir/rx.keys"
 kill -HUP "$rxpid"
-for _ in $(seq 100); do [ "$(grep -c 'keys for 1 senders' "$dir/rot.err")" = 2 ] && break; sleep 0.1; done
+until_line "$dir/rot.err" "keys for 1 senders" 2
 (umask 077 && printf '2 %s\n' "$key2" >"$dir/tx.keys")
 kill -HUP "$pid"
-for _ in $(seq 100); do [ "$(grep -c 'SIGHUP: .* from ' "$dir/log")" = 2 ] && break; sleep 0.1; done
+until_line "$dir/log" "SIGHUP: .* from " 2
 batch 4
 wait "$rxpid" || true
 stop

@@ -15,6 +15,10 @@ pmdcon=$1 rx=$2 gen=$3
 source "$(dirname "$0")/../scratch.sh"
 source "$(dirname "$0")/../netns.sh"
 mac=$(ip -n "$tx" -o link show veth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+# lladdr IP: the MAC the collector's kernel resolved IP to; false if none.
+lladdr() {
+  ip -n "$rxns" neigh show "$1" dev veth1 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2 | grep .
+}
 
 "$gen" --ring="$dir/ring" --size=4M --count=1 >/dev/null 2>&1
 cat >"$dir/c.yaml" <<YAML
@@ -26,7 +30,7 @@ stats: {interval_s: 0, telemetry: false}
 YAML
 ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
-sleep 2
+wait_started "$dir/log"
 
 # The collector asks for pmdcon's addresses (a datagram to each makes its
 # kernel resolve them) and must find pmdcon's MAC.
@@ -34,13 +38,7 @@ for ip in 10.99.0.1 fd00:99::1; do
   addr=$ip
   [[ $ip == *:* ]] && addr="[$ip]"
   echo x | ip netns exec "$rxns" socat -u - "UDP-SENDTO:$addr:9" 2>/dev/null || true
-  got=
-  for _ in $(seq 30); do
-    got=$(ip -n "$rxns" neigh show "$ip" dev veth1 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2 || true)
-    [ -n "$got" ] && break
-    sleep 0.1
-  done
-  [ "$got" = "$mac" ] ||
+  wait_for 30 lladdr "$ip" >/dev/null && [ "$(lladdr "$ip")" = "$mac" ] ||
     fail "the collector cannot resolve pmdcon's $ip: $(ip -n "$rxns" neigh show "$ip" dev veth1)"
 done
 echo "neighbor: the collector resolved 10.99.0.1 and fd00:99::1 to $mac"
@@ -50,12 +48,12 @@ rm -f "$dir/ready"
 ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --quiet --ready_file="$dir/ready" \
   --duration=30 --count=50 --expect=500-549 --fail_on_gap 2>"$dir/link.rx" &
 rxpid=$!
-for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+wait_ready "$dir/ready" "$dir/link.rx"
 ip -n "$tx" link set veth0 down
-wait_for 10 grep -q 'pmdcon: port 0 link down' "$dir/log" ||
+wait_for 30 grep -q 'pmdcon: port 0 link down' "$dir/log" ||
   fail "item 6: link down not seen: $(tail -3 "$dir/log")"
 "$gen" --ring="$dir/ring" --count=50 --seq_start=500 >/dev/null 2>&1
-sleep 0.5
+sleep 0.5  # the outage under test: the records wait in the ring while down
 ip -n "$tx" link set veth0 up
 rc=0
 wait "$rxpid" || rc=$?
@@ -69,9 +67,9 @@ rm -f "$dir/ready"
 ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --quiet --ready_file="$dir/ready" \
   --duration=40 --count=100 --expect=1000-1099 2>"$dir/rx" &
 rxpid=$!
-for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+wait_ready "$dir/ready" "$dir/rx"
 ip -n "$rxns" link set veth1 address 02:00:00:00:aa:02
-sleep 19
+sleep 19  # the interval under test: 15 s reachable + 3 s of probes
 "$gen" --ring="$dir/ring" --count=100 --seq_start=1000 >/dev/null 2>&1
 rc=0
 wait "$rxpid" || rc=$?

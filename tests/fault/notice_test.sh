@@ -6,11 +6,12 @@
 #  3. Records the rate limit dropped are announced with no record after
 #     them: the notice goes once the limiter allows, or at shutdown.
 set -euo pipefail
-pmdcon=$1 rx=$2 gen=$3
+pmdcon=$1 rx=$2 gen=$3 dump=$4
 source "$(dirname "$0")/../scratch.sh"
 
 # run NAME RING START EXTRA: pmdcon with one target (EXTRA: its other
-# settings) for 1.5 s, then SIGTERM; the capture is $dir/NAME.pcap.
+# settings) until it sent the ring, then SIGTERM; the capture is
+# $dir/NAME.pcap.
 run() {
   cat >"$dir/$1.yaml" <<YAML
 eal: {vdevs: ["net_pcap0,tx_pcap=$dir/$1.pcap"], memory_mb: 128}
@@ -22,7 +23,7 @@ stats: {interval_s: 0, telemetry: false}
 YAML
   "$pmdcon" --config "$dir/$1.yaml" >"$dir/$1.log" 2>&1 &
   local pid=$!
-  sleep 1.5
+  wait_ring_sent "$2" "$dir/$1.log"
   kill -TERM "$pid"
   wait "$pid" || fail "$1: pmdcon: $(tail -3 "$dir/$1.log")"
 }

@@ -25,16 +25,37 @@ YAML
 v4='{src_ipv4: 10.99.0.1, src_mac: "02:00:00:00:00:01"}'
 a='{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02", sysdata: [msgid]}'
 b='{name: b, dst_ip: 10.99.0.3, dst_port: 6667, dst_mac: "02:00:00:00:00:03", sysdata: [msgid]}'
-# add_b ITEM LOG A: reloads with target b added to A (unchanged), writes 50
-# more records, stops pmdcon.
+# captured PORT: how many UDP datagrams to PORT the capture holds so far
+# (net_pcap writes each burst out); sent PORT N: at least N.
+captured() {
+  PYTHONPATH="$(dirname "$0")/.." python3 - "$dir/out.pcap" "$1" <<'PY'
+import os, struct, sys
+from pcapfile import frames
+n = 0
+if os.path.exists(sys.argv[1]) and os.path.getsize(sys.argv[1]) >= 24:
+    for f in frames(sys.argv[1]):
+        if len(f) >= 42 and f[12:14] == b"\x08\x00" and f[23] == 17:
+            udp = 14 + (f[14] & 15) * 4
+            n += struct.unpack("!H", f[udp + 2:udp + 4])[0] == int(sys.argv[2])
+print(n)
+PY
+}
+sent() { (($(captured "$1") >= $2)); }
+# wait_sent ITEM PORT N: sent, or the test fails.
+wait_sent() {
+  wait_for 30 sent "$2" "$3" ||
+    fail "item $1: $(captured "$2") of $3 datagrams to port $2 went out"
+}
+# add_b ITEM LOG A B: reloads with target b added to A (unchanged), writes 50
+# more records, waits until a sent 150 and b sent B, stops pmdcon.
 add_b() {
   conf "$v4" "[$3, $b]"
   kill -HUP "$pid"
-  for _ in $(seq 50); do grep -q 'SIGHUP: 2 targets' "$2" && break; sleep 0.1; done
-  grep -q 'SIGHUP: 2 targets: added b; unchanged a from' "$2" ||
+  wait_for 30 grep -q 'SIGHUP: 2 targets: added b; unchanged a from' "$2" ||
     fail "item $1: reload not applied: $(grep SIGHUP "$2")"
   "$gen" --ring="$dir/ring" --count=50 --seq_start=100 >/dev/null 2>&1
-  sleep 1
+  wait_sent "$1" 6666 150
+  wait_sent "$1" 6667 "$4"
   kill -TERM "$pid"
   wait "$pid" || fail "pmdcon: $(tail -3 "$2")"
 }
@@ -42,21 +63,20 @@ add_b() {
 conf "$v4" "[$a]"
 "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do grep -q 'TX on lcore' "$dir/log" && break; sleep 0.1; done
-sleep 0.5
+wait_sent 1 6666 100
 
 # 1: the port changes: refused by name, the running targets go on.
 conf '{src_ipv4: 10.99.0.1, src_ipv6: "fd00:99::1", src_mac: "02:00:00:00:00:01"}' \
   "[$a, {name: six, dst_ip: \"fd00:99::2\", dst_mac: \"02:00:00:00:00:06\"}]"
 kill -HUP "$pid"
-for _ in $(seq 50); do grep -q 'SIGHUP:' "$dir/log" && break; sleep 0.1; done
+wait_for 30 grep -q 'SIGHUP:' "$dir/log" || fail "item 1: no word of the SIGHUP: $(tail -3 "$dir/log")"
 grep -q 'SIGHUP: port.src_ipv6 differs from the running configuration; it takes effect only when pmdcon restarts; keeping the running configuration' "$dir/log" ||
   fail "item 1: the port change was not refused by name: $(grep SIGHUP "$dir/log")"
 grep -q "pmdcon: target a: .*records 100," "$dir/log" &&
   fail "item 4: a refused SIGHUP stopped the engine: $(grep 'target a' "$dir/log")"
 
 # 4: an accepted reload (adds b; a unchanged) keeps a's counters and msgid.
-add_b 4 "$dir/log" "$a"
+add_b 4 "$dir/log" "$a" 50
 grep -q 'pmdcon: target a: active, records 150,' "$dir/log" ||
   fail "item 4: a's counters after the reload: $(grep 'target a' "$dir/log" | tail -1)"
 grep -q 'pmdcon: target b: active, records 50,' "$dir/log" ||
@@ -98,9 +118,8 @@ ra='{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02", reliable: true}'
 conf "$v4" "[$ra]"
 "$pmdcon" --config "$dir/c.yaml" >"$dir/log5" 2>&1 &
 pid=$!
-for _ in $(seq 50); do grep -q 'TX on lcore' "$dir/log5" && break; sleep 0.1; done
-sleep 0.5
-add_b 5 "$dir/log5" "$ra"
+wait_sent 5 6666 100
+add_b 5 "$dir/log5" "$ra" 150
 grep -q 'pmdcon: target a: active, records 150, packets 150,' "$dir/log5" ||
   fail "item 5: a after the reload: $(grep 'target a' "$dir/log5" | tail -1)"
 "$rx" --pcap="$dir/out.pcap" --listen=:6666 --quiet --expect=0-149 \

@@ -32,7 +32,7 @@ stats: {interval_s: 0, telemetry: false}
 YAML
 "$pmdcon" --config "$dir/stuck.yaml" >"$dir/stuck.log" 2>&1 &
 pid=$!
-sleep 3
+wait_ring_sent "$dir/stuck" "$dir/stuck.log"
 kill -TERM "$pid"
 wait "$pid" || fail "item 8: pmdcon: $(tail -3 "$dir/stuck.log")"
 "$rx" --pcap="$dir/stuck.pcap" --listen=:6666 --quiet --fail_on_gap \
@@ -49,7 +49,11 @@ for run in 1 2; do
   sed -i "s|tx_pcap=[^\"]*|tx_pcap=$dir/end$run.pcap|" "$dir/end.yaml"
   "$pmdcon" --config "$dir/end.yaml" >"$dir/end$run.log" 2>&1 &
   pid=$!
-  sleep 3  # past the 1 s a stuck record is waited for
+  wait_started "$dir/end$run.log"
+  # The interval under test: past the 1 s a stuck record is waited for (the
+  # first run skips it, to announce it at the stop; the second has nothing
+  # to send, and must send nothing).
+  sleep 3
   kill -TERM "$pid"
   wait "$pid" || fail "item 9: pmdcon: $(tail -3 "$dir/end$run.log")"
 done
@@ -73,13 +77,13 @@ stats: {interval_s: 0, telemetry: false}
 YAML
   "$pmdcon" --config "$dir/$1.yaml" >"$dir/$1.log" 2>&1 &
   pid=$!
-  for _ in $(seq 50); do grep -q 'TX on lcore' "$dir/$1.log" && break; sleep 0.1; done
-  sleep 0.5
+  wait_ring_sent "$dir/$1" "$dir/$1.log"
 }
+# read_past RING ID: the consumer page's read id is no longer ID.
+read_past() { [ "$(consumer_id "$1" read)" != "$2" ]; }
 stops() { # stops NAME MESSAGE: pmdcon exits 1 (not by a signal), saying so
   local rc=0
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && fail "item 7 ($1): pmdcon did not notice: $(tail -3 "$dir/$1.log")"
+  wait_for 30 gone "$pid" || fail "item 7 ($1): pmdcon did not notice: $(tail -3 "$dir/$1.log")"
   wait "$pid" || rc=$?
   [ "$rc" = 1 ] || fail "item 7 ($1): pmdcon exited $rc: $(tail -3 "$dir/$1.log")"
   grep -qF "$2" "$dir/$1.log" || fail "item 7 ($1): $(tail -3 "$dir/$1.log")"
@@ -88,9 +92,11 @@ stops() { # stops NAME MESSAGE: pmdcon exits 1 (not by a signal), saying so
 # 7, truncated to nothing while a writer writes and pmdcon reads.
 "$gen" --ring="$dir/cut" --size=1M --count=1000 >/dev/null 2>&1
 follow cut
+read0=$(consumer_id "$dir/cut" read)
 "$gen" --ring="$dir/cut" --count=0 --rate=20000 --seq_start=1000 >"$dir/cutgen.log" 2>&1 &
 gen_pid=$!
-sleep 0.5
+# The writer writes and pmdcon reads what it wrote.
+wait_for 30 read_past "$dir/cut" "$read0" || fail "item 7 (cut): pmdcon read no new record"
 truncate -s 0 "$dir/cut"
 stops cut "pmdcon: $dir/cut: the ring file was truncated to 0 bytes (was 1048576) while in use"
 rc=0
@@ -126,8 +132,7 @@ conf one
 conf two
 "$pmdcon" --config "$dir/one.yaml" >"$dir/one.log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do grep -q 'TX on lcore' "$dir/one.log" && break; sleep 0.1; done
-sleep 0.5
+wait_ring_sent "$dir/ring" "$dir/one.log"
 
 # 11: read_id and consumer_pid are the running consumer's.
 "$dump" --ring="$dir/ring" --header --quiet >"$dir/header"
@@ -144,7 +149,7 @@ grep -q "pmdcon: $dir/ring is in use: another consumer (pmdcon) holds its lock" 
 grep -Eq " pid $pid\$" "$dir/header" ||
   fail "item 10: the refused consumer changed the page: $(grep consumer: "$dir/header")"
 "$gen" --ring="$dir/ring" --count=50 --seq_start=100 >/dev/null 2>&1
-sleep 0.5
+wait_ring_sent "$dir/ring" "$dir/one.log"
 kill -TERM "$pid"
 wait "$pid" || fail "the first pmdcon: $(tail -3 "$dir/one.log")"
 grep -q 'pmdcon: target t: active, records 150,' "$dir/one.log" ||

@@ -12,8 +12,7 @@ source "$(dirname "$0")/../scratch.sh"
 port=$((20000 + RANDOM % 20000))
 "$rx" --listen="127.0.0.1:$port" --ack --quiet --ready_file="$dir/ready" \
   2>"$dir/rx.err" &
-for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
-[ -e "$dir/ready" ] || fail "pmdcon-rx did not start: $(cat "$dir/rx.err")"
+wait_ready "$dir/ready" "$dir/rx.err"
 python3 - "$port" <<'PY' || fail "$(cat "$dir/rx.err")"
 import select, socket, sys, time
 port = int(sys.argv[1])

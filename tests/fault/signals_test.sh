@@ -30,23 +30,26 @@ when_caught() {
       kill -"$2" "$1"
       return
     fi
-    sleep 0.01
+    sleep 0.01  # polls at 10 ms: the signal is to come early
   done
   fail "pid $1 never caught SIG$2"
 }
 hup_when_caught() { when_caught "$1" HUP 1; }
+# hup_taken PID LOG: pmdcon reported on the (unchanged) file, or it is gone.
+hup_taken() { grep -q 'SIGHUP: .* unchanged; running on' "$2" || gone "$1"; }
 
 # 1. pmdcon.
 for at in 0.05 0.2 0.4; do
   "$pmdcon" --config "$dir/c.yaml" >"$dir/hup$at.log" 2>&1 &
   pid=$!
-  sleep "$at"
+  sleep "$at"  # the moment under test
   hup_when_caught "$pid"
   # The first is sent while EAL and the port are still starting.
   [ "$at" != 0.05 ] || ! grep -q 'TX on lcore' "$dir/hup$at.log" ||
     fail "SIGHUP at $at s came after the start: the test no longer reaches it"
-  for _ in $(seq 100); do grep -q 'TX on lcore' "$dir/hup$at.log" && break; sleep 0.05; done
-  sleep 0.5
+  # Taken once pmdcon says what it made of the file (or it died of it).
+  wait_for 30 hup_taken "$pid" "$dir/hup$at.log" ||
+    fail "SIGHUP at $at s: no word of it: $(tail -3 "$dir/hup$at.log")"
   kill -0 "$pid" 2>/dev/null || { rc=0; wait "$pid" || rc=$?; fail "SIGHUP at $at s killed pmdcon (rc $rc): $(tail -3 "$dir/hup$at.log")"; }
   kill -TERM "$pid"
   rc=0
@@ -60,7 +63,7 @@ for at in 0.05 0.2 0.4; do
 done
 "$pmdcon" --config "$dir/c.yaml" >"$dir/term.log" 2>&1 &
 pid=$!
-sleep 0.05
+sleep 0.05  # the moment under test
 when_caught "$pid" TERM 15
 rc=0
 wait "$pid" || rc=$?
@@ -71,23 +74,23 @@ echo "pmdcon: SIGTERM at 0.05 s: rc 0 ($(tail -1 "$dir/term.log"))"
 "$rx" --listen=127.0.0.1:$port --output="$dir/early.txt" --duration=2 \
   >/dev/null 2>"$dir/early.err" &
 pid=$!
-sleep 0.02
+sleep 0.02  # the moment under test
 hup_when_caught "$pid"
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" = 0 ] || fail "pmdcon-rx: SIGHUP at 0.02 s: rc $rc: $(cat "$dir/early.err")"
 start_rx rot --listen=127.0.0.1:$port --output="$dir/out.txt" --duration=60
 "$send" --to=127.0.0.1:$port --count=100 >/dev/null
-for _ in $(seq 100); do [ "$(wc -l <"$dir/out.txt")" = 100 ] && break; sleep 0.05; done
+wait_for 30 has_lines "$dir/out.txt" 100 || fail "pmdcon-rx: $(lines "$dir/out.txt") of 100 records in $dir/out.txt"
 sed -e "s|^/var/log/pmdcon-rx/.*{|$dir/out.txt {|" \
   -e "s|systemctl reload pmdcon-rx.service|kill -HUP $rx_pid|" \
   "$top/config/logrotate/pmdcon-rx" >"$dir/logrotate.conf"
 grep -q "^$dir/out.txt {" "$dir/logrotate.conf" && grep -q "kill -HUP $rx_pid" "$dir/logrotate.conf" ||
   fail "the logrotate snippet no longer reads as this test expects: $(cat "$dir/logrotate.conf")"
 logrotate -f -s "$dir/logrotate.state" "$dir/logrotate.conf" || fail "logrotate failed"
-for _ in $(seq 100); do grep -q 'output files reopened' "$dir/rot.err" && break; sleep 0.05; done
+wait_for 30 grep -q 'output files reopened' "$dir/rot.err" || fail "no reopen: $(cat "$dir/rot.err")"
 "$send" --to=127.0.0.1:$port --count=50 --seq_start=100 >/dev/null
-for _ in $(seq 100); do [ -e "$dir/out.txt" ] && [ "$(wc -l <"$dir/out.txt")" = 50 ] && break; sleep 0.05; done
+wait_for 30 has_lines "$dir/out.txt" 50 || fail "pmdcon-rx: $(lines "$dir/out.txt") of 50 records in the new $dir/out.txt"
 kill -TERM "$rx_pid"
 wait_rx
 [ "$rc" = 0 ] || fail "pmdcon-rx: SIGTERM after SIGHUP: rc $rc: $(cat "$dir/rot.err")"

@@ -9,7 +9,7 @@
 #    meanwhile are announced with their seqs, everything after arrives.
 # Needs root; cleans up its namespaces and processes.
 set -euo pipefail
-pmdcon=$1 rx=$2 gen=$3
+pmdcon=$1 rx=$2 gen=$3 dump=$4
 source "$(dirname "$0")/../scratch.sh"
 source "$(dirname "$0")/../netns.sh"
 
@@ -25,14 +25,10 @@ targets: [{name: t, dst_ip: 10.99.0.2}${2:-}]
 stats: {interval_s: 0, telemetry: true}
 YAML
 }
-start() {
+start() { # start N: pmdcon, the N+1st in $dir/log
   ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >>"$dir/log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do
-    [ "$(grep -c 'TX on lcore' "$dir/log")" -gt "$1" ] && return
-    sleep 0.1
-  done
-  fail "pmdcon did not start: $(tail -3 "$dir/log")"
+  wait_started "$dir/log" "$1"
 }
 listen() { # listen NAME RX-ARGS...: pmdcon-rx in the collector's namespace
   local name=$1
@@ -41,8 +37,7 @@ listen() { # listen NAME RX-ARGS...: pmdcon-rx in the collector's namespace
   ip netns exec "$rxns" "$rx" --listen=10.99.0.2:6666 --quiet --by_address \
     --ready_file="$dir/ready" "$@" 2>"$dir/$name.rx" &
   rxpid=$!
-  for _ in $(seq 100); do [ -e "$dir/ready" ] && return; sleep 0.05; done
-  fail "$name: pmdcon-rx did not start"
+  wait_ready "$dir/ready" "$dir/$name.rx"
 }
 
 # kill -9 during SIGHUP: 30,000 records written at 10,000/s meanwhile.
@@ -55,10 +50,10 @@ gen_pid=$!
 killed=()
 n=1
 for delay in 0 0.02 0.2; do
-  sleep 0.5
+  sleep 0.5  # pacing: the three kills spread over the writer's 3 s
   ring_conf ring "$([ $((n % 2)) = 1 ] && echo ", {name: b, dst_ip: 10.99.0.2, dst_port: 6668}")"
   kill -HUP "$pid"
-  sleep "$delay"
+  sleep "$delay"  # the moment under test
   kill -KILL "$pid"
   wait "$pid" 2>/dev/null || true
   killed+=("$pid")
@@ -66,7 +61,7 @@ for delay in 0 0.02 0.2; do
   n=$((n + 1))
 done
 wait "$gen_pid"
-sleep 1
+wait_ring_sent "$dir/ring" "$dir/log"
 kill -TERM "$pid"
 wait "$pid" || fail "kill -9: the last pmdcon: $(tail -3 "$dir/log")"
 wait "$rxpid" || fail "kill -9 during SIGHUP: $(cat "$dir/hup.rx")"
@@ -84,12 +79,12 @@ ring_conf small
 listen full --idle=3
 start "$n"
 n=$((n + 1))
-sleep 1
+wait_ring_sent "$dir/small" "$dir/log"
 kill -TERM "$pid"
 wait "$pid" || fail "ring full: pmdcon: $(tail -3 "$dir/log")"
 "$gen" --ring="$dir/small" --count=3000 --text_size=100 --seq_start=100 >/dev/null 2>&1
 start "$n"
-sleep 1.5
+wait_ring_sent "$dir/small" "$dir/log"
 kill -TERM "$pid"
 wait "$pid" || fail "ring full: pmdcon: $(tail -3 "$dir/log")"
 wait "$rxpid" || true

@@ -3,7 +3,9 @@ a socket bound to 10.99.0.2:6666 (where pmdcon sends, and where its
 responses come from), and waits that end as soon as what they wait for
 arrived (deadlines bound a failure only: pmdcon may take long to start on a
 loaded machine)."""
+import json
 import socket
+import subprocess
 import sys
 import time
 
@@ -48,3 +50,22 @@ class Collector:
             except socket.timeout:
                 break
         return got
+
+
+def stats(pid, target="t"):
+    """A target's counters, from pmdcon's telemetry (telemetry: true)."""
+    out = subprocess.run(["dpdk-telemetry.py", "-f", "pmdcon-%s" % pid],
+                         input="/pmdcon/stats\n", capture_output=True,
+                         text=True, timeout=10).stdout
+    return json.loads(out.strip().splitlines()[-1])["/pmdcon/stats"][target]
+
+
+def until(cond, timeout=30):
+    """Polls cond until it holds (True) or timeout seconds passed (False):
+    a wait for what pmdcon did, not a fixed sleep."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
