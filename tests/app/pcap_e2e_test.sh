@@ -3,7 +3,7 @@
 # written by pmdcon-ringgen, pmdcon sending it, and pmdcon-rx --pcap judging
 # the capture (every IPv4/UDP checksum verified, records reassembled).
 set -euo pipefail
-pmdcon=$1 rx=$2 gen=$3
+pmdcon=$1 rx=$2 gen=$3 dump=$4
 source "$(dirname "$0")/../scratch.sh"
 
 # run NAME RING START [DST_IP]: pmdcon until the ring is sent, then SIGTERM
@@ -27,7 +27,7 @@ stats: {interval_s: 0, telemetry: false}
 YAML
   "$pmdcon" --config "$dir/$name.yaml" >"$dir/$name.log" 2>&1 &
   local pid=$!
-  sleep 2
+  wait_ring_sent "$ring" "$dir/$name.log"
   kill -TERM "$pid"
   wait "$pid" || fail "$name: pmdcon exited $?: $(tail -3 "$dir/$name.log")"
   grep -q 'pmdcon: stopped' "$dir/$name.log" || fail "$name: no clean stop"
@@ -87,7 +87,7 @@ stats: {interval_s: 0, telemetry: true}
 YAML
 "$pmdcon" --config "$dir/tel.yaml" >"$dir/tel.log" 2>&1 &
 pid=$!
-sleep 1.5
+wait_ring_sent "$dir/tel" "$dir/tel.log"
 json=$(echo /pmdcon/stats | timeout 10 dpdk-telemetry.py -f "pmdcon-$pid" | tail -1)
 kill -TERM "$pid"
 wait "$pid" || fail "telemetry run: $(tail -3 "$dir/tel.log")"
@@ -114,17 +114,17 @@ YAML
 conf '[{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"}]'
 "$pmdcon" --config "$dir/hup.yaml" >"$dir/hup.log" 2>&1 &
 pid=$!
-sleep 1.5
+wait_ring_sent "$dir/hup" "$dir/hup.log"
 conf '[{name: a, dst_ip: 10.99.0.300}]'  # now invalid
 kill -HUP "$pid"
-wait_for 10 grep -q 'SIGHUP: .*keeping the running configuration' "$dir/hup.log" ||
+wait_for 30 grep -q 'SIGHUP: .*keeping the running configuration' "$dir/hup.log" ||
   fail "bad reload: $(cat "$dir/hup.log")"
 conf '[{name: a, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"},
        {name: b, dst_ip: 10.99.0.3, dst_mac: "02:00:00:00:00:03"}]'
 kill -HUP "$pid"
-wait_for 10 grep -q 'SIGHUP: 2 targets' "$dir/hup.log" || fail "good reload: $(cat "$dir/hup.log")"
+wait_for 30 grep -q 'SIGHUP: 2 targets' "$dir/hup.log" || fail "good reload: $(cat "$dir/hup.log")"
 "$gen" --ring="$dir/hup" --count=50 --seq_start=100 >/dev/null 2>&1
-sleep 1
+wait_ring_sent "$dir/hup" "$dir/hup.log"
 kill -TERM "$pid"
 wait "$pid" || fail "SIGHUP run: $(tail -3 "$dir/hup.log")"
 "$rx" --pcap="$dir/hup.pcap" --listen=:6666 --quiet --expect=0-149 \
@@ -150,7 +150,7 @@ stats: {interval_s: 0, telemetry: false}
 YAML
 "$pmdcon" --config "$dir/lv.yaml" >"$dir/lv.log" 2>&1 &
 pid=$!
-sleep 1.5
+wait_ring_sent "$dir/lv" "$dir/lv.log"
 kill -TERM "$pid"
 wait "$pid" || fail "level run"
 grep -q 'records 100, .*filtered 100' "$dir/lv.log" || fail "level filter: $(grep target "$dir/lv.log")"
@@ -163,9 +163,9 @@ sed -e "s|$dir/lv|$dir/rl|g" -e 's|max_level: err|rate_limit: {records_per_s: 10
   "$dir/lv.yaml" >"$dir/rl.yaml"
 "$pmdcon" --config "$dir/rl.yaml" >"$dir/rl.log" 2>&1 &
 pid=$!
-sleep 1.5
+wait_ring_sent "$dir/rl" "$dir/rl.log"
 "$gen" --ring="$dir/rl" --count=1 --seq_start=400 >/dev/null 2>&1  # ends the last dropped run
-sleep 0.5
+wait_ring_sent "$dir/rl" "$dir/rl.log"
 kill -TERM "$pid"
 wait "$pid" || fail "rate limit run"
 grep -q 'rate limited [1-9]' "$dir/rl.log" || fail "rate limit: $(grep target "$dir/rl.log")"

@@ -4,22 +4,9 @@
 # resolved from DPDK by ARP (IPv4) and NDP (IPv6) against the namespace's
 # kernel, and plain socat receiving a small stream. Needs root; cleans up.
 set -euo pipefail
-source "$(dirname "$0")/../../scripts/lib.sh"
-pmdcon=$1 rx=$2 gen=$3
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-tx=pmdcon-vt-$$ rxns=pmdcon-vr-$$
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  ip netns del "$tx" 2>/dev/null || true
-  ip netns del "$rxns" 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-veth_pair "$tx" "$rxns"
+pmdcon=$1 rx=$2 gen=$3 dump=$4
+source "$(dirname "$0")/../scratch.sh"
+source "$(dirname "$0")/../netns.sh"
 
 # pmdcon NAME DST PORT RING: runs pmdcon in $tx (resolving DST), in the background.
 pmdcon_start() {
@@ -32,7 +19,6 @@ stats: {interval_s: 0, telemetry: false}
 YAML
   ip netns exec "$tx" "$pmdcon" --config "$dir/$1.yaml" >"$dir/$1.log" 2>&1 &
   pmdcon_pid=$!
-  pids+=("$pmdcon_pid")
 }
 pmdcon_stop() {
   kill -TERM "$pmdcon_pid"
@@ -42,10 +28,12 @@ rx_start() {
   rm -f "$dir/ready"
   ip netns exec "$rxns" "$rx" --ready_file="$dir/ready" "$@" &
   rx_pid=$!
-  pids+=("$rx_pid")
-  for _ in $(seq 100); do [ -e "$dir/ready" ] && return 0; sleep 0.05; done
-  fail "pmdcon-rx did not start"
+  wait_ready "$dir/ready"
 }
+# listens PORT: a UDP socket in the collector's namespace is bound to PORT.
+listens() { ip netns exec "$rxns" ss -Hlun "sport = :$1" | grep -q .; }
+# sending RING: pmdcon has handed a record of RING to the NIC.
+sending() { [ "$(consumer_id "$1" transmitted)" != 0x0000000000000000 ]; }
 
 # 1. 100,000 records over IPv4, destination MAC resolved by ARP: zero gaps.
 "$gen" --ring="$dir/big" --size=32M --count=100000 --text_size=80 >/dev/null 2>&1
@@ -69,10 +57,9 @@ pmdcon_stop v6
 # 3. Plain socat receives a small stream unchanged: extended records, in order.
 "$gen" --ring="$dir/small" --size=1M --count=10 --text_size=30 >/dev/null 2>&1
 ip netns exec "$rxns" socat -u UDP4-RECV:6667,bind=10.99.0.2 "OPEN:$dir/socat.out,creat,append" &
-pids+=($!)
-sleep 0.3
+wait_for 30 listens 6667 || fail "socat does not listen"
 pmdcon_start socat 10.99.0.2 6667 "$dir/small"
-for _ in $(seq 50); do [ "$(grep -c '' "$dir/socat.out" 2>/dev/null)" -ge 10 ] && break; sleep 0.1; done
+wait_for 30 has_lines "$dir/socat.out" 10 || fail "socat: $(lines "$dir/socat.out") of 10 records"
 pmdcon_stop socat
 for i in $(seq 0 9); do
   grep -Eq "^6,$i,[0-9]+,-,caller=T[0-9]+;ringgen seq=$i x+\$" "$dir/socat.out" ||
@@ -87,16 +74,15 @@ rx_start --listen=10.99.0.2:6666 --quiet --expect=0-30000 --fail_on_gap \
   --fail_on_malformed --count=30001 --duration=60 2>"$dir/kill.rx"
 "$gen" --ring="$dir/live" --count=30000 --seq_start=1 --rate=15000 >/dev/null 2>&1 &
 gen_pid=$!
-pids+=("$gen_pid")
 pmdcon_start kill1 10.99.0.2 6666 "$dir/live"
 sed -i 's/start: oldest/start: transmitted/' "$dir/kill1.yaml"  # for the restart
-sleep 1
+# Mid-stream: pmdcon sends, the writer writes for 2 s.
+wait_for 30 sending "$dir/live" || fail "kill -9: pmdcon sent nothing: $(tail -3 "$dir/kill1.log")"
 kill -9 "$pmdcon_pid"
 wait "$pmdcon_pid" 2>/dev/null || true
-sleep 0.5  # records keep arriving in the ring meanwhile
+sleep 0.5  # the outage under test: records keep arriving in the ring meanwhile
 ip netns exec "$tx" "$pmdcon" --config "$dir/kill1.yaml" >"$dir/kill2.log" 2>&1 &
 pmdcon_pid=$!
-pids+=("$pmdcon_pid")
 wait "$gen_pid"
 rc=0; wait "$rx_pid" || rc=$?
 pmdcon_stop kill2
@@ -110,10 +96,10 @@ rx_start --listen=10.99.0.2:6666 --quiet --expect=0-20000 --fail_on_gap \
 pmdcon_start flap 10.99.0.2 6666 "$dir/flap"
 "$gen" --ring="$dir/flap" --count=20000 --seq_start=1 --rate=10000 >/dev/null 2>&1 &
 gen_pid=$!
-pids+=("$gen_pid")
-sleep 0.7
+# Mid-stream: pmdcon sends, the writer writes for 2 s.
+wait_for 30 sending "$dir/flap" || fail "link flap: pmdcon sent nothing: $(tail -3 "$dir/flap.log")"
 ip -n "$tx" link set veth0 down
-sleep 0.5
+sleep 0.5  # the outage under test
 ip -n "$tx" link set veth0 up
 wait "$gen_pid"
 rc=0; wait "$rx_pid" || rc=$?
