@@ -6,7 +6,7 @@
 # must resend what ncrx asks for: ncrx prints every record, in order, and
 # never "SEQ SKIPPED". Needs root; cleans up its namespaces and processes.
 set -euo pipefail
-pmdcon=$1 gen=$2
+pmdcon=$1 gen=$2 dump=$3
 here=$(dirname "$0")
 source "$here/../scratch.sh"
 source "$here/../netns.sh"
@@ -26,16 +26,16 @@ ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
 # Seq 0 over a clean link (a receiver cannot ask for what came before the
 # first record it saw), then the loss.
-for _ in $(seq 100); do grep -q "ringgen seq=0 " "$dir/ncrx.out" && break; sleep 0.1; done
+wait_for 30 grep -q "ringgen seq=0 " "$dir/ncrx.out" ||
+  fail "ncrx: no seq 0: $(tail -3 "$dir/ncrx.out"; tail -3 "$dir/log")"
 lossy_link "$rxns" 10
 "$gen" --ring="$dir/ring" --count=$((records - 1)) --seq_start=1 --rate=2000 \
   >/dev/null 2>&1
-# Wait until ncrx has printed the last record (holes resent, in order).
-for _ in $(seq 300); do
-  grep -q "ringgen seq=$((records - 1)) " "$dir/ncrx.out" && break
-  sleep 0.1
-done
-sleep 1
+# Wait until ncrx has printed the last record (holes resent, in order),
+# and acknowledged it: nothing is resent after.
+wait_for 60 grep -q "ringgen seq=$((records - 1)) " "$dir/ncrx.out" ||
+  fail "ncrx: no seq $((records - 1)): $(tail -3 "$dir/ncrx.out")"
+wait_ring_sent "$dir/ring" "$dir/log"
 kill -TERM "$pid"
 wait "$pid" || fail "pmdcon: $(tail -3 "$dir/log")"
 kill "$ncrx_pid" 2>/dev/null || true

@@ -29,7 +29,7 @@ rm -f "$dir/ready"
 "$rx" --listen="127.0.0.1:$port" --ack --idle=4 --format=json \
   --output="$dir/out.jsonl" --ready_file="$dir/ready" 2>"$dir/rx.err" &
 rxpid=$!
-for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+wait_ready "$dir/ready" "$dir/rx.err"
 # Debug level: the records reach /dev/kmsg but no console.
 for i in $(seq 1 700); do echo "<7>$mark $i" >/dev/kmsg; done
 echo "<7>$mark end" >/dev/kmsg
