@@ -15,8 +15,8 @@ mount -t tmpfs tmpfs /run
 [ -d /var/log/journal ] && mount -t tmpfs tmpfs /var/log/journal
 source "$(dirname "$0")/../scratch.sh"
 "$journald" 2>"$dir/journald.err" &
-for _ in $(seq 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
-[ -S /run/systemd/journal/socket ] || fail "journald did not start: $(cat "$dir/journald.err")"
+wait_for 30 test -S /run/systemd/journal/socket ||
+  fail "journald did not start: $(cat "$dir/journald.err")"
 # Until told to flush (journalctl --flush), journald keeps the journal
 # under /run: this test never tells it.
 store=/run/log/journal
@@ -26,15 +26,19 @@ port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DG
 "$rx" --listen=127.0.0.1:$port --sink=journal --idle=2 --duration=60 \
   --ready_file="$dir/ready" 2>"$dir/rx.err" &
 rxpid=$!
-for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+wait_ready "$dir/ready" "$dir/rx.err"
 "$send" --to=127.0.0.1:$port --count=$n --rate=3000 --release=6.12.0-test \
   --userdata=rack=r12 >/dev/null
 wait "$rxpid" || fail "pmdcon-rx: $(cat "$dir/rx.err")"
 grep '^output journal' "$dir/rx.err"
 grep -q "^output journal:/run/systemd/journal/socket: $n records, $n delivered, 0 pending, 0 dropped" \
   "$dir/rx.err" || fail "$(cat "$dir/rx.err")"
-journalctl --sync 2>/dev/null || sleep 1
-journalctl -D "$store" --no-pager -o json SYSLOG_IDENTIFIER=netconsole >"$dir/entries.json"
+# entries: the records' entries in the journal, as JSON lines; holds N: at
+# least N of them (journald writes what it read from its socket).
+entries() { journalctl -D "$store" --no-pager -o json SYSLOG_IDENTIFIER=netconsole 2>/dev/null; }
+holds() { (($(entries | wc -l) >= $1)); }
+wait_for 30 holds $n || fail "the journal holds $(entries | wc -l) of $n entries"
+entries >"$dir/entries.json"
 python3 - "$dir/entries.json" "$n" <<'PY' || fail "the journal's entries"
 import json, sys
 entries = [json.loads(l) for l in open(sys.argv[1])]

@@ -37,7 +37,7 @@ rm -f "$dir/ready"
 "$rx" --listen=127.0.0.1:$udp --sink="$sink" --duration=6 --drain=0 --quiet \
   --ready_file="$dir/ready" 2>"$dir/nostream.err" &
 nostream=$!
-for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+wait_ready "$dir/ready" "$dir/nostream.err"
 "$send" --to=127.0.0.1:$udp --count=5 >/dev/null
 wait "$nostream" || true
 grep -q "no JetStream stream takes the subject netconsole.> (.*); create one, e.g. nats stream add" "$dir/nostream.err" ||
@@ -54,7 +54,7 @@ for c in a b; do
   "$rx" --listen=127.0.0.1:$udp --sink="$sink" --idle=4 --duration=90 --drain=40 \
     --ready_file="$dir/ready" 2>"$dir/rx_$c.err" &
   eval "rx_$c=$!"
-  for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+  wait_ready "$dir/ready" "$dir/rx_$c.err"
 done
 senders=()
 for c in a b; do
@@ -67,7 +67,7 @@ done
 # The stream's leader dies: JetStream elects another while the collectors
 # publish, and refuses them meanwhile.
 leader=$("$check" leader "$urls" NETCONSOLE) || fail "no stream leader"
-sleep 1.5
+sleep 1.5  # the moment under test: mid-stream (the senders run 3 s)
 kill -KILL "${pid[${leader#n}]}"
 echo "the stream's leader ($leader) killed 1.5 s into the stream"
 alive=

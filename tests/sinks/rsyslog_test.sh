@@ -27,14 +27,12 @@ input(type="imtcp" port="$tcp" address="127.0.0.1")
 template(name="sd" type="string" string="%inputname% %structured-data% %msg%\n")
 *.* action(type="omfile" file="$dir/out.log" template="sd")
 CONF
+# listening: rsyslogd takes connections on both ports.
+listening() { ss -ltn | grep -q "127.0.0.1:$relp " && ss -ltn | grep -q "127.0.0.1:$tcp "; }
 start_rsyslog() {
   rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslog.pid" 2>>"$dir/rsyslog.err" &
   rsyslog_pid=$!
-  for _ in $(seq 100); do
-    ss -ltn | grep -q "127.0.0.1:$relp " && ss -ltn | grep -q "127.0.0.1:$tcp " && return
-    sleep 0.05
-  done
-  fail "rsyslogd did not listen: $(cat "$dir/rsyslog.err")"
+  wait_for 30 listening || fail "rsyslogd did not listen: $(cat "$dir/rsyslog.err")"
 }
 stop_rsyslog() {
   kill -TERM "$rsyslog_pid"
@@ -42,6 +40,8 @@ stop_rsyslog() {
 }
 # seqs INPUT: the seq of each record rsyslog wrote for that input, sorted.
 seqs() { grep "^$1 " "$dir/out.log" | grep -oE ' seq="[0-9]+"' | tr -dc '0-9\n' | sort -n; }
+# written INPUT N: rsyslog wrote N records for that input, at least.
+written() { (($(seqs "$1" | wc -l) >= $2)); }
 check() { # check INPUT N [FIRST]: seqs FIRST..FIRST+N-1, each exactly once
   local first=${3:-0} got dups
   got=$(seqs "$1" | awk -v f="$first" '$1 >= f' | uniq | wc -l)
@@ -62,13 +62,13 @@ relp_restart() {
   "$rx" --listen=127.0.0.1:$udp --sink=relp://127.0.0.1:$relp --idle=4 --duration=60 \
     --ready_file="$dir/ready" "$@" 2>"$dir/rx.err" &
   rxpid=$!
-  for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+  wait_ready "$dir/ready" "$dir/rx.err"
   "$send" --to=127.0.0.1:$udp --count="$n" --seq_start="$first" --rate="$rate" \
     --userdata=rack=r12 >/dev/null &
   sendpid=$!
-  sleep "$after"
+  sleep "$after"  # the moment under test
   stop_rsyslog
-  sleep 2
+  sleep 2  # the outage under test
   start_rsyslog
   wait "$sendpid"
   wait "$rxpid" || fail "pmdcon-rx: $(cat "$dir/rx.err")"
@@ -93,10 +93,11 @@ rm -f "$dir/ready"
 "$rx" --listen=127.0.0.1:$udp --sink=syslog+tcp://127.0.0.1:$tcp --idle=2 --duration=60 \
   --ready_file="$dir/ready" 2>"$dir/rx.err" &
 rxpid=$!
-for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+wait_ready "$dir/ready" "$dir/rx.err"
 "$send" --to=127.0.0.1:$udp --count=2000 --rate=4000 --text_size=300 >/dev/null
 wait "$rxpid" || fail "pmdcon-rx: $(cat "$dir/rx.err")"
-sleep 0.5 # rsyslogd writes what it read
+# rsyslogd writes what it read.
+wait_for 30 written imtcp 2000 || fail "imtcp: $(seqs imtcp | wc -l) of 2000 records written"
 check imtcp 2000
 echo "syslog+tcp: 2000 of 2000 records"
 
