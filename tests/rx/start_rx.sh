@@ -10,8 +10,7 @@ start_rx() {
   rm -f "$dir/$name.ready"
   "$rx" --ready_file="$dir/$name.ready" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
   rx_pid=$!
-  for _ in $(seq 100); do [ -e "$dir/$name.ready" ] && return 0; sleep 0.05; done
-  fail "$name: pmdcon-rx did not start: $(cat "$dir/$name.err")"
+  wait_ready "$dir/$name.ready" "$dir/$name.err"
 }
 wait_rx() {
   rc=0

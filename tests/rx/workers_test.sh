@@ -37,7 +37,7 @@ start_rx byaddr --listen=127.0.0.1:$port --workers=4 --by_address --quiet \
 for i in 0 1 2 3; do
   "$send" --to=127.0.0.1:$port --count=5000 --seq_start=$((i * 5000)) \
     --rate=50000 >/dev/null
-  sleep 0.2
+  sleep 0.2  # pacing: a pause between senders, as at a restart
 done
 wait_rx
 [ "$rc" = 0 ] || fail "by_address: exit $rc: $(cat "$dir/byaddr.err")"
@@ -115,7 +115,7 @@ for s in socks:
 for seq in range(20):
     for s in socks:
         s.sendto(b"6,%d,%d,-;fleet record" % (seq, seq * 1000), (addr, port))
-    time.sleep(0.002)
+    time.sleep(0.002)  # pacing: no drops in the socket buffers
 PY
   wait_rx
   [ "$rc" = 0 ] || fail "$name: exit $rc: $(tail -5 "$dir/$name.err")"
