@@ -52,7 +52,7 @@ NFT
     --ready_file="$dir/ready" --expect=0-$((records - 1)) --count=$records \
     --duration=90 --give_up_ms=60000 "${rx_keys[@]}" 2>"$dir/$name.rx" &
   local rxpid=$!
-  for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+  wait_ready "$dir/ready" "$dir/$name.rx"
   ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/$name.log" 2>&1 &
   local pid=$!
   wait "$rxpid" || true

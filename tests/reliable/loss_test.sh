@@ -17,7 +17,7 @@
 # RELIABLE_RECORDS (100000) and RELIABLE_LOSS ("1 10 30") narrow it for
 # daily work. Needs root; cleans up its namespaces and processes.
 set -euo pipefail
-pmdcon=$1 rx=$2 gen=$3
+pmdcon=$1 rx=$2 gen=$3 dump=$4
 # Under the sanitizers (scripts/test's ASan tree) the point is memory errors,
 # not scale: 20,000 records, at the rate that exercises the most
 # (emergencies included).
@@ -57,14 +57,15 @@ run() {
     --count=$((records + 1)) "$@" \
     2>"$dir/$name.rx" &
   local rxpid=$!
-  for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+  wait_ready "$dir/ready" "$dir/$name.rx"
   ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/$name.log" 2>&1 &
   local pid=$!
-  sleep 1
+  wait_ring_sent "$dir/ring" "$dir/$name.log"  # seq 0 (reliable: acknowledged)
   lossy_link "$rxns" "$pct"
   local stall=
   if [ "$mode" = auth ]; then
     local half=$(awk "BEGIN { print $records / 40000 }")
+    # The stall under test: 1.5 s, halfway through the writer's run.
     (sleep "$half" && kill -STOP "$rxpid" && sleep 1.5 && kill -CONT "$rxpid") &
     stall=$!
   fi

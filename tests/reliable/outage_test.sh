@@ -12,7 +12,7 @@
 # its requests are not bounded by the bytes it sent (issue 23).
 # Needs root; cleans up its namespaces and processes.
 set -euo pipefail
-pmdcon=$1 rx=$2 gen=$3
+pmdcon=$1 rx=$2 gen=$3 dump=$4
 source "$(dirname "$0")/../scratch.sh"
 source "$(dirname "$0")/../netns.sh"
 command -v nft >/dev/null || { echo "SKIP: nft (Debian's nftables) is not installed"; exit 77; }
@@ -22,7 +22,7 @@ key=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
   echo "10.99.0.1 1 $key" >"$dir/rx.keys")
 
 # start NAME RING-SIZE RX-ARGS...: seq 0 in a fresh ring, pmdcon-rx --ack and
-# pmdcon running; pids in $rxpid and $pid.
+# pmdcon running, seq 0 acknowledged; pids in $rxpid and $pid.
 start() {
   local name=$1 size=$2
   shift 2
@@ -33,10 +33,10 @@ start() {
     --auth_keys="$dir/rx.keys" \
     --ready_file="$dir/ready" --idle="${rx_idle:-8}" --duration=120 "$@" 2>"$dir/$name.rx" &
   rxpid=$!
-  for _ in $(seq 100); do [ -e "$dir/ready" ] && break; sleep 0.05; done
+  wait_ready "$dir/ready" "$dir/$name.rx"
   ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/$name.log" 2>&1 &
   pid=$!
-  sleep 1
+  wait_ring_sent "$dir/ring" "$dir/$name.log"
 }
 finish() { # finish NAME: both stopped; pmdcon's stats line printed
   wait "$rxpid" || true
@@ -53,9 +53,9 @@ outage() {
   "$gen" --ring="$dir/ring" --count=40000 --seq_start=1 --rate=5000 \
     --text_size=100 >/dev/null 2>&1 &
   local genpid=$!
-  sleep 2
+  sleep 2  # the moment under test: mid-stream (the writer runs 8 s)
   ip -n "$rxns" link set veth1 down
-  sleep 5
+  sleep 5  # the outage under test
   ip -n "$rxns" link set veth1 up
   wait "$genpid"
   finish "$name"

@@ -22,8 +22,8 @@ veth_config "$dir/ring" "{name: t, dst_ip: 10.99.0.2, reliable: true, sysdata: [
   sed 's/telemetry: false/telemetry: true/' >"$dir/c.yaml"
 cat >"$dir/collector.py" <<'PY'
 import socket, subprocess, sys, time
-from ncrx_peer import PMDCON as pmdcon, Collector, seq_of
-gen, ring = sys.argv[1], sys.argv[2]
+from ncrx_peer import PMDCON as pmdcon, Collector, seq_of, stats, until
+gen, ring, pid = sys.argv[1:4]
 c = Collector()
 s, first, recv_until, drain = c.sock, c.first, c.recv_until, c.drain
 other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -36,7 +36,7 @@ recv_until(lambda p: seq_of(p) == 49, 120, "the first 50 records did not arrive"
 # than it sent (issue 23): 1000 bytes first (malformed, counted), then the
 # request.
 s.sendto(b"x" * 1000, pmdcon)
-time.sleep(0.2)
+assert until(lambda: stats(pid)["bad_responses"] == 1), "the 1000 bytes not counted"
 s.sendto(b"ncrx10 3 7", pmdcon)
 again = [recv_until(lambda p: True, 30, "no resend")]
 again.append(recv_until(lambda p: True, 30, "one resend only"))
@@ -67,7 +67,7 @@ assert len(burst) >= 16 and burst == list(range(11, 11 + len(burst))), \
     ("burst", burst)
 print("emergencies: seqs %d to %d in 0.3 s, oldest first" % (burst[0], burst[-1]))
 s.sendto(b"ncrx3049", pmdcon)
-time.sleep(0.5)
+assert until(lambda: stats(pid)["acked_seq"] == 3049), "ack 3049 not taken"
 drain(0.1)  # what was on its way before the ack
 late = [p for p in drain(3) if b",ncemg=1" in p]
 assert not late, ("emergencies after the ack", late)
@@ -76,7 +76,7 @@ PY
 ip netns exec "$tx" "$pmdcon" --config "$dir/c.yaml" >"$dir/log" 2>&1 &
 pid=$!
 ip netns exec "$rxns" env PYTHONPATH="$(dirname "$0")" \
-  python3 "$dir/collector.py" "$gen" "$dir/ring" ||
+  python3 "$dir/collector.py" "$gen" "$dir/ring" "$pid" ||
   fail "collector: $(tail -3 "$dir/log")"
 # The same counters through telemetry, while it runs.
 json=$(echo /pmdcon/stats | timeout 10 dpdk-telemetry.py -f "pmdcon-$pid" | tail -1)
