@@ -19,6 +19,17 @@ PMDCON_PACKAGES=(
 # goes.
 log() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# wait_for SECONDS COMMAND...: COMMAND every 50 ms until it succeeds; false
+# once SECONDS passed. For what a step needs (a ready file, a log line),
+# instead of a fixed sleep: `wait_for 30 test -e "$ready" || die "..."`.
+wait_for() {
+  local end=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    ((SECONDS <= end)) || return 1
+    sleep 0.05
+  done
+}
 
 # Installs the packages given (default: PMDCON_PACKAGES) that are missing.
 ensure_packages() {

@@ -1,6 +1,9 @@
 # Sourced by the test scripts: a scratch directory $dir, removed on exit,
 # and every background job (a pmdcon busy-polls a CPU) killed on any exit,
-# failures included; fail MESSAGE ends the test.
+# failures included; fail MESSAGE ends the test. A test waits on what it
+# checks, never on a fixed sleep: wait_for (scripts/lib.sh) and the waits
+# below, e.g. `wait_for 30 grep -q 'link down' "$dir/log" || fail "..."`.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 dir=$(mktemp -d)
 cleanup() {
   for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
@@ -9,17 +12,6 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# wait_for SECONDS COMMAND...: COMMAND every 50 ms until it succeeds; false
-# once SECONDS passed. A test waits on what it checks, never on a fixed
-# sleep: `wait_for 10 grep -q 'link down' "$dir/log" || fail "..."`.
-wait_for() {
-  local end=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    ((SECONDS <= end)) || return 1
-    sleep 0.05
-  done
-}
 # gone PID: the process has exited (`wait_for 10 gone "$pid"`).
 gone() { ! kill -0 "$1" 2>/dev/null; }
 # lines FILE: how many lines FILE holds (0 while it does not exist);
