@@ -7,6 +7,8 @@
 // stop pmdcon), 2 bad command line or config, or a NIC of eal.pci_allow
 // that DPDK cannot take (no such device, not on a DPDK driver, no IOMMU
 // group for vfio-pci, or no poll-mode driver for it); the message names it.
+#include <rte_build_config.h>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -15,9 +17,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "app/appliance.h"
-#include "app/doctor.h"
 #include "cli/flags.h"
 #include "common/strings.h"
+#include "doctor/report.h"
 
 ABSL_FLAG(std::string, config, "",
           "run with FILE: EAL, the port, the TX lcore, the control loop "
@@ -71,7 +73,8 @@ int main(int argc, char** argv) {
   if (path.empty()) Usage("--config FILE or --check-config FILE is required");
   absl::StatusOr<config::Config> c = app::Load(path);
   if (!c.ok()) cli::Die(kTool, c.status(), 2);
-  if (doctor) return app::Doctor(*c, root, stdout);
+  // EAL's driver directory is DPDK's build's to say: read here.
+  if (doctor) return pmdcon::doctor::Report(*c, root, RTE_EAL_PMD_PATH, stdout);
   if (!check.empty()) {
     std::printf("%s: OK (%zu targets, source %s %s)\n", path.c_str(),
                 c->targets.size(),

@@ -1,18 +1,16 @@
-#include "app/doctor.h"
-
-#include <rte_build_config.h>
+#include "doctor/report.h"
 
 #include <filesystem>
 
 #include "doctor/doctor.h"
 #include "doctor/host.h"
 
-namespace pmdcon::app {
+namespace pmdcon::doctor {
 
-int Doctor(const config::Config& c, const std::string& root, FILE* out) {
-  doctor::Host host = doctor::ReadHost(root, c);
-  // EAL's driver directory is DPDK's build's to say: read here, by the app.
-  host.pmd_dir = RTE_EAL_PMD_PATH;
+int Report(const config::Config& c, const std::string& root,
+           const std::string& pmd_dir, FILE* out) {
+  Host host = ReadHost(root, c);
+  host.pmd_dir = pmd_dir;
   std::error_code ec;
   std::vector<std::string> files;
   for (const auto& e : std::filesystem::directory_iterator(
@@ -21,13 +19,13 @@ int Doctor(const config::Config& c, const std::string& root, FILE* out) {
   }
   if (!ec) host.pmd_files = std::move(files);
   int fails = 0, warns = 0;
-  for (const auto& f : doctor::Check(host, c)) {
+  for (const auto& f : Check(host, c)) {
     std::fprintf(out, "%-4s  %s: %s\n",
-                 std::string(doctor::VerdictName(f.verdict)).c_str(),
-                 f.item.c_str(), f.detail.c_str());
+                 std::string(VerdictName(f.verdict)).c_str(), f.item.c_str(),
+                 f.detail.c_str());
     if (!f.fix.empty()) std::fprintf(out, "      fix: %s\n", f.fix.c_str());
-    fails += f.verdict == doctor::Verdict::kFail;
-    warns += f.verdict == doctor::Verdict::kWarn;
+    fails += f.verdict == Verdict::kFail;
+    warns += f.verdict == Verdict::kWarn;
   }
   std::fprintf(out, "pmdcon doctor: %d %s that would stop pmdcon, %d %s\n",
                fails, fails == 1 ? "problem" : "problems", warns,
@@ -35,4 +33,4 @@ int Doctor(const config::Config& c, const std::string& root, FILE* out) {
   return fails ? 1 : 0;
 }
 
-}  // namespace pmdcon::app
+}  // namespace pmdcon::doctor
