@@ -1,7 +1,7 @@
 // Runs in the QEMU guest against /dev/pmdcon: every mapping the module must
 // refuse is tried, then the consumer page is filled with random and
 // adversarial values for a while. The kernel must stay up and keep its
-// records intact (checked by guest.sh afterwards).
+// records intact (checked by scenarios/hostile.sh afterwards).
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>

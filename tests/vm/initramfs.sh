@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # initramfs.sh KVER OUT.cpio.gz KMOD_DIR BIN...: an initramfs for one kernel
 # with busybox, the modules built for KVER (KMOD_DIR/*.ko: pmdcon and its
-# test helper), the guest scenario script and the given programs (in
-# /opt/pmdcon) with their shared libraries at their original paths. Env KMODS: kernel modules (with
+# test helper), the guest's /init (guest.sh) with its library and scenarios
+# (in /vm) and the given programs (in /opt/pmdcon) with their shared
+# libraries at their original paths. Env KMODS: kernel modules (with
 # dependencies) to load in the guest, in order in /etc/modules.load; env
 # PMDS: DPDK PMDs (e.g. net_af_packet) put in EAL's plugin directory; env
 # MODROOT: where lib/modules/KVER lives (default /).
@@ -13,13 +14,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,var/run,lib/modules,etc}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,var/run,lib/modules,etc,vm/scenarios}
 cp /bin/busybox "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do
   [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 done
 cp "$here/guest.sh" "$root/init"
 chmod +x "$root/init"
+cp "$here/guest-lib.sh" "$root/vm/"
+cp "$here/scenarios/"*.sh "$root/vm/scenarios/"
 cp "$kmod"/*.ko "$root/lib/modules/"
 
 # Programs and their ldd closure (plus libgcc_s, which ldd may not list).
