@@ -6,6 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kver=$1 name=$2 initrd=$3 logdir=${4:-$(mktemp -d)}
+source "$here/../../scripts/lib.sh"  # wait_for
 mkdir -p "$logdir"
 log="$logdir/$kver-$name.log"
 # SCENARIO@MODEL-BIND (e.g. e2e@e1000-vfio): the appliance owns a PCI NIC of
@@ -148,7 +149,11 @@ if [ -n "$with_rx" ]; then
     2>"$logdir/$kver-$name-rx.err" &
   rx_pid=$!
   trap 'kill $rx_pid 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do [ -e "$ready" ] && break; sleep 0.1; done
+  wait_for 60 test -e "$ready" || {
+    cat "$logdir/$kver-$name-rx.err"
+    echo "FAIL: $kver $name: pmdcon-rx not listening after 60 s"
+    exit 1
+  }
 fi
 
 # Debian's netconsole, the reference, sends to a live listener (socat) on
@@ -173,14 +178,23 @@ mon=() watcher=
 if [ "$scenario" = link ]; then
   sock=$(mktemp -u /tmp/pmdcon-mon.XXXXXX)
   mon=(-monitor "unix:$sock,server=on,wait=off")
+  monitor_log=$logdir/$kver-$name-monitor.txt
+  : >"$monitor_log"
+  # The monitor's prompts so far: one when a client connects, one after each
+  # command it ran.
+  prompts() { { grep -ao '(qemu)' "$monitor_log" || true; } | wc -l; }
+  prompted() { (($(prompts) >= $1)); }
   (
     done_n=0
+    # Polls the serial log for the guest's requests until killed.
     while sleep 0.1; do
       mapfile -t reqs < <(grep -ao 'PMDCON-VM SET_LINK [a-z]*' "$log")
       while ((done_n < ${#reqs[@]})); do
-        # The monitor reads the command before it sees the end of input.
-        { echo "set_link n1 ${reqs[done_n]##* }"; sleep 0.5; } |
-          socat - "UNIX-CONNECT:$sock" >>"$logdir/$kver-$name-monitor.txt" 2>&1
+        # The monitor reads the command only while its input is open: keep
+        # it open until the prompt after the command (the command ran).
+        n=$(prompts)
+        { echo "set_link n1 ${reqs[done_n]##* }"; wait_for 30 prompted $((n + 2)) || true; } |
+          socat - "UNIX-CONNECT:$sock" >>"$monitor_log" 2>&1
         done_n=$((done_n + 1))
       done
     done
@@ -197,10 +211,18 @@ timeout 180 qemu-system-x86_64 "${machine[@]}" -accel $accel -cpu max -m 2G -smp
   </dev/null >>"$log" 2>&1 &
 qemu=$!
 if [ "$scenario" = panic-hang ]; then
-  # The guest hangs after the panic: stop it 5 s after the panic's last
-  # line reached the serial console (or by the timeout).
-  until grep -aq -- '---\[ end Kernel panic' "$log" || ! kill -0 $qemu 2>/dev/null; do sleep 0.5; done
-  sleep 5
+  # The guest hangs after the panic: stop it once the panic's last line
+  # reached the host from both senders on eth0 (the fallback and
+  # netconsole) and pmdcon-rx wrote it, or 30 s after it reached the serial
+  # console, or by the timeout.
+  end='---\[ end Kernel panic'
+  delivered() {
+    ! kill -0 $qemu 2>/dev/null ||
+      { (($({ grep -ao -- "$end" "$logdir/$kver-$name-n0.pcap" || true; } | wc -l) >= 2)) &&
+        grep -q -- "$end" "$logdir/$kver-$name-rx.txt"; }
+  }
+  until grep -aq -- "$end" "$log" || ! kill -0 $qemu 2>/dev/null; do sleep 0.5; done
+  wait_for 30 delivered || true
   pkill -TERM -P $qemu 2>/dev/null || true
   kill -TERM $qemu 2>/dev/null || true
 fi

@@ -59,7 +59,7 @@ wait_sent
 # Sent means handed to netpoll, which may still queue the last few for
 # the NIC; disabling the target frees its netpoll and drops that queue
 # (a clean-clone run lost 6 of 100 so, once, on 6.12).
-sleep 0.5
+settle
 echo 0 >$CFS/pmdcon/t2/enabled || fail "disable t2"
 wait_sender off
 rmdir $tg/userdata/k || fail "rmdir userdata/k"

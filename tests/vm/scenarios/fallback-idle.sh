@@ -9,5 +9,5 @@ has_msg "no appliance heartbeat for"
 print_records 1000 fallback
 wait_sent
 log "fallback: $(cat $SYS/fallback_sent) records sent through netpoll"
-sleep 0.5
+settle
 unload

@@ -5,5 +5,5 @@ load $MEMMAP "fallback=+6665@fec0::15/eth0,$PORT@fec0::2/52:55:0a:00:02:02" take
 wait_sender takeover
 print_records 1000 fallback6
 wait_sent
-sleep 0.5
+settle
 unload

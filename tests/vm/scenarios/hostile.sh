@@ -20,7 +20,7 @@ check_records_match_kmsg
 # A mapping alone (file closed) must keep the module and its memory.
 pmdcon-hostile-consumer hold 3 >/tmp/hold 2>&1 &
 pid=$!
-sleep 1
+wait_for 30 grep -q 'holding a mapping' /tmp/hold || { cat /tmp/hold; fail "no mapping held"; }
 if rmmod pmdcon 2>/dev/null; then fail "rmmod succeeded while mapped"; fi
 wait $pid || { cat /tmp/hold; fail "ring not intact while mapped"; }
 cat /tmp/hold
