@@ -261,9 +261,8 @@ End RunOneEngine(const Plant& p, const config::Config& c, ring::StartAt at,
 
 // EAL, the port and the ring, then engine after engine (one per accepted
 // reload) until a stop. `host`: the facts RefuseNics judged.
-int RunEngines(const config::Config& initial, const std::string& path,
+int RunEngines(const config::Config& c, const std::string& path,
                const doctor::Host& host) {
-  const config::Config& c = initial;
   const port::EalOptions eo{c.eal.lcores,    c.eal.main_lcore,  c.eal.memory_mb,
                             c.eal.hugepages, c.stats.telemetry, c.eal.vdevs,
                             c.eal.pci_allow, c.eal.extra_args};
@@ -277,7 +276,7 @@ int RunEngines(const config::Config& initial, const std::string& path,
   const Plant plant{path, *port, **src, c.port.src_mac.value_or(port->mac())};
   if (c.stats.telemetry) RegisterTelemetry();
   plant.src.Start();
-  Next run{initial, Specs(initial, plant.mac)};
+  Next run{c, Specs(c, plant.mac)};
   ring::StartAt at = plant.src.start;
   for (;;) {
     Next next;

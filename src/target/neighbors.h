@@ -62,8 +62,6 @@ class Neighbors {
   // The port's link now; true if it changed (every Reach may have).
   bool SetLink(bool up);
   Reach reach(size_t i) const;
-  size_t size() const { return targets_.size(); }
-  bool link_up() const { return link_up_; }
   // Target i's resolver, or nullptr (off, or a configured MAC).
   const Resolver* resolver(size_t i) const { return resolvers_[i].get(); }
   uint64_t answered() const { return responder_.answered(); }

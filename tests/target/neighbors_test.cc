@@ -16,9 +16,7 @@
 namespace pmdcon::target {
 namespace {
 
-using packet::IpAddr;
 using packet::Mac;
-using packet::ParseIp;
 
 using namespace hosts;  // NOLINT: the two hosts of every test
 
@@ -44,6 +42,23 @@ Frame Answer(const Frame& req) {
   return out;
 }
 
+using Learned = std::vector<std::pair<size_t, Mac>>;
+
+// Polls n at time 0 for its one request, has the peer answer it at time 1,
+// and returns what n reported learning from the answer.
+Learned AnswerTheRequest(Neighbors& n) {
+  Sent sent;
+  n.Poll(0, std::ref(sent));
+  EXPECT_EQ(sent.frames.size(), 1u);
+  if (sent.frames.empty()) return {};
+  const Frame reply = Answer(sent.frames[0]);
+  EXPECT_FALSE(reply.empty());
+  Learned learned;
+  n.OnFrame(reply.data(), reply.size(), 1, std::ref(sent),
+            [&](size_t i, const Mac& m) { learned.emplace_back(i, m); });
+  return learned;
+}
+
 TEST(Neighbors, OnlyTheTargetThatNeedsAHopAsks) {
   Neighbors n(kSelf, kSelf4, std::nullopt, Targets(), {}, true);
   Sent sent;
@@ -59,14 +74,7 @@ TEST(Neighbors, OnlyTheTargetThatNeedsAHopAsks) {
 
 TEST(Neighbors, AnAnswerIsLearnedAndReported) {
   Neighbors n(kSelf, kSelf4, std::nullopt, Targets(), {}, true);
-  Sent sent;
-  n.Poll(0, std::ref(sent));
-  ASSERT_EQ(sent.frames.size(), 1u);
-  const Frame reply = Answer(sent.frames[0]);
-  ASSERT_FALSE(reply.empty());
-  std::vector<std::pair<size_t, Mac>> learned;
-  n.OnFrame(reply.data(), reply.size(), 1, std::ref(sent),
-            [&](size_t i, const Mac& m) { learned.emplace_back(i, m); });
+  const Learned learned = AnswerTheRequest(n);
   ASSERT_EQ(learned.size(), 1u);
   EXPECT_EQ(learned[0].first, 0u);
   EXPECT_EQ(learned[0].second, kPeer);
@@ -75,14 +83,7 @@ TEST(Neighbors, AnAnswerIsLearnedAndReported) {
 
 TEST(Neighbors, NothingIsReportedWhileTheLinkIsDown) {
   Neighbors n(kSelf, kSelf4, std::nullopt, Targets(), {}, false);
-  Sent sent;
-  n.Poll(0, std::ref(sent));
-  ASSERT_EQ(sent.frames.size(), 1u);
-  const Frame reply = Answer(sent.frames[0]);
-  int learned = 0;
-  n.OnFrame(reply.data(), reply.size(), 1, std::ref(sent),
-            [&](size_t, const Mac&) { ++learned; });
-  EXPECT_EQ(learned, 0);
+  EXPECT_TRUE(AnswerTheRequest(n).empty());
   EXPECT_EQ(n.reach(0), Reach::kLinkDown);
   EXPECT_EQ(n.reach(1), Reach::kLinkDown);
   EXPECT_EQ(n.reach(2), Reach::kOff);  // off stays off
@@ -111,12 +112,9 @@ TEST(Neighbors, AHopThatStopsAnsweringIsResolvedAgain) {
   o.reachable_us = 1000;
   o.refresh_tries = 1;
   Neighbors n(kSelf, kSelf4, std::nullopt, Targets(), o, true);
-  Sent sent;
-  n.Poll(0, std::ref(sent));
-  const Frame reply = Answer(sent.frames[0]);
-  n.OnFrame(reply.data(), reply.size(), 1, std::ref(sent),
-            [](size_t, const Mac&) {});
+  ASSERT_EQ(AnswerTheRequest(n).size(), 1u);
   ASSERT_EQ(n.reach(0), Reach::kReady);
+  Sent sent;
   // Refreshes go unanswered until the resolver gives up on the MAC.
   uint64_t now = 1;
   for (int k = 0; k < 100 && n.reach(0) == Reach::kReady; ++k) {

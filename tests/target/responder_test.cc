@@ -15,7 +15,6 @@ namespace pmdcon::target {
 namespace {
 
 using packet::IpAddr;
-using packet::Mac;
 using packet::ParseIp;
 
 using namespace hosts;  // NOLINT: the two hosts of every test
