@@ -5,13 +5,13 @@
 # Debian 12 packages the build and the tests need.
 PMDCON_PACKAGES=(
   meson ninja-build pkg-config g++ clang clang-format python3
-  libabsl-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev
+  libabsl-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev libmicrohttpd-dev
   dpdk dpdk-dev libdpdk-dev
   socat iproute2 nftables ethtool man-db systemd rsyslog rsyslog-relp logrotate
   nats-server libnats-dev
   make debootstrap kmod xz-utils
   debhelper dh-dkms dkms lintian fakeroot
-  tshark
+  tshark prometheus
   qemu-system-x86 busybox-static cpio bc
 )
 
