@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "common/strings.h"
+#include "packet/endpoint.h"
 #include "wire/decoder.h"
 
 namespace pmdcon::config {
@@ -460,14 +461,33 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
   return absl::OkStatus();
 }
 
+// stats.metrics: "" (off), or HOST:PORT as metrics::Server takes it, with
+// HOST an IP address (nothing is resolved) or empty (every address).
+absl::StatusOr<std::string> ListenAddress(std::string_view text) {
+  if (text.empty()) return std::string();
+  PMDCON_ASSIGN_OR_RETURN(const packet::HostPort hp,
+                          packet::SplitHostPort(text));
+  if (!hp.host.empty() && !packet::ParseIp(hp.host).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", hp.host,
+                     "\" is not an IP address (HOST:PORT, e.g. "
+                     "127.0.0.1:9731)"));
+  }
+  return std::string(text);
+}
+
 absl::Status ParseStats(const Walker& w, const YAML::Node& n, Stats* st) {
-  PMDCON_RETURN_IF_ERROR(w.Map(n, "stats", {"interval_s", "telemetry"}));
+  PMDCON_RETURN_IF_ERROR(
+      w.Map(n, "stats", {"interval_s", "telemetry", "metrics"}));
   if (n["interval_s"])
     PMDCON_RETURN_IF_ERROR(
         w.Uint(n["interval_s"], "stats.interval_s", 0, 86400, &st->interval_s));
   if (n["telemetry"])
     PMDCON_RETURN_IF_ERROR(
         w.Bool(n["telemetry"], "stats.telemetry", &st->telemetry));
+  if (n["metrics"])
+    PMDCON_RETURN_IF_ERROR(
+        w.Parsed(n["metrics"], "stats.metrics", ListenAddress, &st->metrics));
   return absl::OkStatus();
 }
 

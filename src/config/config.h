@@ -94,6 +94,9 @@ struct Target {
 struct Stats {
   uint32_t interval_s = 10;  // 0: no periodic log line
   bool telemetry = true;
+  // Where /metrics is served (Prometheus), "HOST:PORT" with HOST an IP
+  // address or empty (every address); "": not served.
+  std::string metrics;
 
   bool operator==(const Stats&) const = default;
 };

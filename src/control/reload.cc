@@ -33,6 +33,7 @@ std::string FirstRestartKey(const config::Config& a, const config::Config& b) {
       {"source.start", a.source.start != b.source.start},
       {"stats.interval_s", a.stats.interval_s != b.stats.interval_s},
       {"stats.telemetry", a.stats.telemetry != b.stats.telemetry},
+      {"stats.metrics", a.stats.metrics != b.stats.metrics},
   };
   for (const auto& [key, differs] : keys) {
     if (differs) return std::string(key);

@@ -58,6 +58,7 @@ TEST(Config, DefaultsAreSane) {
   EXPECT_EQ(t.rate_limit.records_per_s, 0u);
   EXPECT_FALSE(t.reliable);  // the bytes on the wire stay upstream's
   EXPECT_EQ(c->stats.interval_s, 10u);
+  EXPECT_EQ(c->stats.metrics, "") << "no /metrics unless asked";
 }
 
 TEST(Config, ReliableTargets) {
@@ -72,6 +73,17 @@ TEST(Config, ReliableTargets) {
   EXPECT_TRUE(c->targets[0].reliable);
   EXPECT_TRUE(c->targets[1].reliable);
   EXPECT_FALSE(c->targets[2].reliable);
+}
+
+TEST(Config, MetricsAddress) {
+  for (const std::string addr :
+       {"127.0.0.1:9731", "[::1]:9731", ":9731", "0.0.0.0:0", ""}) {
+    auto c =
+        Parse(std::string(kMinimal) + "stats: {metrics: \"" + addr + "\"}\n",
+              "m.yaml");
+    ASSERT_TRUE(c.ok()) << addr << ": " << c.status();
+    EXPECT_EQ(c->stats.metrics, addr);
+  }
 }
 
 TEST(Config, KmsgAndFileSources) {
@@ -124,6 +136,16 @@ INSTANTIATE_TEST_SUITE_P(
             "driver's name and number, e.g. net_af_packet0, then ,key=value "
             "arguments); in a YAML list ',' separates entries: quote a device "
             "with arguments, [\"net_af_packet0,iface=eth1\"]"},
+        Bad{"metrics_no_port",
+            kPort + "targets: [{name: a, dst_ip: 10.99.0.2}]\n" +
+                "stats: {metrics: \"127.0.0.1\"}\n",
+            "bad.yaml:3:18: stats.metrics: \"127.0.0.1\": bad port "
+            "\"127.0.0.1\""},
+        Bad{"metrics_hostname",
+            kPort + "targets: [{name: a, dst_ip: 10.99.0.2}]\n" +
+                "stats: {metrics: \"localhost:9731\"}\n",
+            "bad.yaml:3:18: stats.metrics: \"localhost\" is not an IP address "
+            "(HOST:PORT, e.g. 127.0.0.1:9731)"},
         Bad{"unknown_top_key", kPort + "target: []\n",
             "bad.yaml:2:1: target: unknown key (expected one of: eal, port, "
             "source, targets, stats)"},

@@ -73,6 +73,10 @@ TEST(Reload, EveryRestartOnlySectionIsNamed) {
        "port: {src_ipv4: 10.99.0.1}\nsource: {start: oldest}\n"},
       {"stats.interval_s",
        "port: {src_ipv4: 10.99.0.1}\nstats: {interval_s: 1}\n"},
+      // The server's address is bound once, at start: a new one waits for
+      // a restart, and the running targets go on (and the old /metrics).
+      {"stats.metrics",
+       "port: {src_ipv4: 10.99.0.1}\nstats: {metrics: \"127.0.0.1:9\"}\n"},
   };
   for (const auto& [key, head] : cases) {
     auto file = config::Parse(head + "targets:\n" + kA, "t.yaml");
