@@ -140,7 +140,7 @@ struct Engine::Target {
       return false;
     }
     Bump(stats.notices);
-    if (rel && seq_known) rel->retx.OnSent(last, engine->now_us_);
+    if (rel && seq_known) rel->OnSent(last, engine->now_us_);
     return true;
   }
 
@@ -159,7 +159,7 @@ struct Engine::Target {
       return;
     rel->index.Put({r.seq, r.id, r.next_id, encoder.msgid(), kind});
     if (kind == reliable::SentIndex::Kind::kSent)
-      rel->retx.OnSent(r.seq, engine->now_us_);
+      rel->OnSent(r.seq, engine->now_us_);
   }
 
   // Sends seq again (`emergency`: with ",ncemg=1"); a seq the ring no

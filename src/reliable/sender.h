@@ -87,6 +87,19 @@ class Sender {
   uint64_t acked_next = 0;  // ring id after the last acknowledged record
   uint64_t credit = 0;      // payload bytes an unvalidated collector earned
   std::atomic<int64_t> acked_seq{-1};  // for telemetry; -1: none yet
+  // For metrics: the stream's first and newest seq sent (-1: none yet),
+  // published by OnSent.
+  std::atomic<int64_t> first_sent_seq{-1};
+  std::atomic<int64_t> last_sent_seq{-1};
+
+  // A record (or notice) left for the first time: Retx::OnSent, published.
+  void OnSent(uint64_t seq, uint64_t now_us) {
+    retx.OnSent(seq, now_us);
+    first_sent_seq.store(static_cast<int64_t>(retx.first_sent()),
+                         std::memory_order_relaxed);
+    last_sent_seq.store(static_cast<int64_t>(retx.last_sent()),
+                        std::memory_order_relaxed);
+  }
 
  private:
   Retx::Options retx_options_;
