@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/control.h"
+#include "app/metrics.h"
 #include "app/source.h"
 #include "app/telemetry.h"
 #include "common/status.h"
@@ -273,6 +274,15 @@ int RunEngines(const config::Config& c, const std::string& path,
   if (!port.ok()) return Fail(port.status());
   absl::StatusOr<std::unique_ptr<Source>> src = OpenSource(c);
   if (!src.ok()) return Fail(src.status());
+  // Declared after the port and the ring: it goes first, scrapes and all.
+  std::unique_ptr<metrics::Server> metrics_server;
+  if (!c.stats.metrics.empty()) {
+    auto server = ServeMetrics(c, *port, **src);
+    if (!server.ok()) return Fail(server.status());
+    metrics_server = *std::move(server);
+    std::fprintf(stderr, "pmdcon: metrics on http://%s/metrics\n",
+                 metrics_server->address().c_str());
+  }
   const Plant plant{path, *port, **src, c.port.src_mac.value_or(port->mac())};
   if (c.stats.telemetry) RegisterTelemetry();
   plant.src.Start();

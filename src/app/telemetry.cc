@@ -77,6 +77,11 @@ void ShowEngine(const engine::Engine* e) {
   g_engine = e;
 }
 
+void ReadShownEngine(const std::function<void(const engine::Engine*)>& read) {
+  std::lock_guard<std::mutex> lock(g_engine_mu);
+  read(g_engine);
+}
+
 void LogStats(const engine::Engine& e) {
   for (size_t i = 0; i < e.targets(); ++i) {
     const bool reliable = e.spec(i).reliable;

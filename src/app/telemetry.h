@@ -8,6 +8,7 @@
 #define PMDCON_APP_TELEMETRY_H_
 
 #include <cstdint>
+#include <functional>
 
 #include "engine/engine.h"
 #include "engine/tx_watch.h"
@@ -16,7 +17,11 @@ namespace pmdcon::app {
 
 void RegisterTelemetry();
 // The engine telemetry reads from now on (nullptr: none, while replaced).
+// Waits for a reader in ReadShownEngine: the engine may go once it returns.
 void ShowEngine(const engine::Engine* e);
+// Calls read with the engine shown now (nullptr: none), which stays while
+// read runs. For readers off the datapath (/metrics): read only loads.
+void ReadShownEngine(const std::function<void(const engine::Engine*)>& read);
 // One line per target on stderr: its state and every counter (a reliable
 // target's protocol counters and acknowledged seq too).
 void LogStats(const engine::Engine& e);

@@ -1,0 +1,99 @@
+#include "app/metrics.h"
+
+#include <rte_ethdev.h>
+#include <rte_version.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+#include "app/telemetry.h"
+#include "common/strings.h"
+#include "io/system.h"
+#include "pmdcon/ring.h"
+
+namespace pmdcon::app {
+namespace {
+
+// The module's own view of the appliance's heartbeat (kmod/dev.c).
+constexpr char kHeartbeatAge[] = "/sys/class/misc/pmdcon/heartbeat_age_ms";
+
+std::string DpdkVersion() {
+  std::string_view v = rte_version();
+  if (v.substr(0, 5) == "DPDK ") v.remove_prefix(5);
+  return std::string(v);
+}
+
+std::optional<double> HeartbeatAge() {
+  const absl::StatusOr<std::string> text = io::ReadText(kHeartbeatAge);
+  uint64_t ms = 0;
+  if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &ms))
+    return std::nullopt;
+  return static_cast<double>(ms) / 1000.0;
+}
+
+void CollectTargets(const engine::Engine& e, MetricsSnapshot& s) {
+  for (size_t i = 0; i < e.targets(); ++i) {
+    MetricsSnapshot::Target t;
+    t.name = e.spec(i).name;
+    t.reliable = e.spec(i).reliable;
+    t.state = e.state(i);
+    t.counters = e.stats(i).Snapshot();  // relaxed loads
+    if (t.reliable) {
+      t.acked_seq = e.acked_seq(i);
+      t.sent = e.sent_seqs(i);
+    }
+    s.targets.push_back(std::move(t));
+  }
+}
+
+}  // namespace
+
+MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
+                               bool device) {
+  MetricsSnapshot s;
+  s.version = PMDCON_VERSION;
+  s.dpdk = DpdkVersion();
+  // The ring's pages as the engine maps them (a file truncated under it
+  // reads as zeros, io/mapped_file.h). Single-writer fields: plain loads.
+  auto* base = src.file.bytes().data();
+  const auto* hdr = reinterpret_cast<const pmdcon_ring_hdr*>(base);
+  const auto* cons =
+      reinterpret_cast<const pmdcon_cons_page*>(base + PMDCON_CONS_OFFSET);
+  ReadShownEngine([&](const engine::Engine* e) {
+    if (!e) return;
+    CollectTargets(*e, s);
+    s.ring = MetricsSnapshot::Ring{PMDCON_LOAD(&hdr->head), e->transmitted_id(),
+                                   PMDCON_LOAD(&hdr->data_size)};
+  });
+  MetricsSnapshot::Port p;
+  p.link_up = port.LinkUp();
+  rte_eth_stats st{};
+  if (rte_eth_stats_get(port.id(), &st) == 0) {
+    p.tx_packets = st.opackets;
+    p.tx_errors = st.oerrors;
+  }
+  s.port = p;
+  if (device) {
+    MetricsSnapshot::Kernel k;
+    k.sender = PMDCON_LOAD_ACQ(&hdr->sender);
+    k.head = PMDCON_LOAD(&hdr->head);
+    k.tx_id = PMDCON_LOAD(&cons->tx_id);
+    k.kernel_tx_id = PMDCON_LOAD(&hdr->kernel_tx_id);
+    k.heartbeat_age_s = HeartbeatAge();
+    s.kernel = k;
+  }
+  return s;
+}
+
+absl::StatusOr<std::unique_ptr<metrics::Server>> ServeMetrics(
+    const config::Config& c, const port::Port& port, const Source& src) {
+  const bool device = c.source.type == config::SourceType::kDevice;
+  return metrics::Server::Start(c.stats.metrics, [&port, &src, device] {
+    return RenderMetrics(CollectMetrics(port, src, device));
+  });
+}
+
+}  // namespace pmdcon::app
