@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <map>
 
 #include "absl/container/node_hash_map.h"
 #include "common/strings.h"
+#include "wire/panic.h"
 
 namespace pmdcon::wire {
 namespace {
@@ -104,6 +106,15 @@ size_t PendingCost(const Node& node) {
   return sizeof(node) + 32 + HeapBytes(node.first);
 }
 
+// A record delivered at now_us: when, and whether it tells of a crash.
+void CountRecord(SourceStats& st, std::string_view body, uint64_t now_us) {
+  st.last_record_us = now_us;
+  if (const Panic p = ClassifyPanic(body); p != Panic::kNone) [[unlikely]] {
+    ++st.panics[static_cast<int>(p) - 1];
+    st.last_panic_us = now_us;
+  }
+}
+
 }  // namespace
 
 struct Reassembler::Source {
@@ -180,6 +191,7 @@ struct Reassembler::Source {
   void AddGap(uint64_t first, uint64_t last) {
     resized = true;
     stats.missing += last - first + 1;
+    ++stats.gaps_opened;
     if (stats.gaps.size() >= max_gaps) {
       stats.gaps.pop_front();
       ++stats.gaps_dropped;
@@ -339,6 +351,38 @@ Reassembler::Reassembler(Options options)
       spares_(std::make_unique<Spares>()) {}
 Reassembler::~Reassembler() = default;
 
+void AddCounters(SourceStats* to, const SourceStats& from) {
+  SourceStats& t = *to;
+  t.payloads += from.payloads;
+  t.bytes += from.bytes;
+  t.records += from.records;
+  t.basic_chunks += from.basic_chunks;
+  t.fragments += from.fragments;
+  t.reassembled += from.reassembled;
+  t.duplicates += from.duplicates;
+  t.reassembled_duplicates += from.reassembled_duplicates;
+  t.reordered += from.reordered;
+  t.restarts += from.restarts;
+  t.malformed += from.malformed;
+  for (size_t i = 0; i < std::size(t.malformed_by); ++i) {
+    t.malformed_by[i] += from.malformed_by[i];
+  }
+  t.reassembly_failures += from.reassembly_failures;
+  t.fragment_conflicts += from.fragment_conflicts;
+  t.announced_lost += from.announced_lost;
+  t.authenticated += from.authenticated;
+  t.auth_unauthenticated += from.auth_unauthenticated;
+  t.auth_forged += from.auth_forged;
+  t.auth_replayed += from.auth_replayed;
+  t.gaps_opened += from.gaps_opened;
+  t.gaps_dropped += from.gaps_dropped;
+  t.announced_dropped += from.announced_dropped;
+  t.last_record_us = std::max(t.last_record_us, from.last_record_us);
+  t.last_panic_us = std::max(t.last_panic_us, from.last_panic_us);
+  for (size_t i = 0; i < std::size(t.panics); ++i)
+    t.panics[i] += from.panics[i];
+}
+
 const SourceStats& Reassembler::StatsOf(const Source& s) { return s.stats; }
 
 const SourceStats* Reassembler::Stats(const SourceKey& key) const {
@@ -413,6 +457,7 @@ void Reassembler::Evict(Source* a, Source* b) {
     (s->established ? *established_ : *fresh_).Remove(s);
     StopAcking(*s);
     if (s->acker) evicted_acks_ += s->acker->stats();
+    AddCounters(&evicted_, s->stats);
     budget_.charged -= s->charge;
     ++budget_.sources_evicted;
     const SourceKey key = s->key;  // not a reference into what is erased
@@ -522,6 +567,7 @@ void Reassembler::Consume(Source& src, std::string_view payload,
   m.body = p.body;
   if (!p.extended) {
     ++st.basic_chunks;
+    CountRecord(st, m.body, now_us);
     sink.OnMessage(m);
     return;
   }
@@ -751,6 +797,7 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
   }
   ++st.records;
   st.reassembled += m.fragments != 0;
+  CountRecord(st, m.body, now_us);
   sink.OnMessage(m);
 }
 

@@ -99,7 +99,14 @@ struct SourceStats {
   uint64_t auth_unauthenticated = 0;
   uint64_t auth_forged = 0;
   uint64_t auth_replayed = 0;
-  uint64_t missing = 0;  // seqs in open gaps, now
+  uint64_t missing = 0;      // seqs in open gaps, now
+  uint64_t gaps_opened = 0;  // gap ranges ever opened (some filled since)
+  // When the last record was delivered, and the last whose text told of a
+  // crash (wire/panic.h), in Feed's now_us; 0: never. Records by kind of
+  // crash, indexed by Panic - 1.
+  uint64_t last_record_us = 0;
+  uint64_t last_panic_us = 0;
+  uint64_t panics[3] = {};
   bool have_seq = false;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;  // highest seq of the current stream
@@ -114,6 +121,10 @@ struct SourceStats {
 // Did `st` receive every seq in [first, last] of its current stream?
 // Announced losses count as not received.
 bool Complete(const SourceStats& st, uint64_t first, uint64_t last);
+
+// Adds `from`'s counters to `to` (the latest of their times): the sources
+// evicted, together. Gaps, seqs and the gauge `missing` are not added.
+void AddCounters(SourceStats* to, const SourceStats& from);
 
 class MessageSink {
  public:
@@ -186,6 +197,8 @@ class Reassembler {
   size_t sources() const { return sources_.size(); }
   const Options& options() const { return options_; }
   const BudgetStats& budget_stats() const { return budget_; }
+  // The counters of all sources evicted for the budget, together.
+  const SourceStats& evicted_stats() const { return evicted_; }
   // With Options::ack: a source's acknowledgement counters (nullptr if it
   // is not tracked), and all sources' together (evicted ones included).
   const reliable::Acker::Stats* AckStatsOf(const SourceKey& key) const;
@@ -225,6 +238,7 @@ class Reassembler {
   // Sources whose reliable::Acker has a deadline, in no order.
   std::vector<Source*> acking_;
   reliable::Acker::Stats evicted_acks_;  // counters of evicted sources
+  SourceStats evicted_;                  // ... and their SourceStats
   std::unique_ptr<Spares> spares_;
   std::string assembled_;     // a reassembled body
   Source* routed_ = nullptr;  // where Feed's record went, if not its source
