@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "common/strings.h"
 #include "io/system.h"
+#include "rx/metrics.h"
 
 namespace pmdcon::rx {
 namespace {
@@ -71,12 +72,50 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Open(CollectorOptions o) {
 #ifdef PMDCON_TEST_HOOKS
   c->control_.ignore_text = opt.ignore_text;
 #endif
+  c->control_.metrics = !opt.metrics.empty();
   for (uint32_t i = 0; i < workers; ++i) {
     c->pool_.push_back(std::make_unique<Worker>(
         i, c->receivers_.empty() ? std::nullopt : std::move(c->receivers_[i]),
         opt.reassembler, std::move(c->sinks_[i]), &c->control_));
   }
+  if (!opt.metrics.empty()) {
+    Collector* self = c.get();
+    auto server = metrics::Server::Start(
+        opt.metrics, [self] { return self->MetricsText(); });
+    if (!server.ok()) {
+      return absl::Status(server.status().code(),
+                          absl::StrCat("--metrics=", opt.metrics, ": ",
+                                       server.status().message()));
+    }
+    c->metrics_ = *std::move(server);
+    std::fprintf(stderr, "%s: metrics on http://%s/metrics\n", kTool,
+                 c->metrics_->address().c_str());
+  }
   return c;
+}
+
+std::string Collector::MetricsText() {
+  // Running workers answer within a pass of their loop (100 ms at most
+  // when idle); one that is busier than that is shown as it was last.
+  constexpr uint64_t kWaitUs = 200'000;
+  const uint64_t gen = control_.metrics_gen.fetch_add(1) + 1;
+  const uint64_t until = io::MonotonicUsec() + kWaitUs;
+  std::vector<std::shared_ptr<const WorkerSnapshot>> snaps(pool_.size());
+  for (;;) {
+    bool all = true;
+    for (size_t i = 0; i < pool_.size(); ++i) {
+      snaps[i] = pool_[i]->snapshot();
+      all = all && (pool_[i]->finished() || (snaps[i] && snaps[i]->gen >= gen));
+    }
+    if (all || io::MonotonicUsec() >= until) break;
+    usleep(2000);
+  }
+  absl::StatusOr<uint64_t> rss = io::ResidentBytes();
+  return RenderMetrics(
+      snaps, {.version = PMDCON_VERSION,
+              .now_unix_us = io::RealtimeUsec(),
+              .memory_budget = o_.memory_budget,
+              .resident = rss.ok() ? std::optional(*rss) : std::nullopt});
 }
 
 // Worker 0's sockets come first; the others join their addresses, and the

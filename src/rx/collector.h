@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "metrics/server.h"
 #include "rx/format/output.h"
 #include "rx/oracle.h"
 #include "rx/recv/pcap.h"
@@ -48,6 +49,7 @@ struct CollectorOptions {
   double duration = 0, idle = 0;  // seconds; 0: no limit
   uint64_t drain_us = 10'000'000;
   std::string ready_file;  // created once listening
+  std::string metrics;     // --metrics: serve /metrics on HOST:PORT; "": off
   Oracle::Options oracle;
 #ifdef PMDCON_TEST_HOOKS
   std::string ignore_text;
@@ -83,6 +85,9 @@ class Collector {
   absl::Status OpenOutputs(SinkFactory* factory, uint64_t* queues);
   void Reload();  // SIGHUP
   absl::Status RunPcap();
+  // GET /metrics, on the server's thread: asks the workers for snapshots,
+  // waits a little for them, renders what it has.
+  std::string MetricsText();
 
   CollectorOptions o_;
   std::vector<std::optional<UdpReceiver>> receivers_;
@@ -92,6 +97,8 @@ class Collector {
   WorkerControl control_;
   std::vector<std::unique_ptr<Worker>> pool_;
   PcapStats pcap_stats_;
+  // Last: stopped (its thread joined) before the workers go.
+  std::unique_ptr<metrics::Server> metrics_;
 };
 
 }  // namespace pmdcon::rx

@@ -114,6 +114,9 @@ ABSL_FLAG(uint32_t, workers, 0,
           "it (0: one per online CPU, at most 16; --pcap: one)");
 ABSL_FLAG(std::string, ready_file, "",
           "create this file once the sockets are bound (for scripts)");
+ABSL_FLAG(std::string, metrics, "",
+          "serve Prometheus metrics at http://HOST:PORT/metrics (\"\": off; "
+          "port 0: any free one, as logged)");
 
 namespace {
 
@@ -217,6 +220,7 @@ absl::StatusOr<CollectorOptions> OptionsFromFlags() {
   o.drain_us =
       static_cast<uint64_t>(std::max(0.0, absl::GetFlag(FLAGS_drain)) * 1e6);
   o.ready_file = absl::GetFlag(FLAGS_ready_file);
+  o.metrics = absl::GetFlag(FLAGS_metrics);
 #ifdef PMDCON_TEST_HOOKS
   o.ignore_text = absl::GetFlag(FLAGS_ignore_text);
 #endif

@@ -151,6 +151,7 @@ void Worker::Run(uint64_t drain_us) {
       std::lock_guard<std::mutex> l(control_->auth_mu);
       reasm_.SetAuth(control_->auth);
     }
+    if (control_->metrics) Publish(false);
     if (const uint32_t s = control_->summaries.load(); s != summaries_seen_) {
       summaries_seen_ = s;
       const Worker* self = this;
@@ -178,8 +179,75 @@ void Worker::Finish(uint64_t drain_us) {
     uint64_t held = 0;
     for (const auto& s : sinks_) held += s->pending();
     if (held == 0 || now >= until) break;
+    if (control_->metrics) Publish(false);
     usleep(static_cast<useconds_t>(
         std::clamp<uint64_t>(wake > now ? wake - now : 0, 1000, 50'000)));
+  }
+  if (control_->metrics) Publish(true);
+}
+
+std::shared_ptr<const WorkerSnapshot> Worker::snapshot() const {
+  std::lock_guard l(snap_mu_);
+  return snap_;
+}
+
+std::shared_ptr<const WorkerSnapshot> Worker::Snapshot(uint64_t gen) const {
+  auto snap = std::make_shared<WorkerSnapshot>();
+  WorkerSnapshot& w = *snap;
+  w.gen = gen;
+  w.worker = index_;
+  w.datagrams = datagrams_;
+  // The reassembler's times are the monotonic clock's (Feed's now_us).
+  const uint64_t mono = io::MonotonicUsec();
+  const uint64_t unix = io::RealtimeUsec();
+  w.taken_unix_us = unix;
+  const auto wall = [&](uint64_t mono_us) -> uint64_t {
+    if (mono_us == 0) return 0;
+    const uint64_t ago = mono > mono_us ? mono - mono_us : 0;
+    return unix > ago ? unix - ago : 0;
+  };
+  const auto row = [&](std::string name, const wire::SourceStats& st) {
+    WorkerSnapshot::Source r;
+    r.name = std::move(name);
+    wire::AddCounters(&r.st, st);
+    r.st.missing = st.missing;
+    r.last_record_unix_us = wall(st.last_record_us);
+    r.last_panic_unix_us = wall(st.last_panic_us);
+    return r;
+  };
+  w.sources.reserve(reasm_.sources());
+  reasm_.ForEachSource(
+      [&](const wire::SourceKey& k, const wire::SourceStats& st) {
+        w.sources.push_back(row(SourceName(k), st));
+      });
+  w.evicted = row("evicted", reasm_.evicted_stats());
+  w.evicted.st.missing = 0;
+  for (const auto& sink : sinks_) {
+    w.outputs.push_back({.name = sink->name(),
+                         .st = sink->stats(),
+                         .pending = sink->pending(),
+                         .queued_bytes = sink->queued_bytes()});
+  }
+  w.memory_budget = reasm_.options().memory_budget;
+  w.budget = reasm_.budget_stats();
+  return snap;
+}
+
+// The scraper holds snap_mu_ only to copy a pointer; should it hold it now,
+// the snapshot waits for the next pass, not the worker for the scraper.
+void Worker::Publish(bool final) {
+  const uint64_t gen = control_->metrics_gen.load();
+  if (final || gen != metrics_seen_) {
+    metrics_seen_ = gen;
+    unpublished_ = Snapshot(gen);
+  }
+  if (!unpublished_) return;
+  if (final) {
+    std::lock_guard l(snap_mu_);
+    snap_ = std::move(unpublished_);
+    finished_.store(true);
+  } else if (std::unique_lock l(snap_mu_, std::try_to_lock); l.owns_lock()) {
+    snap_ = std::move(unpublished_);
   }
 }
 

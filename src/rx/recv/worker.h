@@ -64,6 +64,10 @@ struct WorkerControl {
     auth_gen.fetch_add(1);
   }
   uint64_t count = 0;  // stop at this many records delivered (0: never)
+  // /metrics (--metrics): the scraper bumps metrics_gen and each worker
+  // publishes a WorkerSnapshot at its next pass (at most kMaxWaitUs on).
+  bool metrics = false;
+  std::atomic<uint64_t> metrics_gen{0};
 
 #ifdef PMDCON_TEST_HOOKS
   // --ignore_text (-Dtest_hooks=true): datagrams holding this text from
@@ -73,6 +77,32 @@ struct WorkerControl {
   std::optional<wire::SourceKey> ignore_from;  // guarded by ignore_mu
   std::atomic<uint64_t> ignored{0};
 #endif
+};
+
+// What /metrics shows of one worker, built by the worker off its own data
+// (the scraper never touches a reassembler) with times on the wall clock.
+struct WorkerSnapshot {
+  struct Source {
+    std::string name;      // SourceName: "ADDR:PORT" as the summary prints it
+    wire::SourceStats st;  // without gaps and announced ranges
+    uint64_t last_record_unix_us = 0;  // 0: never
+    uint64_t last_panic_unix_us = 0;
+  };
+  struct Output {
+    std::string name;
+    SinkStats st;
+    uint64_t pending = 0;  // records
+    std::optional<uint64_t> queued_bytes;
+  };
+  uint64_t gen = 0;  // WorkerControl::metrics_gen it answers
+  int worker = 0;
+  uint64_t taken_unix_us = 0;
+  uint64_t datagrams = 0;
+  std::vector<Source> sources;
+  Source evicted;  // name "evicted"; all evicted sources' counters
+  std::vector<Output> outputs;
+  uint64_t memory_budget = 0;  // this worker's reassembly share, bytes
+  wire::Reassembler::BudgetStats budget;
 };
 
 class Worker {
@@ -105,6 +135,14 @@ class Worker {
   // Why Run stopped early (a receive error), or OK.
   const absl::Status& error() const { return error_; }
 
+  // Any thread: the last snapshot published (null before the first), and
+  // whether the worker is done (its last snapshot is final).
+  std::shared_ptr<const WorkerSnapshot> snapshot() const;
+  bool finished() const { return finished_.load(); }
+  // Builds a snapshot of this worker as it is, answering `gen`; on the
+  // worker's thread, or on any once it is done.
+  std::shared_ptr<const WorkerSnapshot> Snapshot(uint64_t gen) const;
+
  private:
   class Delivery;
 
@@ -125,7 +163,15 @@ class Worker {
   std::vector<std::unique_ptr<Sink>> sinks_;
   WorkerControl* const control_;
   std::unique_ptr<Delivery> delivery_;
+  // Publishes what the scraper asked for, if it did; never waits for it.
+  void Publish(bool final);
+
   uint32_t summaries_seen_ = 0;
+  uint64_t metrics_seen_ = 0;
+  std::shared_ptr<const WorkerSnapshot> unpublished_;  // the lock was taken
+  mutable std::mutex snap_mu_;  // held to swap or copy snap_, nothing else
+  std::shared_ptr<const WorkerSnapshot> snap_;  // guarded by snap_mu_
+  std::atomic<bool> finished_{false};
   uint32_t auth_seen_ = 0;
   absl::Status error_;
 };

@@ -34,6 +34,9 @@ class JournalSink : public Sink {
   uint64_t Poll(uint64_t now_us) override;
   uint64_t pending() const override { return queue_.size(); }
   uint64_t queue_limit() const override { return max_queued_bytes_; }
+  std::optional<uint64_t> queued_bytes() const override {
+    return queued_bytes_;
+  }
   const SinkStats& stats() const override { return stats_; }
   const std::string& name() const override { return name_; }
   const std::string& trouble() const override { return trouble_; }

@@ -45,6 +45,9 @@ class NatsSink : public Sink {
   uint64_t Poll(uint64_t now_us) override;
   uint64_t pending() const override;
   uint64_t queue_limit() const override;
+  std::optional<uint64_t> queued_bytes() const override {
+    return held_bytes_.load(std::memory_order_relaxed);
+  }
   const SinkStats& stats() const override { return stats_; }
   const std::string& name() const override { return name_; }
   const std::string& trouble() const override;

@@ -7,6 +7,7 @@
 #define PMDCON_RX_SINKS_SINK_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "wire/reassembler.h"
@@ -47,6 +48,8 @@ class Sink {
   // The most memory its queue may hold, in bytes (counted in pmdcon-rx's
   // memory budget); 0 for outputs that hold nothing.
   virtual uint64_t queue_limit() const { return 0; }
+  // Bytes its queue holds now, if it keeps such a count.
+  virtual std::optional<uint64_t> queued_bytes() const { return std::nullopt; }
   virtual const SinkStats& stats() const = 0;
   // "relp://127.0.0.1:2514": for messages and the summary.
   virtual const std::string& name() const = 0;

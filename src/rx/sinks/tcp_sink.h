@@ -39,6 +39,9 @@ class TcpSink : public Sink {
   uint64_t Poll(uint64_t now_us) override;
   uint64_t pending() const override;
   uint64_t queue_limit() const override { return o_.max_queued_bytes; }
+  std::optional<uint64_t> queued_bytes() const override {
+    return protocol_ == Protocol::kRelp ? relp_.pending_bytes() : frame_bytes_;
+  }
   const SinkStats& stats() const override { return stats_; }
   const std::string& name() const override { return name_; }
   const std::string& trouble() const override { return trouble_; }
