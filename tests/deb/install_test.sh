@@ -73,6 +73,13 @@ for f in /etc/default/pmdcon-rx /etc/pmdcon/rx.flags /etc/logrotate.d/pmdcon-rx;
     fail "$f is not a conffile of pmdcon-rx"
 done
 echo "ok: conffiles /etc/pmdcon/pmdcon.yaml, /etc/modprobe.d/pmdcon.conf, and pmdcon-rx's default file, flag file and logrotate snippet"
+# The Prometheus alerts and scrape example come with the collector, as
+# files to load or copy, not conffiles.
+for f in /usr/share/pmdcon/alerts.yml /usr/share/pmdcon/scrape.yml; do
+  [ "$(in_root dpkg-query -S "$f" 2>/dev/null)" = "pmdcon-rx: $f" ] ||
+    fail "$f is not in pmdcon-rx"
+done
+echo "ok: pmdcon-rx ships /usr/share/pmdcon/alerts.yml and scrape.yml"
 # The shipped flag file runs as it is (its output moved here: the unit's
 # log directory exists only under systemd).
 out=$(in_root pmdcon-rx --flagfile=/etc/pmdcon/rx.flags --output=/tmp/rx.jsonl \
