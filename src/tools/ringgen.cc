@@ -39,6 +39,9 @@ ABSL_FLAG(
     std::string, dict, "",
     "dictionary, entries separated by ',' (e.g. SUBSYSTEM=net,DEVICE=n2)");
 ABSL_FLAG(uint64_t, random_seed, 1, "seed for --text_size_max sizes");
+ABSL_FLAG(std::string, text, "",
+          "every record's text, instead of \"ringgen seq=N x...\" of "
+          "--text_size bytes (e.g. a panic's first line)");
 ABSL_FLAG(int64_t, abandon_at, -1,
           "reserve the record of this index but never commit it, as a writer "
           "that died mid-record leaves it (fault tests; -1: none)");
@@ -60,6 +63,7 @@ struct Options {
   double rate = 0;
   uint32_t text_min = 0, text_max = 0, level = 6, facility = 0;
   std::string dict;  // entries NUL-separated
+  std::string text;  // fixed text; empty: "ringgen seq=N x..."
   uint64_t seed = 1;
   int64_t abandon_at = -1;
 };
@@ -94,6 +98,14 @@ absl::StatusOr<Options> OptionsFromFlags() {
   std::replace(o.dict.begin(), o.dict.end(), ',', '\0');
   o.seed = absl::GetFlag(FLAGS_random_seed);
   o.abandon_at = absl::GetFlag(FLAGS_abandon_at);
+  o.text = absl::GetFlag(FLAGS_text);
+  if (o.text.size() > PMDCON_TEXT_MAX) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--text must be <= ", PMDCON_TEXT_MAX, " bytes"));
+  }
+  if (!o.text.empty()) {
+    o.text_min = o.text_max = static_cast<uint32_t>(o.text.size());
+  }
   return o;
 }
 
@@ -154,7 +166,7 @@ struct Tally {
 // reader of that path (after a truncation a fault maps zeros).
 absl::StatusOr<Tally> Write(const Options& o, const io::MappedFile& file,
                             pmdcon_ring& ring) {
-  std::string text(o.text_max, 'x');
+  std::string text = o.text.empty() ? std::string(o.text_max, 'x') : o.text;
   std::mt19937_64 rng(o.seed);
   std::uniform_int_distribution<uint32_t> text_len(o.text_min, o.text_max);
   pmdcon_rec meta{};
@@ -182,8 +194,10 @@ absl::StatusOr<Tally> Write(const Options& o, const io::MappedFile& file,
       }
       continue;
     }
-    const std::string head = absl::StrFormat("ringgen seq=%d ", t.next_seq);
-    std::copy_n(head.data(), std::min<size_t>(head.size(), len), text.data());
+    if (o.text.empty()) {
+      const std::string head = absl::StrFormat("ringgen seq=%d ", t.next_seq);
+      std::copy_n(head.data(), std::min<size_t>(head.size(), len), text.data());
+    }
     meta.seq = t.next_seq;
     meta.ts_usec = io::MonotonicUsec();
     meta.cpu = static_cast<uint16_t>(sched_getcpu());
