@@ -75,19 +75,20 @@ case "$kver" in 6.1.*) ;; *) append+=" reserve_mem=16M:4096:pmdcon" ;; esac
 noreboot=(-no-reboot)
 case "$scenario" in reboot-* | panic | panic-2nic | panic-kthread | panic-timer | panic-txlock | panic-reliable | panic-auth) noreboot=() ;; esac
 
-# A free UDP port on 127.0.0.1 (and ::1): any, or one of the 2000 from
-# PMDCON_PORT_BASE, so that guests run side by side (all.sh) never pick the
-# same one between choosing it and binding it.
+# A free UDP port (free_port tcp: TCP) on 127.0.0.1 (and ::1): any, or one
+# of the 2000 from PMDCON_PORT_BASE, so that guests run side by side
+# (all.sh) never pick the same one between choosing it and binding it.
 free_port() {
-  python3 - "${PMDCON_PORT_BASE:-0}" <<'PY'
+  python3 - "${PMDCON_PORT_BASE:-0}" "${1:-udp}" <<'PY'
 import random, socket, sys
 base = int(sys.argv[1])
+kind = socket.SOCK_STREAM if sys.argv[2] == "tcp" else socket.SOCK_DGRAM
 for _ in range(200):
     port = random.randrange(base, base + 2000) if base else 0
     try:
         socks = []
         for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
-            s = socket.socket(fam, socket.SOCK_DGRAM)
+            s = socket.socket(fam, kind)
             s.bind((host, port))
             port = s.getsockname()[1]
             socks.append(s)
@@ -131,6 +132,13 @@ esac
 # panic* scenarios end in a panic: the guest never reports PASS.
 panics=
 case "$scenario" in panic*) panics=1 ;; esac
+# The panic scenarios also read pmdcon-rx's panic metric (issue 26) from
+# its /metrics on 127.0.0.1, when this pmdcon-rx has --metrics.
+metrics_port=
+if [ -n "$panics" ] && "$PMDCON_RX" --help 2>&1 | grep -q -- '--metrics'; then
+  metrics_port=$(free_port tcp)
+  rx_flags+=("--metrics=127.0.0.1:$metrics_port")
+fi
 if [ -n "$with_rx" ]; then
   port=$(free_port)
   append+=" pmdcon.port=$port"
@@ -248,6 +256,22 @@ elif ! grep -q "PMDCON-VM PASS $scenario" "$log"; then
   exit 1
 fi
 rx_txt=$logdir/$kver-$name-rx.txt
+# The panic the guest printed is in pmdcon-rx's panic metric: every source
+# (--by_address: the guest's address) summed, kind "panic", at least 1.
+if [ -n "$metrics_port" ]; then
+  n=$(python3 - "http://127.0.0.1:$metrics_port/metrics" <<'PY'
+import re, sys, urllib.request
+text = urllib.request.urlopen(sys.argv[1], timeout=10).read().decode()
+print(int(sum(float(l.split()[-1]) for l in text.splitlines()
+              if re.match(r'pmdcon_rx_source_panics_total\{.*kind="panic"', l))))
+PY
+  ) || n="no answer"
+  echo "pmdcon-rx /metrics: pmdcon_rx_source_panics_total{kind=\"panic\"} = $n"
+  if ! [[ $n =~ ^[0-9]+$ ]] || ((n < 1)); then
+    echo "FAIL: $kver $name: the panic is not in pmdcon-rx's panic metric"
+    exit 1
+  fi
+fi
 if [ -n "$rx_pid" ]; then
   kill -TERM "$rx_pid"
   rx_rc=0
