@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -88,27 +90,47 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(std::string_view listen,
     sa = packet::ToSockAddr(*ip, hp->port);
   }
   // The socket is ours, so its errors are plain errno, and port 0 works.
-  const int fd =
-      socket(sa.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int fd = socket(sa.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0 && errno == EAFNOSUPPORT && hp->host.empty()) {
+    // ":PORT" on a host without IPv6: every IPv4 address instead.
+    sa = packet::ToSockAddr(packet::IpAddr{}, hp->port);  // 0.0.0.0
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  }
   if (fd < 0) return Failed(listen, "socket");
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(fd, sa.addr(), sa.len) != 0 || ::listen(fd, 64) != 0) {
-    absl::Status st = Failed(listen, "bind");
+  const char* failed = nullptr;
+  sockaddr_storage bound{};
+  socklen_t len = sizeof(bound);
+  if (bind(fd, sa.addr(), sa.len) != 0) {
+    failed = "bind";
+  } else if (::listen(fd, 64) != 0) {
+    failed = "listen";
+  } else if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) != 0) {
+    failed = "getsockname";
+  }
+  if (failed) {
+    absl::Status st = Failed(listen, failed);
     close(fd);
     return st;
   }
-  sockaddr_storage bound{};
-  socklen_t len = sizeof(bound);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
   std::unique_ptr<Server> s(new Server(std::move(render), fd, Describe(bound)));
+  // The library's thread inherits our signal mask: with every signal
+  // blocked there, handlers run on the threads that expect them.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
   s->daemon_ = MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, nullptr, nullptr,
       &Answer, &s->render_, MHD_OPTION_LISTEN_SOCKET, fd,
       MHD_OPTION_CONNECTION_LIMIT, kConnections,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, kPerAddress,
       MHD_OPTION_CONNECTION_TIMEOUT, kTimeoutS, MHD_OPTION_END);
-  if (!s->daemon_) return Failed(listen, "libmicrohttpd did not start");
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (!s->daemon_) {
+    return absl::UnavailableError(absl::StrCat(
+        "metrics: ", AsAbsl(listen), ": libmicrohttpd did not start"));
+  }
   s->fd_ = -1;  // the daemon's now: MHD_stop_daemon closes it
   return s;
 }

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -97,6 +100,32 @@ TEST(Server, ErrorsNameTheAddress) {
   EXPECT_NE(again.status().message().find("Address already in use"),
             std::string::npos)
       << again.status();
+}
+
+// SigBlk of every thread of this process but the caller's, from /proc.
+std::vector<std::string> OtherThreadsSigBlk() {
+  std::vector<std::string> out;
+  const std::string self = std::to_string(gettid());
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+    if (e.path().filename() == self) continue;
+    std::ifstream status(e.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("SigBlk:")) out.push_back(line.substr(7));
+    }
+  }
+  return out;
+}
+
+TEST(Server, ItsThreadTakesNoSignals) {
+  ASSERT_TRUE(OtherThreadsSigBlk().empty()) << "the test starts alone";
+  auto s = Server::Start("127.0.0.1:0", [] { return std::string(); });
+  ASSERT_TRUE(s.ok()) << s.status();
+  const std::vector<std::string> blk = OtherThreadsSigBlk();
+  ASSERT_EQ(blk.size(), 1u);
+  // SIGTERM (15) and SIGHUP (1) blocked: bits 14 and 0 of the mask.
+  const uint64_t mask = std::stoull(blk[0], nullptr, 16);
+  EXPECT_TRUE(mask & (1ull << 14)) << blk[0];
+  EXPECT_TRUE(mask & 1ull) << blk[0];
 }
 
 TEST(Server, StopsCleanly) {

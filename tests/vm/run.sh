@@ -133,9 +133,9 @@ esac
 panics=
 case "$scenario" in panic*) panics=1 ;; esac
 # The panic scenarios also read pmdcon-rx's panic metric (issue 26) from
-# its /metrics on 127.0.0.1, when this pmdcon-rx has --metrics.
+# its /metrics on 127.0.0.1.
 metrics_port=
-if [ -n "$panics" ] && "$PMDCON_RX" --help 2>&1 | grep -q -- '--metrics'; then
+if [ -n "$panics" ]; then
   metrics_port=$(free_port tcp)
   rx_flags+=("--metrics=127.0.0.1:$metrics_port")
 fi
