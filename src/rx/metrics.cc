@@ -105,8 +105,9 @@ std::string RenderMetrics(
             });
   out.Family("pmdcon_rx_source_panics_total", kCounter,
              "Records telling of a crash, by kind: \"Kernel panic - not "
-             "syncing\" (panic), \"Oops:\" (oops), \"BUG:\" or \"kernel BUG "
-             "at\" (bug).");
+             "syncing\" (panic), \"Oops:\" or \"Internal error: Oops\" "
+             "(oops), \"BUG:\", \"watchdog: BUG:\" or \"kernel BUG at\" "
+             "(bug), after a basic-mode chunk's printk time.");
   for (const Row* r : rows) {
     for (int k = 1; k <= wire::kPanicKinds; ++k) {
       out.Sample({{"source", r->name},

@@ -107,9 +107,11 @@ size_t PendingCost(const Node& node) {
 }
 
 // A record delivered at now_us: when, and whether it tells of a crash.
-void CountRecord(SourceStats& st, std::string_view body, uint64_t now_us) {
+void CountRecord(SourceStats& st, std::string_view body, bool extended,
+                 uint64_t now_us) {
   st.last_record_us = now_us;
-  if (const Panic p = ClassifyPanic(body); p != Panic::kNone) [[unlikely]] {
+  const Panic p = extended ? ClassifyPanic(body) : ClassifyBasicPanic(body);
+  if (p != Panic::kNone) [[unlikely]] {
     ++st.panics[static_cast<int>(p) - 1];
     st.last_panic_us = now_us;
   }
@@ -567,7 +569,7 @@ void Reassembler::Consume(Source& src, std::string_view payload,
   m.body = p.body;
   if (!p.extended) {
     ++st.basic_chunks;
-    CountRecord(st, m.body, now_us);
+    CountRecord(st, m.body, false, now_us);
     sink.OnMessage(m);
     return;
   }
@@ -797,7 +799,7 @@ void Reassembler::Deliver(Source& from, Message& m, uint64_t now_us,
   }
   ++st.records;
   st.reassembled += m.fragments != 0;
-  CountRecord(st, m.body, now_us);
+  CountRecord(st, m.body, true, now_us);
   sink.OnMessage(m);
 }
 

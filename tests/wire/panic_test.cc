@@ -27,6 +27,32 @@ TEST(Panic, ClassifiesByTheBodysStart) {
   EXPECT_EQ(ClassifyPanic("BUG: soft lockup - CPU#1 stuck for 22s!"),
             Panic::kBug);
   EXPECT_EQ(ClassifyPanic("kernel BUG at mm/slub.c:4000!"), Panic::kBug);
+  EXPECT_EQ(ClassifyPanic("watchdog: BUG: soft lockup - CPU#3 stuck for 23s! "
+                          "[kworker/3:1:123]"),
+            Panic::kBug);
+  EXPECT_EQ(ClassifyPanic("Internal error: Oops: 96000005 [#1] PREEMPT SMP"),
+            Panic::kOops);
+}
+
+// Basic mode (CONFIG_PRINTK_TIME): the console's line with its time.
+TEST(Panic, BasicChunksMaySkipAPrintkTime) {
+  using wire::ClassifyBasicPanic;
+  EXPECT_EQ(ClassifyBasicPanic("[   12.345678] Kernel panic - not syncing: x"),
+            Panic::kPanic);
+  EXPECT_EQ(ClassifyBasicPanic("[12345.000001] Oops: 0002 [#1] SMP"),
+            Panic::kOops);
+  EXPECT_EQ(ClassifyBasicPanic("[    0.5] BUG: kernel NULL pointer"),
+            Panic::kBug);
+  EXPECT_EQ(ClassifyBasicPanic("Oops: no time"), Panic::kOops);
+  for (const char* chunk :
+       {"[", "[ ", "[ 1", "[ 1.", "[ 1.5", "[ 1.5]", "[ 1.5]Oops: x",
+        "[ .5] Oops: x", "[ 1.] Oops: x", "[ x.5] Oops: x", "[drm] Oops: x",
+        "[ 1.5] a line with Oops: in the middle", "[ 1.5]  Oops: two spaces",
+        "[ 1.5] [ 2.5] Oops: twice"}) {
+    EXPECT_EQ(ClassifyBasicPanic(chunk), Panic::kNone) << chunk;
+  }
+  // Extended records carry the time apart: their text is taken as it is.
+  EXPECT_EQ(ClassifyPanic("[   1.0] Oops: x"), Panic::kNone);
 }
 
 TEST(Panic, OthersAreNot) {
@@ -35,7 +61,8 @@ TEST(Panic, OthersAreNot) {
         "kernel panic - not "
         "syncing",
         "Oops", "oops: 1", "BUG", "bug: x", "kernel BUG",
-        " Kernel panic - not syncing", "a BUG: in the middle", "Ooops: x"}) {
+        " Kernel panic - not syncing", "a BUG: in the middle", "Ooops: x",
+        "watchdog: bug:", "Internal error", "internal error: Oops: x"}) {
     EXPECT_EQ(ClassifyPanic(body), Panic::kNone) << body;
   }
   EXPECT_EQ(wire::PanicName(Panic::kPanic), "panic");
@@ -68,15 +95,18 @@ TEST(Panic, ReassemblerCountsThemAndTheLastRecordsTime) {
   r.Feed(k, "4,4,5,-;BUG: scheduling while atomic", 5000, sink);
   r.Feed(k, "6,5,6,-;after", 6000, sink);
   r.Feed(k, "6,5,6,-;after", 7000, sink);  // a duplicate: not a record
-  r.Feed(k, "[   1.0] Oops: basic mode", 8000, sink);  // not at the start
-  ASSERT_EQ(sink.records, 7);
+  // Basic mode: the printk time before it is skipped; text mid-way is not
+  // a record's start.
+  r.Feed(k, "[   1.0] Oops: basic mode", 8000, sink);
+  r.Feed(k, "[   2.0] mid-way Oops: not a start", 9000, sink);
+  ASSERT_EQ(sink.records, 8);
   const wire::SourceStats* st = r.Stats(k);
   ASSERT_NE(st, nullptr);
   EXPECT_EQ(st->panics[0], 1u);
-  EXPECT_EQ(st->panics[1], 1u);
+  EXPECT_EQ(st->panics[1], 2u);
   EXPECT_EQ(st->panics[2], 2u);
-  EXPECT_EQ(st->last_panic_us, 5000u);
-  EXPECT_EQ(st->last_record_us, 8000u);
+  EXPECT_EQ(st->last_panic_us, 8000u);
+  EXPECT_EQ(st->last_record_us, 9000u);
 }
 
 TEST(Panic, EvictedSourcesAreSummed) {
