@@ -10,6 +10,7 @@
 #include <map>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -73,6 +74,7 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Open(CollectorOptions o) {
   c->control_.ignore_text = opt.ignore_text;
 #endif
   c->control_.metrics = !opt.metrics.empty();
+  c->control_.metrics_sources = opt.metrics_sources;
   for (uint32_t i = 0; i < workers; ++i) {
     c->pool_.push_back(std::make_unique<Worker>(
         i, c->receivers_.empty() ? std::nullopt : std::move(c->receivers_[i]),
@@ -83,9 +85,13 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Open(CollectorOptions o) {
     auto server = metrics::Server::Start(
         opt.metrics, [self] { return self->MetricsText(); });
     if (!server.ok()) {
+      // The server's message names the address already ("metrics: ADDR:
+      // bind: ..."): say it once, after the flag.
+      absl::string_view why = server.status().message();
+      const std::string own = absl::StrCat("metrics: ", opt.metrics, ": ");
+      if (absl::StartsWith(why, own)) why.remove_prefix(own.size());
       return absl::Status(server.status().code(),
-                          absl::StrCat("--metrics=", opt.metrics, ": ",
-                                       server.status().message()));
+                          absl::StrCat("--metrics=", opt.metrics, ": ", why));
     }
     c->metrics_ = *std::move(server);
     std::fprintf(stderr, "%s: metrics on http://%s/metrics\n", kTool,
@@ -96,16 +102,22 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Open(CollectorOptions o) {
 
 std::string Collector::MetricsText() {
   // Running workers answer within a pass of their loop (100 ms at most
-  // when idle); one that is busier than that is shown as it was last.
+  // when idle); one that is busier than that is shown as it was when it
+  // answered an earlier scrape that gave up on it, or left out. Scrapes
+  // take the workers' snapshots, so they go one at a time.
   constexpr uint64_t kWaitUs = 200'000;
+  std::lock_guard l(metrics_mu_);
   const uint64_t gen = control_.metrics_gen.fetch_add(1) + 1;
   const uint64_t until = io::MonotonicUsec() + kWaitUs;
   std::vector<std::shared_ptr<const WorkerSnapshot>> snaps(pool_.size());
   for (;;) {
     bool all = true;
     for (size_t i = 0; i < pool_.size(); ++i) {
-      snaps[i] = pool_[i]->snapshot();
-      all = all && (pool_[i]->finished() || (snaps[i] && snaps[i]->gen >= gen));
+      if (snaps[i] && snaps[i]->gen >= gen) continue;
+      // Whether finished before the take: its take is then the final one.
+      const bool finished = pool_[i]->finished();
+      if (auto s = pool_[i]->TakeSnapshot()) snaps[i] = std::move(s);
+      all = all && (finished || (snaps[i] && snaps[i]->gen >= gen));
     }
     if (all || io::MonotonicUsec() >= until) break;
     usleep(2000);
@@ -115,7 +127,8 @@ std::string Collector::MetricsText() {
       snaps, {.version = PMDCON_VERSION,
               .now_unix_us = io::RealtimeUsec(),
               .memory_budget = o_.memory_budget,
-              .resident = rss.ok() ? std::optional(*rss) : std::nullopt});
+              .resident = rss.ok() ? std::optional(*rss) : std::nullopt,
+              .max_sources = o_.metrics_sources});
 }
 
 // Worker 0's sockets come first; the others join their addresses, and the

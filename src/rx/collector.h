@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@ struct CollectorOptions {
   uint64_t drain_us = 10'000'000;
   std::string ready_file;  // created once listening
   std::string metrics;     // --metrics: serve /metrics on HOST:PORT; "": off
+  size_t metrics_sources = 10000;  // sources with series of their own
   Oracle::Options oracle;
 #ifdef PMDCON_TEST_HOOKS
   std::string ignore_text;
@@ -88,6 +90,7 @@ class Collector {
   // GET /metrics, on the server's thread: asks the workers for snapshots,
   // waits a little for them, renders what it has.
   std::string MetricsText();
+  std::mutex metrics_mu_;  // one MetricsText at a time
 
   CollectorOptions o_;
   std::vector<std::optional<UdpReceiver>> receivers_;

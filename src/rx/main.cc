@@ -117,6 +117,10 @@ ABSL_FLAG(std::string, ready_file, "",
 ABSL_FLAG(std::string, metrics, "",
           "serve Prometheus metrics at http://HOST:PORT/metrics (\"\": off; "
           "port 0: any free one, as logged)");
+ABSL_FLAG(uint64_t, metrics_sources, 10000,
+          "/metrics: series for at most this many sources, those with the "
+          "most records; the rest are summed under source=\"other\" "
+          "(bounds what a scrape costs and Prometheus' series)");
 
 namespace {
 
@@ -221,6 +225,7 @@ absl::StatusOr<CollectorOptions> OptionsFromFlags() {
       static_cast<uint64_t>(std::max(0.0, absl::GetFlag(FLAGS_drain)) * 1e6);
   o.ready_file = absl::GetFlag(FLAGS_ready_file);
   o.metrics = absl::GetFlag(FLAGS_metrics);
+  o.metrics_sources = absl::GetFlag(FLAGS_metrics_sources);
 #ifdef PMDCON_TEST_HOOKS
   o.ignore_text = absl::GetFlag(FLAGS_ignore_text);
 #endif

@@ -1,5 +1,6 @@
 #include "rx/metrics.h"
 
+#include <algorithm>
 #include <string_view>
 #include <vector>
 
@@ -18,14 +19,30 @@ constexpr Type kGauge = Type::kGauge;
 
 double Seconds(uint64_t us) { return static_cast<double>(us) / 1e6; }
 
-// One family over every source row (evicted last), the rows `f` yields a
-// value for.
+// A row's labels: source, and boot="previous" for a previous boot's stream.
+struct SourceLabels {
+  explicit SourceLabels(const Row& r) {
+    labels[0] = {"source", r.name};
+    if (r.previous_boot) labels[n++] = {"boot", "previous"};
+  }
+  // With `extra` after them (the panics' kind).
+  std::span<const metrics::Label> with(metrics::Label extra) {
+    labels[n] = extra;
+    return {labels, n + 1};
+  }
+  std::span<const metrics::Label> get() const { return {labels, n}; }
+  metrics::Label labels[3];
+  size_t n = 1;
+};
+
+// One family over the source rows given (other and evicted last), the rows
+// `f` yields a value for.
 template <typename F>
 void PerSource(metrics::Exposition& out, std::span<const Row* const> rows,
                std::string_view name, Type type, std::string_view help, F f) {
   out.Family(name, type, help);
   for (const Row* r : rows) {
-    if (auto v = f(*r)) out.Sample({{"source", r->name}}, *v);
+    if (auto v = f(*r)) out.Sample(SourceLabels(*r).get(), *v);
   }
 }
 
@@ -39,26 +56,38 @@ std::string RenderMetrics(
              "pmdcon-rx's version, as a label; the value is 1.");
   out.Sample({{"version", ctx.version}}, uint64_t{1});
 
-  // Sources: each worker's (disjoint), then all evicted ones as one.
+  // Sources: each worker's (disjoint) up to max_sources, those with the
+  // most records; then the rest as one, and all evicted ones as one.
   std::vector<const Row*> rows;
-  Row evicted;
+  Row other, evicted;
+  other.name = "other";
   evicted.name = "evicted";
   uint64_t sources = 0, sources_evicted = 0, records_evicted = 0;
   uint64_t used = 0, reassembly_budget = 0;
   for (const auto& w : workers) {
     if (!w) continue;
     for (const Row& r : w->sources) rows.push_back(&r);
-    wire::AddCounters(&evicted.st, w->evicted.st);
-    evicted.last_record_unix_us =
-        std::max(evicted.last_record_unix_us, w->evicted.last_record_unix_us);
-    evicted.last_panic_unix_us =
-        std::max(evicted.last_panic_unix_us, w->evicted.last_panic_unix_us);
-    sources += w->sources.size();
+    AddRow(&other, w->other);
+    AddRow(&evicted, w->evicted);
+    sources += w->tracked;
     sources_evicted += w->budget.sources_evicted;
     records_evicted += w->budget.records_evicted;
     used += w->budget.charged;
     reassembly_budget += w->memory_budget;
   }
+  if (rows.size() > ctx.max_sources) {
+    const auto most = [](const Row* a, const Row* b) {
+      return RecordsOf(*a) > RecordsOf(*b);
+    };
+    std::nth_element(rows.begin(), rows.begin() + ctx.max_sources, rows.end(),
+                     most);
+    for (size_t i = ctx.max_sources; i < rows.size(); ++i) {
+      AddRow(&other, *rows[i]);
+    }
+    rows.resize(ctx.max_sources);
+  }
+  const uint64_t summed = sources - rows.size();  // under source="other"
+  rows.push_back(&other);
   std::vector<const Row*> live = rows;  // the gauges: not for evicted ones
   rows.push_back(&evicted);
   using V = std::optional<uint64_t>;
@@ -96,6 +125,7 @@ std::string RenderMetrics(
               if (!r.last_record_unix_us) return std::nullopt;
               return Seconds(r.last_record_unix_us);
             });
+  live.pop_back();  // idle: not for "other", the latest of many sources
   PerSource(out, live, "pmdcon_rx_source_idle_seconds", kGauge,
             "Seconds since the last record.", [&](const Row& r) -> D {
               if (!r.last_record_unix_us) return std::nullopt;
@@ -109,10 +139,11 @@ std::string RenderMetrics(
              "(oops), \"BUG:\", \"watchdog: BUG:\" or \"kernel BUG at\" "
              "(bug), after a basic-mode chunk's printk time.");
   for (const Row* r : rows) {
+    SourceLabels labels(*r);
     for (int k = 1; k <= wire::kPanicKinds; ++k) {
-      out.Sample({{"source", r->name},
-                  {"kind", wire::PanicName(static_cast<wire::Panic>(k))}},
-                 r->st.panics[k - 1]);
+      out.Sample(
+          labels.with({"kind", wire::PanicName(static_cast<wire::Panic>(k))}),
+          r->st.panics[k - 1]);
     }
   }
   PerSource(out, rows, "pmdcon_rx_source_last_panic_timestamp_seconds", kGauge,
@@ -123,6 +154,10 @@ std::string RenderMetrics(
             });
   out.Single("pmdcon_rx_sources", kGauge,
              "Sources tracked now (within the memory budget).", sources);
+  out.Single("pmdcon_rx_sources_other", kGauge,
+             "Sources tracked now without series of their own, summed under "
+             "source=\"other\" (past --metrics_sources).",
+             summed);
   out.Single("pmdcon_rx_sources_evicted_total", kCounter,
              "Sources evicted for the memory budget (counted under "
              "source=\"evicted\").",

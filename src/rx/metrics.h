@@ -5,9 +5,13 @@
 //   rx::MetricsContext ctx{.now_unix_us = io::RealtimeUsec(), ...};
 //   std::string text = rx::RenderMetrics(snapshots, ctx);
 //
-// Names: docs/collector.md, "Metrics". Label `source` is the source as the
-// summary names it; the sources the reassemblers no longer hold (evicted
-// for the memory budget) are summed under source="evicted".
+// Names: docs/collector.md, "Metrics". Label `source` is the sender's
+// "ADDR:PORT", with boot="previous" on the stream of records it kept from
+// its last boot (no boot label: the current boot). At most
+// MetricsContext::max_sources sources, those with the most records, have
+// series; the other sources tracked are summed under source="other", the
+// sources the reassemblers no longer hold (evicted for the memory budget)
+// under source="evicted".
 #ifndef PMDCON_RX_METRICS_H_
 #define PMDCON_RX_METRICS_H_
 
@@ -26,6 +30,7 @@ struct MetricsContext {
   uint64_t now_unix_us = 0;          // for idle_seconds
   uint64_t memory_budget = 0;        // --memory_budget_mb, bytes
   std::optional<uint64_t> resident;  // RSS, if known
+  size_t max_sources = 10000;        // --metrics_sources
 };
 
 // Workers without a snapshot yet (null) are left out.

@@ -353,8 +353,15 @@ Reassembler::Reassembler(Options options)
       spares_(std::make_unique<Spares>()) {}
 Reassembler::~Reassembler() = default;
 
-void AddCounters(SourceStats* to, const SourceStats& from) {
-  SourceStats& t = *to;
+// Every field of SourceCounters is added below, `missing` excepted. A
+// counter added to SourceCounters changes its size and stops the build
+// here: add it below, then count it in this assert (and, if /metrics or
+// the summary show it, there too: rx/metrics.cc, rx/format/output.cc).
+static_assert(sizeof(SourceCounters) == 33 * sizeof(uint64_t),
+              "a new SourceCounters field: add it in AddCounters");
+
+void AddCounters(SourceCounters* to, const SourceCounters& from) {
+  SourceCounters& t = *to;
   t.payloads += from.payloads;
   t.bytes += from.bytes;
   t.records += from.records;

@@ -72,7 +72,10 @@ struct Gap {
   uint64_t last = 0;
 };
 
-struct SourceStats {
+// A source's counters: plain values, added together for the sources
+// evicted (AddCounters) and copied whole into pmdcon-rx's /metrics
+// snapshots. What tracks the stream (seqs, gaps) is SourceStats'.
+struct SourceCounters {
   // Every payload counts in exactly one of: records - reassembled (whole),
   // basic_chunks, malformed, fragments, duplicates.
   uint64_t payloads = 0;
@@ -99,23 +102,26 @@ struct SourceStats {
   uint64_t auth_unauthenticated = 0;
   uint64_t auth_forged = 0;
   uint64_t auth_replayed = 0;
-  uint64_t missing = 0;      // seqs in open gaps, now
-  uint64_t gaps_opened = 0;  // gap ranges ever opened (some filled since)
+  uint64_t missing = 0;            // seqs in open gaps, now (not added)
+  uint64_t gaps_opened = 0;        // gap ranges ever opened (some filled since)
+  uint64_t gaps_dropped = 0;       // gap ranges beyond SourceStats::gaps
+  uint64_t announced_dropped = 0;  // announced ranges beyond kMaxGaps
   // When the last record was delivered, and the last whose text told of a
   // crash (wire/panic.h), in Feed's now_us; 0: never. Records by kind of
   // crash, indexed by Panic - 1.
   uint64_t last_record_us = 0;
   uint64_t last_panic_us = 0;
   uint64_t panics[3] = {};
+};
+
+struct SourceStats : SourceCounters {
   bool have_seq = false;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;  // highest seq of the current stream
   // Open gaps, oldest first: at most kMaxGaps, or with Options::ack the
   // acker's max_holes if more (what it may still ask for).
   std::deque<Gap> gaps;
-  uint64_t gaps_dropped = 0;       // gap ranges beyond that (still missing)
-  std::vector<Gap> announced;      // seq ranges pmdcon announced as lost
-  uint64_t announced_dropped = 0;  // announced ranges beyond kMaxGaps
+  std::vector<Gap> announced;  // seq ranges pmdcon announced as lost
 };
 
 // Did `st` receive every seq in [first, last] of its current stream?
@@ -123,8 +129,8 @@ struct SourceStats {
 bool Complete(const SourceStats& st, uint64_t first, uint64_t last);
 
 // Adds `from`'s counters to `to` (the latest of their times): the sources
-// evicted, together. Gaps, seqs and the gauge `missing` are not added.
-void AddCounters(SourceStats* to, const SourceStats& from);
+// evicted, together. The gauge `missing` is not added.
+void AddCounters(SourceCounters* to, const SourceCounters& from);
 
 class MessageSink {
  public:
@@ -198,7 +204,7 @@ class Reassembler {
   const Options& options() const { return options_; }
   const BudgetStats& budget_stats() const { return budget_; }
   // The counters of all sources evicted for the budget, together.
-  const SourceStats& evicted_stats() const { return evicted_; }
+  const SourceCounters& evicted_stats() const { return evicted_; }
   // With Options::ack: a source's acknowledgement counters (nullptr if it
   // is not tracked), and all sources' together (evicted ones included).
   const reliable::Acker::Stats* AckStatsOf(const SourceKey& key) const;
@@ -238,7 +244,7 @@ class Reassembler {
   // Sources whose reliable::Acker has a deadline, in no order.
   std::vector<Source*> acking_;
   reliable::Acker::Stats evicted_acks_;  // counters of evicted sources
-  SourceStats evicted_;                  // ... and their SourceStats
+  SourceCounters evicted_;               // ... and their other counters
   std::unique_ptr<Spares> spares_;
   std::string assembled_;     // a reassembled body
   Source* routed_ = nullptr;  // where Feed's record went, if not its source

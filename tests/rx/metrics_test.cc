@@ -42,7 +42,10 @@ std::vector<Snap> TwoWorkers() {
   s.last_record_unix_us = 1'700'000'000'500'000;
   s.last_panic_unix_us = 1'700'000'000'250'000;
   a->sources.push_back(s);
-  a->sources.push_back(Row("[fe80::1]:6666 (previous boot)", 2));
+  auto kept = Row("[fe80::1]:6666", 2);
+  kept.previous_boot = true;
+  a->sources.push_back(kept);
+  a->tracked = 2;
   a->evicted = Row("evicted", 40);
   a->evicted.st.panics[1] = 1;
   a->evicted.last_panic_unix_us = 1'600'000'000'100'000;
@@ -66,6 +69,10 @@ std::vector<Snap> TwoWorkers() {
   auto b = std::make_shared<WorkerSnapshot>();
   b->worker = 1;
   b->sources.push_back(Row("a\"b\\c\nd", 1));  // no address; still escaped
+  b->other = Row("other", 30);  // two more sources, past --metrics_sources
+  b->other.st.missing = 4;
+  b->other.last_record_unix_us = 1'700'000'001'000'000;
+  b->tracked = 3;
   b->evicted = Row("evicted", 2);
   b->evicted.st.gaps_opened = 1;
   b->memory_budget = 1000;
@@ -122,10 +129,14 @@ TEST(RxMetrics, SourcesWithTheirLabels) {
   EXPECT_TRUE(Has(t,
                   "pmdcon_rx_source_last_panic_timestamp_seconds{source=\"10.0."
                   "0.1:6666\"} 1700000000.25"));
+  // The stream kept from the previous boot: the same source, boot label.
   // A source without a record or a panic has no times.
   EXPECT_TRUE(Has(t,
-                  "pmdcon_rx_source_records_total{source=\"[fe80::1]:6666 "
-                  "(previous boot)\"} 2"));
+                  "pmdcon_rx_source_records_total{source=\"[fe80::1]:6666\","
+                  "boot=\"previous\"} 2"));
+  EXPECT_TRUE(Has(t,
+                  "pmdcon_rx_source_panics_total{source=\"[fe80::1]:6666\","
+                  "boot=\"previous\",kind=\"oops\"} 0"));
   EXPECT_EQ(t.find("idle_seconds{source=\"[fe80"), std::string::npos);
   EXPECT_EQ(t.find("last_panic_timestamp_seconds{source=\"[fe80"),
             std::string::npos);
@@ -147,9 +158,32 @@ TEST(RxMetrics, EvictedSourcesAreOneSource) {
   // Gauges of the present only.
   EXPECT_EQ(t.find("missing_records{source=\"evicted\"}"), std::string::npos);
   EXPECT_EQ(t.find("idle_seconds{source=\"evicted\"}"), std::string::npos);
-  EXPECT_TRUE(Has(t, "pmdcon_rx_sources 3"));
+  EXPECT_TRUE(Has(t, "pmdcon_rx_sources 5"));
+  EXPECT_TRUE(Has(t, "pmdcon_rx_sources_other 2"));
   EXPECT_TRUE(Has(t, "pmdcon_rx_sources_evicted_total 7"));
   EXPECT_TRUE(Has(t, "pmdcon_rx_incomplete_records_evicted_total 1"));
+}
+
+TEST(RxMetrics, SourcesPastTheLimitAreOther) {
+  MetricsContext c = Context();
+  c.max_sources = 2;  // of 10.0.0.1 (105 records), fe80 (2), a"b (1)
+  const std::string t = RenderMetrics(TwoWorkers(), c);
+  EXPECT_TRUE(
+      Has(t, "pmdcon_rx_source_records_total{source=\"10.0.0.1:6666\"} 105"));
+  EXPECT_TRUE(Has(t,
+                  "pmdcon_rx_source_records_total{source=\"[fe80::1]:6666\","
+                  "boot=\"previous\"} 2"));
+  EXPECT_EQ(t.find("source=\"a\\\"b"), std::string::npos) << t;
+  // The workers' own "other" (30) and the source left out here (1).
+  EXPECT_TRUE(Has(t, "pmdcon_rx_source_records_total{source=\"other\"} 31"));
+  EXPECT_TRUE(Has(t, "pmdcon_rx_source_missing_records{source=\"other\"} 4"));
+  EXPECT_TRUE(Has(t,
+                  "pmdcon_rx_source_last_record_timestamp_seconds{source="
+                  "\"other\"} 1700000001"));
+  // Idle: not a sum's (the latest of many sources says nothing of each).
+  EXPECT_EQ(t.find("idle_seconds{source=\"other\"}"), std::string::npos);
+  EXPECT_TRUE(Has(t, "pmdcon_rx_sources 5"));
+  EXPECT_TRUE(Has(t, "pmdcon_rx_sources_other 3"));
 }
 
 TEST(RxMetrics, WorkersOutputsAndMemory) {
@@ -183,6 +217,7 @@ TEST(RxMetrics, NothingYet) {
   const std::string t = RenderMetrics({}, c);
   EXPECT_TRUE(Has(t, "pmdcon_rx_sources 0"));
   EXPECT_TRUE(Has(t, "pmdcon_rx_source_records_total{source=\"evicted\"} 0"));
+  EXPECT_TRUE(Has(t, "pmdcon_rx_source_records_total{source=\"other\"} 0"));
   EXPECT_EQ(t.find("pmdcon_rx_resident_bytes"), std::string::npos);
 }
 

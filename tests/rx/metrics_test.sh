@@ -39,8 +39,10 @@ addr=${addr%/metrics}
 if "$rx" --listen=127.0.0.1:0 --metrics="$addr" --duration=1 2>"$dir/busy.err"; then
   fail "a second pmdcon-rx on $addr started"
 fi
-grep -q -- "--metrics=$addr: .*$addr" "$dir/busy.err" ||
+grep -q -- "--metrics=$addr: " "$dir/busy.err" ||
   fail "port in use: $(cat "$dir/busy.err")"
+[ "$(grep -o -- "$addr" "$dir/busy.err" | wc -l)" = 1 ] ||
+  fail "the address more than once: $(cat "$dir/busy.err")"
 
 # 2. One sender (one port): records 0-2, a loss notice for 3-7 (seq 8), a
 #    panic (seq 9), an oops, a gap 12-13, and a last record 14.
@@ -120,6 +122,7 @@ while read -r line; do
 done < <(grep '^127.0.0.1:[0-9]*: records' "$dir/m.err")
 grep -q '^pmdcon_rx_sources 2$' "$dir/a.prom" || fail "sources: $(grep '^pmdcon_rx_sources' "$dir/a.prom")"
 grep -q '^pmdcon_rx_source_records_total{source="evicted"} 0$' "$dir/a.prom" || fail "evicted"
+grep -q '^pmdcon_rx_source_records_total{source="other"} 0$' "$dir/a.prom" || fail "other"
 # Every datagram, duplicates included: 8 + 990 + 9 (every 100th of 990 twice).
 (($(summed "$dir/a.prom" pmdcon_rx_worker_datagrams_total) == 8 + 990 + 9)) ||
   fail "datagrams: $(grep datagrams_total "$dir/a.prom")"
@@ -156,4 +159,27 @@ grep -q 'missing 0 in 0 gaps' <<<"$flood_line" || fail "flood: $flood_line"
 src=${flood_line%%: records*}
 [ "$(value "$dir/end.prom" pmdcon_rx_source_records_total "source=\"$src\"")" = 60000 ] ||
   fail "flood source in /metrics: $(grep records_total "$dir/end.prom")"
-echo "ok: /metrics agrees with the summary; $scrapes scrapes during a flood of 60000"
+
+# 5. --metrics_sources=1: of three senders (two workers), the one with the
+#    most records has series, the other two are summed under "other".
+start_rx c --listen=127.0.0.1:$port --metrics=127.0.0.1:0 --workers=2 \
+  --metrics_sources=1 --duration=60
+url=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$dir/c.err")
+for n in 30 5 7; do
+  "$send" --to=127.0.0.1:$port --count=$n >/dev/null
+done
+capped() {
+  scrape c && (($(summed "$dir/c.prom" pmdcon_rx_source_records_total) == 42))
+}
+wait_for 30 capped || fail "capped: $(grep records_total "$dir/c.prom")"
+[ "$(grep -c '^pmdcon_rx_source_records_total{source="127' "$dir/c.prom")" = 1 ] ||
+  fail "capped: $(grep records_total "$dir/c.prom")"
+grep -q '^pmdcon_rx_source_records_total{source="127.0.0.1:[0-9]*"} 30$' "$dir/c.prom" ||
+  fail "capped, the largest: $(grep records_total "$dir/c.prom")"
+grep -q '^pmdcon_rx_source_records_total{source="other"} 12$' "$dir/c.prom" ||
+  fail "capped, other: $(grep records_total "$dir/c.prom")"
+grep -q '^pmdcon_rx_sources_other 2$' "$dir/c.prom" || fail "sources_other"
+kill -TERM "$rx_pid"
+wait_rx
+[ "$rc" = 0 ] || fail "pmdcon-rx (capped) exit $rc: $(tail -5 "$dir/c.err")"
+echo "ok: /metrics agrees with the summary; $scrapes scrapes during a flood of 60000; --metrics_sources caps the series"

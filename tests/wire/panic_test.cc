@@ -120,7 +120,7 @@ TEST(Panic, EvictedSourcesAreSummed) {
   r.Feed(Key(3), "a basic chunk", 300, sink);
   EXPECT_EQ(r.sources(), 1u);
   EXPECT_EQ(r.budget_stats().sources_evicted, 2u);
-  const wire::SourceStats& ev = r.evicted_stats();
+  const wire::SourceCounters& ev = r.evicted_stats();
   EXPECT_EQ(ev.records, 3u);
   EXPECT_EQ(ev.gaps_opened, 1u);
   EXPECT_EQ(ev.panics[0], 1u);

@@ -186,9 +186,19 @@ void Worker::Finish(uint64_t drain_us) {
   if (control_->metrics) Publish(true);
 }
 
-std::shared_ptr<const WorkerSnapshot> Worker::snapshot() const {
+void AddRow(WorkerSnapshot::Source* to, const WorkerSnapshot::Source& from) {
+  wire::AddCounters(&to->st, from.st);
+  to->st.missing += from.st.missing;
+  to->last_record_unix_us =
+      std::max(to->last_record_unix_us, from.last_record_unix_us);
+  to->last_panic_unix_us =
+      std::max(to->last_panic_unix_us, from.last_panic_unix_us);
+}
+
+std::shared_ptr<const WorkerSnapshot> Worker::TakeSnapshot() {
   std::lock_guard l(snap_mu_);
-  return snap_;
+  if (finished_.load()) return snap_;  // the final one: shared, kept
+  return std::move(snap_);
 }
 
 std::shared_ptr<const WorkerSnapshot> Worker::Snapshot(uint64_t gen) const {
@@ -200,27 +210,52 @@ std::shared_ptr<const WorkerSnapshot> Worker::Snapshot(uint64_t gen) const {
   // The reassembler's times are the monotonic clock's (Feed's now_us).
   const uint64_t mono = io::MonotonicUsec();
   const uint64_t unix = io::RealtimeUsec();
-  w.taken_unix_us = unix;
   const auto wall = [&](uint64_t mono_us) -> uint64_t {
     if (mono_us == 0) return 0;
     const uint64_t ago = mono > mono_us ? mono - mono_us : 0;
     return unix > ago ? unix - ago : 0;
   };
-  const auto row = [&](std::string name, const wire::SourceStats& st) {
-    WorkerSnapshot::Source r;
-    r.name = std::move(name);
-    wire::AddCounters(&r.st, st);
-    r.st.missing = st.missing;
-    r.last_record_unix_us = wall(st.last_record_us);
-    r.last_panic_unix_us = wall(st.last_panic_us);
-    return r;
+  const auto row = [&](std::string name, bool previous_boot,
+                       const wire::SourceCounters& st) {
+    return WorkerSnapshot::Source{
+        .name = std::move(name),
+        .previous_boot = previous_boot,
+        .st = st,
+        .last_record_unix_us = wall(st.last_record_us),
+        .last_panic_unix_us = wall(st.last_panic_us)};
   };
-  w.sources.reserve(reasm_.sources());
+  // The sources with the most records get rows; the rest are summed under
+  // "other" (--metrics_sources: what a scrape holds, and the series).
+  struct Ranked {
+    uint64_t records;
+    const wire::SourceKey* key;
+    const wire::SourceStats* st;
+  };
+  std::vector<Ranked> ranked;  // 24 bytes a source, for this call only
+  ranked.reserve(reasm_.sources());
   reasm_.ForEachSource(
       [&](const wire::SourceKey& k, const wire::SourceStats& st) {
-        w.sources.push_back(row(SourceName(k), st));
+        ranked.push_back({st.records + st.basic_chunks, &k, &st});
       });
-  w.evicted = row("evicted", reasm_.evicted_stats());
+  const size_t keep = std::min(ranked.size(), control_->metrics_sources);
+  if (keep < ranked.size()) {
+    std::nth_element(
+        ranked.begin(), ranked.begin() + keep, ranked.end(),
+        [](const Ranked& a, const Ranked& b) { return a.records > b.records; });
+  }
+  w.tracked = ranked.size();
+  w.other.name = "other";
+  w.sources.reserve(keep);
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    const wire::SourceKey& k = *ranked[i].key;
+    const wire::SourceStats& st = *ranked[i].st;
+    if (i < keep) {
+      w.sources.push_back(row(EndpointName(k), k.previous_boot, st));
+    } else {
+      AddRow(&w.other, row("", false, st));
+    }
+  }
+  w.evicted = row("evicted", false, reasm_.evicted_stats());
   w.evicted.st.missing = 0;
   for (const auto& sink : sinks_) {
     w.outputs.push_back({.name = sink->name(),
@@ -233,8 +268,11 @@ std::shared_ptr<const WorkerSnapshot> Worker::Snapshot(uint64_t gen) const {
   return snap;
 }
 
-// The scraper holds snap_mu_ only to copy a pointer; should it hold it now,
-// the snapshot waits for the next pass, not the worker for the scraper.
+// The scraper holds snap_mu_ only to move a pointer; should it hold it now,
+// the snapshot waits for the next pass, not the worker for the scraper. A
+// snapshot no scrape takes (the scraper gave up waiting) is replaced by the
+// next one: a worker holds at most two, and only between a scrape's
+// request and its take.
 void Worker::Publish(bool final) {
   const uint64_t gen = control_->metrics_gen.load();
   if (final || gen != metrics_seen_) {

@@ -65,8 +65,10 @@ struct WorkerControl {
   }
   uint64_t count = 0;  // stop at this many records delivered (0: never)
   // /metrics (--metrics): the scraper bumps metrics_gen and each worker
-  // publishes a WorkerSnapshot at its next pass (at most kMaxWaitUs on).
+  // publishes a WorkerSnapshot at its next pass (at most kMaxWaitUs on),
+  // with at most metrics_sources sources of its own (--metrics_sources).
   bool metrics = false;
+  size_t metrics_sources = 10000;
   std::atomic<uint64_t> metrics_gen{0};
 
 #ifdef PMDCON_TEST_HOOKS
@@ -81,10 +83,13 @@ struct WorkerControl {
 
 // What /metrics shows of one worker, built by the worker off its own data
 // (the scraper never touches a reassembler) with times on the wall clock.
+// Plain values, no containers but the rows: a source row is 320
+// bytes (docs/collector.md, "What a scrape costs").
 struct WorkerSnapshot {
   struct Source {
-    std::string name;      // SourceName: "ADDR:PORT" as the summary prints it
-    wire::SourceStats st;  // without gaps and announced ranges
+    std::string name;  // "ADDR:PORT" (EndpointName), "other" or "evicted"
+    bool previous_boot = false;  // records kept from the sender's last boot
+    wire::SourceCounters st;
     uint64_t last_record_unix_us = 0;  // 0: never
     uint64_t last_panic_unix_us = 0;
   };
@@ -96,14 +101,25 @@ struct WorkerSnapshot {
   };
   uint64_t gen = 0;  // WorkerControl::metrics_gen it answers
   int worker = 0;
-  uint64_t taken_unix_us = 0;
   uint64_t datagrams = 0;
+  // At most WorkerControl::metrics_sources: those with the most records.
   std::vector<Source> sources;
-  Source evicted;  // name "evicted"; all evicted sources' counters
+  uint64_t tracked = 0;  // sources the reassembler holds, `other`'s too
+  Source other;          // name "other": the tracked sources left out
+  Source evicted;        // name "evicted": all evicted sources' counters
   std::vector<Output> outputs;
   uint64_t memory_budget = 0;  // this worker's reassembly share, bytes
   wire::Reassembler::BudgetStats budget;
 };
+
+// Records of a row: extended records and basic-mode chunks (the rank of
+// --metrics_sources).
+inline uint64_t RecordsOf(const WorkerSnapshot::Source& r) {
+  return r.st.records + r.st.basic_chunks;
+}
+// Adds `from` to `to`: counters, the latest times; `missing` too (a gauge
+// of the sources tracked, summed).
+void AddRow(WorkerSnapshot::Source* to, const WorkerSnapshot::Source& from);
 
 class Worker {
  public:
@@ -135,13 +151,11 @@ class Worker {
   // Why Run stopped early (a receive error), or OK.
   const absl::Status& error() const { return error_; }
 
-  // Any thread: the last snapshot published (null before the first), and
-  // whether the worker is done (its last snapshot is final).
-  std::shared_ptr<const WorkerSnapshot> snapshot() const;
+  // Any thread: takes the snapshot the worker published last (null if
+  // none since the last take), and whether the worker is done. Once it is,
+  // its final snapshot is kept and every take shares it.
+  std::shared_ptr<const WorkerSnapshot> TakeSnapshot();
   bool finished() const { return finished_.load(); }
-  // Builds a snapshot of this worker as it is, answering `gen`; on the
-  // worker's thread, or on any once it is done.
-  std::shared_ptr<const WorkerSnapshot> Snapshot(uint64_t gen) const;
 
  private:
   class Delivery;
@@ -165,11 +179,17 @@ class Worker {
   std::unique_ptr<Delivery> delivery_;
   // Publishes what the scraper asked for, if it did; never waits for it.
   void Publish(bool final);
+  // Builds a snapshot of this worker as it is, answering `gen`; on the
+  // worker's thread, or on any once it is done.
+  std::shared_ptr<const WorkerSnapshot> Snapshot(uint64_t gen) const;
 
   uint32_t summaries_seen_ = 0;
   uint64_t metrics_seen_ = 0;
   std::shared_ptr<const WorkerSnapshot> unpublished_;  // the lock was taken
-  mutable std::mutex snap_mu_;  // held to swap or copy snap_, nothing else
+  // Held to move snap_ in or out, nothing else. snap_ lives from the pass
+  // that answers a scrape to that scrape's take; once finished_, it is the
+  // final snapshot and stays.
+  std::mutex snap_mu_;
   std::shared_ptr<const WorkerSnapshot> snap_;  // guarded by snap_mu_
   std::atomic<bool> finished_{false};
   uint32_t auth_seen_ = 0;
