@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "app/telemetry.h"
 #include "common/strings.h"
@@ -91,9 +92,15 @@ MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
 absl::StatusOr<std::unique_ptr<metrics::Server>> ServeMetrics(
     const config::Config& c, const port::Port& port, const Source& src) {
   const bool device = c.source.type == config::SourceType::kDevice;
-  return metrics::Server::Start(c.stats.metrics, [&port, &src, device] {
+  auto server = metrics::Server::Start(c.stats.metrics, [&port, &src, device] {
     return RenderMetrics(CollectMetrics(port, src, device));
   });
+  if (!server.ok()) {
+    return absl::Status(server.status().code(),
+                        absl::StrCat("stats.metrics ", c.stats.metrics, ": ",
+                                     server.status().message()));
+  }
+  return server;
 }
 
 }  // namespace pmdcon::app

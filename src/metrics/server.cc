@@ -24,10 +24,9 @@ constexpr unsigned kConnections = 16;
 constexpr unsigned kPerAddress = 4;
 constexpr unsigned kTimeoutS = 10;
 
-absl::Status Failed(std::string_view listen, std::string_view what) {
-  return absl::UnavailableError(absl::StrCat("metrics: ", AsAbsl(listen), ": ",
-                                             AsAbsl(what), ": ",
-                                             std::strerror(errno)));
+absl::Status Failed(std::string_view what) {
+  return absl::UnavailableError(
+      absl::StrCat(AsAbsl(what), ": ", std::strerror(errno)));
 }
 
 MHD_Result Reply(MHD_Connection* c, unsigned status, std::string body,
@@ -76,16 +75,13 @@ std::string Describe(const sockaddr_storage& ss) {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(std::string_view listen,
                                                       Render render) {
   const absl::StatusOr<packet::HostPort> hp = packet::SplitHostPort(listen);
-  if (!hp.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metrics: ", AsAbsl(listen), ": ", hp.status().message()));
-  }
+  if (!hp.ok()) return hp.status();
   packet::SockAddr sa = packet::AnyAddr(hp->port);
   if (!hp->host.empty()) {
     const absl::StatusOr<packet::IpAddr> ip = packet::ParseIp(hp->host);
     if (!ip.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "metrics: ", AsAbsl(listen), ": not an IP address: ", hp->host));
+      return absl::InvalidArgumentError(
+          absl::StrCat("not an IP address: ", hp->host));
     }
     sa = packet::ToSockAddr(*ip, hp->port);
   }
@@ -96,7 +92,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(std::string_view listen,
     sa = packet::ToSockAddr(packet::IpAddr{}, hp->port);  // 0.0.0.0
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   }
-  if (fd < 0) return Failed(listen, "socket");
+  if (fd < 0) return Failed("socket");
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   const char* failed = nullptr;
@@ -110,7 +106,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(std::string_view listen,
     failed = "getsockname";
   }
   if (failed) {
-    absl::Status st = Failed(listen, failed);
+    absl::Status st = Failed(failed);
     close(fd);
     return st;
   }
@@ -128,8 +124,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(std::string_view listen,
       MHD_OPTION_CONNECTION_TIMEOUT, kTimeoutS, MHD_OPTION_END);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (!s->daemon_) {
-    return absl::UnavailableError(absl::StrCat(
-        "metrics: ", AsAbsl(listen), ": libmicrohttpd did not start"));
+    return absl::UnavailableError("libmicrohttpd did not start");
   }
   s->fd_ = -1;  // the daemon's now: MHD_stop_daemon closes it
   return s;

@@ -6,7 +6,7 @@
 // nothing a scrape does makes a datapath thread wait.
 //
 //   auto s = metrics::Server::Start("127.0.0.1:9731", [&] { return Text(); });
-//   if (!s.ok()) return s.status();   // "metrics: 127.0.0.1:9731: Address..."
+//   if (!s.ok()) return s.status();   // "bind: Address already in use"
 //   (*s)->address();                  // what it bound ("127.0.0.1:9731")
 //   s->reset();                       // stops serving
 #ifndef PMDCON_METRICS_SERVER_H_
@@ -28,7 +28,8 @@ class Server {
   using Render = std::function<std::string()>;
 
   // Listens on HOST:PORT (":PORT" is every address, port 0 any free one)
-  // and serves until destroyed. Errors name the address and the reason.
+  // and serves until destroyed. Errors say what failed and why ("bind:
+  // Address already in use"); the caller names the address and its option.
   static absl::StatusOr<std::unique_ptr<Server>> Start(std::string_view listen,
                                                        Render render);
   ~Server();

@@ -85,13 +85,9 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Open(CollectorOptions o) {
     auto server = metrics::Server::Start(
         opt.metrics, [self] { return self->MetricsText(); });
     if (!server.ok()) {
-      // The server's message names the address already ("metrics: ADDR:
-      // bind: ..."): say it once, after the flag.
-      absl::string_view why = server.status().message();
-      const std::string own = absl::StrCat("metrics: ", opt.metrics, ": ");
-      if (absl::StartsWith(why, own)) why.remove_prefix(own.size());
       return absl::Status(server.status().code(),
-                          absl::StrCat("--metrics=", opt.metrics, ": ", why));
+                          absl::StrCat("--metrics=", opt.metrics, ": ",
+                                       server.status().message()));
     }
     c->metrics_ = *std::move(server);
     std::fprintf(stderr, "%s: metrics on http://%s/metrics\n", kTool,

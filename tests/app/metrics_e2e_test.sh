@@ -156,7 +156,7 @@ set +e
 rc=$?
 set -e
 [ "$rc" = 1 ] || fail "busy address: exit $rc: $(tail -3 "$dir/busy.log")"
-grep -q "pmdcon: metrics: 127.0.0.1:$(cat "$dir/busy"): .*[Aa]ddress already in use" "$dir/busy.log" ||
+grep -q "pmdcon: stats.metrics 127.0.0.1:$(cat "$dir/busy"): bind: .*[Aa]ddress already in use" "$dir/busy.log" ||
   fail "busy address message: $(tail -3 "$dir/busy.log")"
 ! grep -q 'TX on lcore' "$dir/busy.log" || fail "an engine started"
 echo "scrapes during the reload: $(cat "$dir/h1"), during shutdown: $(cat "$dir/h2")"

@@ -87,9 +87,7 @@ TEST(Server, RefusesOtherPathsAndMethods) {
 TEST(Server, ErrorsNameTheAddress) {
   auto bad = Server::Start("localhost:80", [] { return std::string(); });
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("localhost:80"), std::string::npos);
-  EXPECT_NE(bad.status().message().find("not an IP address"),
-            std::string::npos);
+  EXPECT_EQ(bad.status().message(), "not an IP address: localhost");
   EXPECT_FALSE(
       Server::Start("127.0.0.1:99999", [] { return std::string(); }).ok());
 
