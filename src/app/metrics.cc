@@ -58,7 +58,9 @@ MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
   s.version = PMDCON_VERSION;
   s.dpdk = DpdkVersion();
   // The ring's pages as the engine maps them (a file truncated under it
-  // reads as zeros, io/mapped_file.h). Single-writer fields: plain loads.
+  // reads as zeros, io/mapped_file.h). The consumer's side first, then the
+  // head (acquire): the TX lcore sends only what it saw under the head, so
+  // a head loaded after is at or past it (the render clamps what is left).
   auto* base = src.file.bytes().data();
   const auto* hdr = reinterpret_cast<const pmdcon_ring_hdr*>(base);
   const auto* cons =
@@ -66,7 +68,8 @@ MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
   ReadShownEngine([&](const engine::Engine* e) {
     if (!e) return;
     CollectTargets(*e, s);
-    s.ring = MetricsSnapshot::Ring{PMDCON_LOAD(&hdr->head), e->transmitted_id(),
+    const uint64_t transmitted = e->transmitted_id();
+    s.ring = MetricsSnapshot::Ring{PMDCON_LOAD_ACQ(&hdr->head), transmitted,
                                    PMDCON_LOAD(&hdr->data_size)};
   });
   MetricsSnapshot::Port p;
@@ -80,9 +83,9 @@ MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
   if (device) {
     MetricsSnapshot::Kernel k;
     k.sender = PMDCON_LOAD_ACQ(&hdr->sender);
-    k.head = PMDCON_LOAD(&hdr->head);
-    k.tx_id = PMDCON_LOAD(&cons->tx_id);
+    k.tx_id = PMDCON_LOAD_ACQ(&cons->tx_id);  // stored release
     k.kernel_tx_id = PMDCON_LOAD(&hdr->kernel_tx_id);
+    k.head = PMDCON_LOAD_ACQ(&hdr->head);
     k.heartbeat_age_s = HeartbeatAge();
     s.kernel = k;
   }

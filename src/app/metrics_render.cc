@@ -88,9 +88,14 @@ constexpr engine::TargetState kStates[] = {
     engine::TargetState::kDisabled, engine::TargetState::kResolving,
     engine::TargetState::kActive, engine::TargetState::kDeactivated};
 
-// Serial-number distances, as the module's sysfs computes them.
+// How far a is ahead of b, serial-number arithmetic; 0 if it is behind (a
+// consumer seen past a head loaded a moment earlier, not 2^32 - 1 ahead).
+uint64_t Ahead(uint32_t a, uint32_t b) {
+  const int32_t d = pmdcon_pos_diff(a, b);
+  return d > 0 ? static_cast<uint64_t>(d) : 0;
+}
 uint64_t RidDiff(uint64_t a, uint64_t b) {
-  return static_cast<uint32_t>(pmdcon_id_rid(a) - pmdcon_id_rid(b));
+  return Ahead(pmdcon_id_rid(a), pmdcon_id_rid(b));
 }
 
 void Targets(const MetricsSnapshot& s, metrics::Exposition& out) {
@@ -153,8 +158,8 @@ void Ring(const MetricsSnapshot::Ring& r, metrics::Exposition& out) {
              "Bytes of the ring's data area.", r.data_size);
   // Positions count 8-byte units; a consumer overtaken has the whole ring
   // waiting (and loses what the producer overwrote).
-  const uint64_t units = static_cast<uint32_t>(pmdcon_id_pos(r.head) -
-                                               pmdcon_id_pos(r.transmitted));
+  const uint64_t units =
+      Ahead(pmdcon_id_pos(r.head), pmdcon_id_pos(r.transmitted));
   out.Single("pmdcon_ring_used_bytes", Type::kGauge,
              "Bytes of the ring holding records not yet sent.",
              std::min(units * 8, r.data_size));

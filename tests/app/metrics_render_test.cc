@@ -154,6 +154,27 @@ TEST(MetricsRender, RingPositionsAndFill) {
   EXPECT_TRUE(Has(text, "pmdcon_ring_used_bytes 16"));
 }
 
+// The TX lcore passed the head between the scrape's loads: transmitted
+// ahead of head is nothing waiting, not 2^32 - 1 records and a full ring.
+TEST(MetricsRender, TransmittedPastTheHeadIsNothingPending) {
+  MetricsSnapshot s;
+  s.ring = MetricsSnapshot::Ring{pmdcon_id(1000, 100000),
+                                 pmdcon_id(1002, 100030), 1u << 20};
+  std::string text = RenderMetrics(s);
+  EXPECT_TRUE(Has(text, "pmdcon_ring_pending_records 0")) << text;
+  EXPECT_TRUE(Has(text, "pmdcon_ring_used_bytes 0")) << text;
+  // Across the wrap of both halves of the id.
+  s.ring = MetricsSnapshot::Ring{pmdcon_id(0xffffffff, 0xfffffff0),
+                                 pmdcon_id(1, 8), 1u << 20};
+  text = RenderMetrics(s);
+  EXPECT_TRUE(Has(text, "pmdcon_ring_pending_records 0")) << text;
+  EXPECT_TRUE(Has(text, "pmdcon_ring_used_bytes 0")) << text;
+  MetricsSnapshot::Kernel k;
+  k.head = pmdcon_id(500, 0);
+  k.tx_id = pmdcon_id(501, 0);
+  EXPECT_EQ(KernelUnsent(k), 0u);
+}
+
 TEST(MetricsRender, PortAndKernel) {
   MetricsSnapshot s;
   s.port = MetricsSnapshot::Port{true, 42, 3};
