@@ -145,20 +145,23 @@ static DEVICE_ATTR_RO(tx_id);
 
 /*
  * Records written but not yet sent by whoever sends now: the appliance (its
- * validated tx_id) or the module's fallback (kernel_tx_id).
+ * validated tx_id) or the module's fallback (kernel_tx_id). The sent side
+ * first, then the head: the check keeps it at or before a head it read, so
+ * a head read after cannot be behind it (read before, a sender that moved
+ * past it in between made 2^32 - 1).
  */
 static ssize_t unsent_show(struct device *d, struct device_attribute *a,
 			   char *buf)
 {
 	struct pmdcon_ring_hdr *hdr = pmdcon.ring.hdr;
-	u64 head = READ_ONCE(hdr->head);
 	u64 sent = smp_load_acquire(&hdr->sender) == PMDCON_SENDER_KERNEL ?
 			   pmdcon_ring_cursor_check(&pmdcon.ring,
 						    READ_ONCE(hdr->kernel_tx_id)) :
 			   pmdcon_tx_id();
+	u64 head = smp_load_acquire(&hdr->head);
+	s32 ahead = pmdcon_pos_diff(pmdcon_id_rid(head), pmdcon_id_rid(sent));
 
-	return sysfs_emit(buf, "%u\n",
-			  pmdcon_id_rid(head) - pmdcon_id_rid(sent));
+	return sysfs_emit(buf, "%d\n", ahead > 0 ? ahead : 0);
 }
 static DEVICE_ATTR_RO(unsent);
 
