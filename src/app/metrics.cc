@@ -18,8 +18,11 @@
 namespace pmdcon::app {
 namespace {
 
-// The module's own view of the appliance's heartbeat (kmod/dev.c).
+// The module's own numbers (kmod/dev.c): the appliance's heartbeat as it
+// sees it, and the records not yet sent by whoever sends now (the sent
+// position validated as the module does, pmdcon_ring_cursor_check).
 constexpr char kHeartbeatAge[] = "/sys/class/misc/pmdcon/heartbeat_age_ms";
+constexpr char kUnsent[] = "/sys/class/misc/pmdcon/unsent";
 
 std::string DpdkVersion() {
   std::string_view v = rte_version();
@@ -27,12 +30,13 @@ std::string DpdkVersion() {
   return std::string(v);
 }
 
-std::optional<double> HeartbeatAge() {
-  const absl::StatusOr<std::string> text = io::ReadText(kHeartbeatAge);
-  uint64_t ms = 0;
-  if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &ms))
+// A number from the module's sysfs, nullopt if it cannot be read.
+std::optional<uint64_t> SysfsNumber(const char* path) {
+  const absl::StatusOr<std::string> text = io::ReadText(path);
+  uint64_t n = 0;
+  if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &n))
     return std::nullopt;
-  return static_cast<double>(ms) / 1000.0;
+  return n;
 }
 
 void CollectTargets(const engine::Engine& e, MetricsSnapshot& s) {
@@ -58,13 +62,11 @@ MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
   s.version = PMDCON_VERSION;
   s.dpdk = DpdkVersion();
   // The ring's pages as the engine maps them (a file truncated under it
-  // reads as zeros, io/mapped_file.h). The consumer's side first, then the
-  // head (acquire): the TX lcore sends only what it saw under the head, so
-  // a head loaded after is at or past it (the render clamps what is left).
+  // reads as zeros, io/mapped_file.h). The transmitted position first, then
+  // the head (acquire): the TX lcore sends only what it saw under the head,
+  // so a head loaded after is at or past it (the render clamps the rest).
   auto* base = src.file.bytes().data();
   const auto* hdr = reinterpret_cast<const pmdcon_ring_hdr*>(base);
-  const auto* cons =
-      reinterpret_cast<const pmdcon_cons_page*>(base + PMDCON_CONS_OFFSET);
   ReadShownEngine([&](const engine::Engine* e) {
     if (!e) return;
     CollectTargets(*e, s);
@@ -82,11 +84,11 @@ MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
   s.port = p;
   if (device) {
     MetricsSnapshot::Kernel k;
+    // The module's own word (page 0 is its alone), tested as it does.
     k.sender = PMDCON_LOAD_ACQ(&hdr->sender);
-    k.tx_id = PMDCON_LOAD_ACQ(&cons->tx_id);  // stored release
-    k.kernel_tx_id = PMDCON_LOAD(&hdr->kernel_tx_id);
-    k.head = PMDCON_LOAD_ACQ(&hdr->head);
-    k.heartbeat_age_s = HeartbeatAge();
+    k.unsent = SysfsNumber(kUnsent);
+    if (const std::optional<uint64_t> ms = SysfsNumber(kHeartbeatAge))
+      k.heartbeat_age_s = static_cast<double>(*ms) / 1000.0;
     s.kernel = k;
   }
   return s;

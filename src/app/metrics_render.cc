@@ -166,10 +166,12 @@ void Ring(const MetricsSnapshot::Ring& r, metrics::Exposition& out) {
 }
 
 void Kernel(const MetricsSnapshot::Kernel& k, metrics::Exposition& out) {
-  out.Single("pmdcon_kernel_unsent_records", Type::kGauge,
-             "Records written and not yet sent by whoever sends now (the "
-             "module's sysfs unsent).",
-             KernelUnsent(k));
+  if (k.unsent) {
+    out.Single("pmdcon_kernel_unsent_records", Type::kGauge,
+               "Records written and not yet sent by whoever sends now (the "
+               "module's sysfs unsent).",
+               *k.unsent);
+  }
   out.Family("pmdcon_kernel_sender", Type::kGauge,
              "1 for who may send now: the appliance, or the module "
              "(takeover or panic).");
@@ -200,11 +202,6 @@ uint64_t UnackedRecords(const std::optional<engine::Engine::SentSeqs>& sent,
       acked_seq && *acked_seq >= sent->first && *acked_seq <= sent->last;
   const uint64_t from = ours ? *acked_seq + 1 : sent->first;
   return sent->last >= from ? sent->last - from + 1 : 0;
-}
-
-uint64_t KernelUnsent(const MetricsSnapshot::Kernel& k) {
-  return RidDiff(k.head,
-                 k.sender == PMDCON_SENDER_KERNEL ? k.kernel_tx_id : k.tx_id);
 }
 
 std::string_view MetricStateName(engine::TargetState s) {

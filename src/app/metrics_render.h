@@ -54,11 +54,10 @@ struct MetricsSnapshot {
 
   // The module's side, where the ring is its device.
   struct Kernel {
-    uint32_t sender = 0;        // hdr->sender (PMDCON_SENDER_*)
-    uint64_t head = 0;          // hdr->head
-    uint64_t tx_id = 0;         // cons->tx_id, the appliance's
-    uint64_t kernel_tx_id = 0;  // hdr->kernel_tx_id, the module's
-    // The module's own view (sysfs heartbeat_age_ms), if it could be read.
+    uint32_t sender = 0;  // hdr->sender (PMDCON_SENDER_*), the module's
+    // The module's own numbers (sysfs unsent, heartbeat_age_ms), if they
+    // could be read.
+    std::optional<uint64_t> unsent;
     std::optional<double> heartbeat_age_s;
   };
   std::optional<Kernel> kernel;
@@ -77,10 +76,6 @@ const CounterMetric& TargetCounterMetric(size_t k);
 // of this stream was acknowledged) up to the newest sent.
 uint64_t UnackedRecords(const std::optional<engine::Engine::SentSeqs>& sent,
                         std::optional<uint64_t> acked_seq);
-
-// Records written but not yet sent by whoever sends now: the module's
-// sysfs `unsent`, from the same header fields.
-uint64_t KernelUnsent(const MetricsSnapshot::Kernel& k);
 
 // The state label of target_state ("off", "resolving", "active", "down").
 std::string_view MetricStateName(engine::TargetState s);
