@@ -48,7 +48,7 @@ void CollectTargets(const engine::Engine& e, MetricsSnapshot& s) {
     t.counters = e.stats(i).Snapshot();  // relaxed loads
     if (t.reliable) {
       t.acked_seq = e.acked_seq(i);
-      t.sent = e.sent_seqs(i);
+      t.unacked = e.unacked(i);
     }
     s.targets.push_back(std::move(t));
   }

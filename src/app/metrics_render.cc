@@ -138,8 +138,7 @@ void Targets(const MetricsSnapshot& s, metrics::Exposition& out) {
                "Records sent that the collector has not acknowledged yet "
                "(reliable).");
     for (const auto& t : s.targets) {
-      if (t.reliable)
-        out.Sample({{"target", t.name}}, UnackedRecords(t.sent, t.acked_seq));
+      if (t.reliable) out.Sample({{"target", t.name}}, t.unacked.value_or(0));
     }
   }
 }
@@ -190,18 +189,6 @@ void Kernel(const MetricsSnapshot::Kernel& k, metrics::Exposition& out) {
 
 const CounterMetric& TargetCounterMetric(size_t k) {
   return kCounterMetrics[k].second;
-}
-
-uint64_t UnackedRecords(const std::optional<engine::Engine::SentSeqs>& sent,
-                        std::optional<uint64_t> acked_seq) {
-  if (!sent) return 0;
-  // An acknowledgement outside what this stream sent is an earlier
-  // stream's (before the ring's seqs started over; the engine ignores acks
-  // beyond the newest seq sent): it says nothing of this one.
-  const bool ours =
-      acked_seq && *acked_seq >= sent->first && *acked_seq <= sent->last;
-  const uint64_t from = ours ? *acked_seq + 1 : sent->first;
-  return sent->last >= from ? sent->last - from + 1 : 0;
 }
 
 std::string_view MetricStateName(engine::TargetState s) {

@@ -31,7 +31,7 @@ struct MetricsSnapshot {
     engine::TargetState state = engine::TargetState::kResolving;
     engine::TargetStats::Values counters{};
     std::optional<uint64_t> acked_seq;
-    std::optional<engine::Engine::SentSeqs> sent;
+    std::optional<uint64_t> unacked;  // Engine::unacked
   };
   // Empty between engines (a reload swapping them, or shutting down).
   std::vector<Target> targets;
@@ -70,12 +70,6 @@ struct CounterMetric {
   std::string_view help;
 };
 const CounterMetric& TargetCounterMetric(size_t k);
-
-// Records a reliable target sent that its collector has not acknowledged:
-// from the one after the acknowledged seq (or the stream's first, if none
-// of this stream was acknowledged) up to the newest sent.
-uint64_t UnackedRecords(const std::optional<engine::Engine::SentSeqs>& sent,
-                        std::optional<uint64_t> acked_seq);
 
 // The state label of target_state ("off", "resolving", "active", "down").
 std::string_view MetricStateName(engine::TargetState s);

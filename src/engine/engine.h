@@ -170,13 +170,10 @@ class Engine {
   void CountBadChecksum(size_t target);
   // Target i's acknowledged seq, if the collector acknowledged any.
   std::optional<uint64_t> acked_seq(size_t i) const;
-  // Target i's stream as the TX lcore last published it (reliable targets;
-  // nullopt: none sent yet): the first and the newest seq sent.
-  struct SentSeqs {
-    uint64_t first = 0;
-    uint64_t last = 0;
-  };
-  std::optional<SentSeqs> sent_seqs(size_t i) const;
+  // Records of target i's stream sent and not acknowledged, as the TX
+  // lcore last published them (reliable::Sender::unacked); nullopt for a
+  // target that is not reliable.
+  std::optional<uint64_t> unacked(size_t i) const;
   size_t targets() const;
   const TargetSpec& spec(size_t i) const;
   TargetState state(size_t i) const;

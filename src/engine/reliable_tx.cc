@@ -39,13 +39,10 @@ std::optional<uint64_t> Engine::acked_seq(size_t i) const {
   return static_cast<uint64_t>(a);
 }
 
-std::optional<Engine::SentSeqs> Engine::sent_seqs(size_t i) const {
+std::optional<uint64_t> Engine::unacked(size_t i) const {
   const Target& t = *targets_[i];
   if (!t.rel) return std::nullopt;
-  const int64_t first = t.rel->first_sent_seq.load(std::memory_order_relaxed);
-  const int64_t last = t.rel->last_sent_seq.load(std::memory_order_relaxed);
-  if (first < 0 || last < 0) return std::nullopt;
-  return SentSeqs{static_cast<uint64_t>(first), static_cast<uint64_t>(last)};
+  return t.rel->unacked.load(std::memory_order_relaxed);
 }
 
 // Collector datagrams the main lcore queued (at most a burst per pass):

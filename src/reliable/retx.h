@@ -64,12 +64,18 @@ class Retx {
   Retx() : Retx(Options()) {}
   explicit Retx(Options o);
 
+  // Seqs in flight: from the one after the acknowledged seq (the stream's
+  // first if none is) up to the newest sent; 0 if none was sent.
+  uint64_t InFlight() const {
+    if (!any_sent_) return 0;
+    const uint64_t base = any_acked_ ? acked_ + 1 : first_sent_;
+    return last_sent_ + 1 - base;
+  }
   // How many more new seqs may go out now (Options::window): no bound
   // until the collector answered in this stream.
   uint64_t Room() const {
     if (o_.window == 0 || !answered_ || !any_sent_) return UINT64_MAX;
-    const uint64_t base = any_acked_ ? acked_ + 1 : first_sent_;
-    const uint64_t used = last_sent_ + 1 - base;
+    const uint64_t used = InFlight();
     return used >= o_.window ? 0 : o_.window - used;
   }
   // A record left for the first time (resends do not count).

@@ -27,6 +27,7 @@ Sender::Intake Sender::Take(std::string_view payload, uint64_t now_us) {
     }
     acked_seq.store(static_cast<int64_t>(ack_.acked),
                     std::memory_order_relaxed);
+    unacked.store(retx.InFlight(), std::memory_order_relaxed);
   }
   // Only seqs it sent, each once, a bounded number (issue 23): a response
   // must not make the target resend more than it could.

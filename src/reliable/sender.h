@@ -43,6 +43,7 @@ class Sender {
     index.Clear();
     queue_len_ = 0;
     told_until_ = UINT64_MAX;
+    unacked.store(0, std::memory_order_relaxed);  // nothing of this stream
   }
   // The stream's first seq, if a record of seq still says it.
   std::optional<uint64_t> First(uint64_t seq) const {
@@ -87,18 +88,15 @@ class Sender {
   uint64_t acked_next = 0;  // ring id after the last acknowledged record
   uint64_t credit = 0;      // payload bytes an unvalidated collector earned
   std::atomic<int64_t> acked_seq{-1};  // for telemetry; -1: none yet
-  // For metrics: the stream's first and newest seq sent (-1: none yet),
-  // published by OnSent.
-  std::atomic<int64_t> first_sent_seq{-1};
-  std::atomic<int64_t> last_sent_seq{-1};
+  // For metrics: retx.InFlight(), the stream's records sent and not
+  // acknowledged, stored where it changes (OnSent, an ack that moved,
+  // NewStream).
+  std::atomic<uint64_t> unacked{0};
 
   // A record (or notice) left for the first time: Retx::OnSent, published.
   void OnSent(uint64_t seq, uint64_t now_us) {
     retx.OnSent(seq, now_us);
-    first_sent_seq.store(static_cast<int64_t>(retx.first_sent()),
-                         std::memory_order_relaxed);
-    last_sent_seq.store(static_cast<int64_t>(retx.last_sent()),
-                        std::memory_order_relaxed);
+    unacked.store(retx.InFlight(), std::memory_order_relaxed);
   }
 
  private:

@@ -141,13 +141,16 @@ TEST(Retx, AWindowOnceTheCollectorAnswered) {
   EXPECT_EQ(r.Room(), UINT64_MAX);
   for (uint64_t s = 100; s < 130; ++s) r.OnSent(s, 0);
   EXPECT_EQ(r.Room(), UINT64_MAX);  // nobody answered: no bound
+  EXPECT_EQ(r.InFlight(), 30u);
   EXPECT_EQ(r.OnAck(99, 1000), Retx::AckResult::kStale);  // nothing yet
   EXPECT_EQ(r.Room(), 0u);
   EXPECT_EQ(r.OnAck(125, 2000), Retx::AckResult::kMoved);
   EXPECT_EQ(r.Room(), 6u);  // 126-129 out
+  EXPECT_EQ(r.InFlight(), 4u);
   EXPECT_EQ(r.OnAck(129, 3000), Retx::AckResult::kMoved);
   EXPECT_EQ(r.Room(), 10u);
   EXPECT_EQ(r.OnAck(500, 4000), Retx::AckResult::kBogus);
+  EXPECT_EQ(r.InFlight(), 0u);
   Retx unbounded({.window = 0});
   unbounded.OnSent(1, 0);
   unbounded.OnAck(1, 0);

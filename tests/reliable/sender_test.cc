@@ -69,6 +69,30 @@ TEST(Sender, ASeqGoingBackStartsANewStream) {
   EXPECT_EQ(s.First(2), 0u);  // and they say where it began
 }
 
+// What metrics read of the TX lcore: Retx's in flight, stored where it
+// changes, and nothing of an old stream once a new one starts (a seq
+// going back, or the kernel's takeover: Engine::HoldForKernel).
+TEST(Sender, PublishesWhatIsInFlight) {
+  Sender s({});
+  EXPECT_EQ(s.unacked.load(), 0u);
+  for (uint64_t q = 10; q < 60; ++q) s.OnSent(q, 0);
+  EXPECT_EQ(s.unacked.load(), 50u);
+  EXPECT_TRUE(s.Take("ncrx49", 1000).moved);
+  EXPECT_EQ(s.unacked.load(), 10u);  // 50..59
+  EXPECT_EQ(s.unacked.load(), s.retx.InFlight());
+  s.Take("ncrx20", 2000);  // stale: no change
+  EXPECT_EQ(s.unacked.load(), 10u);
+  s.Take("ncrx59", 3000);
+  EXPECT_EQ(s.unacked.load(), 0u);
+  s.OnSent(60, 4000);
+  EXPECT_EQ(s.unacked.load(), 1u);
+  s.NewStream();
+  EXPECT_EQ(s.unacked.load(), 0u);
+  s.Follow(0);  // a new boot's records, after the stream that was
+  s.OnSent(0, 5000);
+  EXPECT_EQ(s.unacked.load(), 1u);
+}
+
 TEST(Sender, CreditIsCapped) {
   Sender s({});
   s.AddCredit(1000);
