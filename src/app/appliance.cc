@@ -193,6 +193,7 @@ struct Plant {
   port::Port& port;
   Source& src;
   packet::Mac mac;
+  PortSample* sample;  // for /metrics; nullptr: off
 };
 
 // What an accepted reload starts the next engine with.
@@ -223,7 +224,7 @@ End RunOneEngine(const Plant& p, const config::Config& c, ring::StartAt at,
     ShowEngine(nullptr);
     return End::kFailed;
   }
-  ControlLoop loop(c, p.mac, p.port, e, p.src.watched());
+  ControlLoop loop(c, p.mac, p.port, e, p.src.watched(), p.sample);
   std::optional<control::Reload> reload;
   ControlLoop::Exit exit = ControlLoop::Exit::kStop;
   while (!reload) {
@@ -274,16 +275,20 @@ int RunEngines(const config::Config& c, const std::string& path,
   if (!port.ok()) return Fail(port.status());
   absl::StatusOr<std::unique_ptr<Source>> src = OpenSource(c);
   if (!src.ok()) return Fail(src.status());
-  // Declared after the port and the ring: it goes first, scrapes and all.
+  // What the control loops sample of the port for /metrics.
+  PortSample port_sample;
+  // Declared after the port, the ring and the sample: it goes first,
+  // scrapes and all.
   std::unique_ptr<metrics::Server> metrics_server;
   if (!c.stats.metrics.empty()) {
-    auto server = ServeMetrics(c, *port, **src);
+    auto server = ServeMetrics(c, port_sample, **src);
     if (!server.ok()) return Fail(server.status());
     metrics_server = *std::move(server);
     std::fprintf(stderr, "pmdcon: metrics on http://%s/metrics\n",
                  metrics_server->address().c_str());
   }
-  const Plant plant{path, *port, **src, c.port.src_mac.value_or(port->mac())};
+  const Plant plant{path, *port, **src, c.port.src_mac.value_or(port->mac()),
+                    metrics_server ? &port_sample : nullptr};
   if (c.stats.telemetry) RegisterTelemetry();
   plant.src.Start();
   Next run{c, Specs(c, plant.mac)};

@@ -1,5 +1,6 @@
 #include "app/control.h"
 
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <time.h>
 
@@ -50,10 +51,11 @@ engine::TargetState StateOf(target::Reach r) {
 
 ControlLoop::ControlLoop(const config::Config& c, const packet::Mac& src_mac,
                          port::Port& port, engine::Engine& e,
-                         const io::MappedFile* ring_file)
+                         const io::MappedFile* ring_file, PortSample* sample)
     : port_(port),
       e_(e),
       ring_file_(ring_file),
+      sample_(sample),
       neighbors_(src_mac, c.port.src_ipv4, c.port.src_ipv6, Hops(c, e),
                  ResolverOptions(c), port.LinkUp()),
       stats_interval_s_(c.stats.interval_s) {
@@ -69,7 +71,8 @@ ControlLoop::Exit ControlLoop::Run(const volatile std::sig_atomic_t& stop,
   rte_mbuf* rx[32];
   while (!stop && !reload) {
     const uint64_t now = io::MonotonicUsec();
-    if (now >= next_watch_) {
+    const bool tick = now >= next_watch_;
+    if (tick) {
       WatchTx(e_, watch_, now);
       next_watch_ = now + 100000;
       ring_problem_ = RingProblem();
@@ -85,6 +88,7 @@ ControlLoop::Exit ControlLoop::Run(const volatile std::sig_atomic_t& stop,
       }
     }
     FollowLink();
+    if (tick && sample_) SamplePort();
     if (stats_interval_s_ && now >= next_stats_) {
       LogStats(e_);
       next_stats_ = now + uint64_t{stats_interval_s_} * 1000000;
@@ -143,6 +147,7 @@ bool ControlLoop::TakeResponse(rte_mbuf* m) {
 
 void ControlLoop::FollowLink() {
   const bool up = port_.LinkUp();
+  if (sample_) sample_->link_up.store(up, std::memory_order_relaxed);
   if (!neighbors_.SetLink(up)) return;
   std::fprintf(stderr, "pmdcon: port %u link %s\n", port_.id(),
                up ? "up" : "down");
@@ -155,6 +160,20 @@ void ControlLoop::FollowLink() {
         stderr, "pmdcon: target %s: %s (link %s)\n", e_.spec(i).name.c_str(),
         std::string(engine::TargetStateName(to)).c_str(), up ? "up" : "down");
   }
+}
+
+// The port's TX counters for /metrics, on the 100 ms tick (after
+// FollowLink: the link is this pass's). Here, not on the metrics thread:
+// ethdev's calls are not thread-safe, and this loop polls the link.
+void ControlLoop::SamplePort() {
+  rte_eth_stats st{};
+  const bool ok = rte_eth_stats_get(port_.id(), &st) == 0;
+  if (ok) {
+    sample_->tx_packets.store(st.opackets, std::memory_order_relaxed);
+    sample_->tx_errors.store(st.oerrors, std::memory_order_relaxed);
+  }
+  sample_->stats_ok.store(ok, std::memory_order_relaxed);
+  sample_->sampled.store(true, std::memory_order_release);
 }
 
 // A file ring changed under the engine: why, or "" if it did not. Removed

@@ -3,9 +3,11 @@
 // (target::Neighbors, target::RouteDatagram), applies each target's reach
 // to the engine, and watches the link, TX progress and the ring file, with
 // periodic stats. It holds no policy of its own: the decisions are in
-// target/ and engine/tx_watch.h.
+// target/ and engine/tx_watch.h. It alone calls the port's ethdev
+// functions on the main lcore: /metrics reads what it samples.
 //
-//   ControlLoop loop(config, src_mac, port, engine, source.watched());
+//   ControlLoop loop(config, src_mac, port, engine, source.watched(),
+//                    &port_sample);
 //   switch (loop.Run(g_stop, g_reload)) { ... }  // again after a refused
 //                                                // reload: state is kept
 #ifndef PMDCON_APP_CONTROL_H_
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "app/port_sample.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "engine/tx_watch.h"
@@ -33,9 +36,10 @@ class ControlLoop {
     kRingChanged,  // the file ring changed under the engine: ring_problem()
   };
 
+  // sample: where /metrics reads the port (nullptr: metrics off).
   ControlLoop(const config::Config& c, const packet::Mac& src_mac,
               port::Port& port, engine::Engine& e,
-              const io::MappedFile* ring_file);
+              const io::MappedFile* ring_file, PortSample* sample);
 
   // Until stop or reload is set (by a signal handler) or the ring changed.
   Exit Run(const volatile std::sig_atomic_t& stop,
@@ -47,11 +51,13 @@ class ControlLoop {
   void OnFrame(rte_mbuf* m, uint64_t now);
   bool TakeResponse(rte_mbuf* m);
   void FollowLink();
+  void SamplePort();
   std::string RingProblem();
 
   port::Port& port_;
   engine::Engine& e_;
   const io::MappedFile* ring_file_;
+  PortSample* sample_;
   target::Neighbors neighbors_;
   std::vector<const packet::Endpoints*> reliable_;  // per target, or nullptr
   uint32_t stats_interval_s_;

@@ -1,6 +1,5 @@
 #include "app/metrics.h"
 
-#include <rte_ethdev.h>
 #include <rte_version.h>
 
 #include <optional>
@@ -56,7 +55,7 @@ void CollectTargets(const engine::Engine& e, MetricsSnapshot& s) {
 
 }  // namespace
 
-MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
+MetricsSnapshot CollectMetrics(const PortSample& port, const Source& src,
                                bool device) {
   MetricsSnapshot s;
   s.version = PMDCON_VERSION;
@@ -74,14 +73,16 @@ MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
     s.ring = MetricsSnapshot::Ring{PMDCON_LOAD_ACQ(&hdr->head), transmitted,
                                    PMDCON_LOAD(&hdr->data_size)};
   });
-  MetricsSnapshot::Port p;
-  p.link_up = port.LinkUp();
-  rte_eth_stats st{};
-  if (rte_eth_stats_get(port.id(), &st) == 0) {
-    p.tx_packets = st.opackets;
-    p.tx_errors = st.oerrors;
+  // As the control loop last sampled it (none yet: no port samples).
+  if (port.sampled.load(std::memory_order_acquire)) {
+    MetricsSnapshot::Port p;
+    p.link_up = port.link_up.load(std::memory_order_relaxed);
+    if (port.stats_ok.load(std::memory_order_relaxed)) {
+      p.tx_packets = port.tx_packets.load(std::memory_order_relaxed);
+      p.tx_errors = port.tx_errors.load(std::memory_order_relaxed);
+    }
+    s.port = p;
   }
-  s.port = p;
   if (device) {
     MetricsSnapshot::Kernel k;
     // The module's own word (page 0 is its alone), tested as it does.
@@ -95,7 +96,7 @@ MetricsSnapshot CollectMetrics(const port::Port& port, const Source& src,
 }
 
 absl::StatusOr<std::unique_ptr<metrics::Server>> ServeMetrics(
-    const config::Config& c, const port::Port& port, const Source& src) {
+    const config::Config& c, const PortSample& port, const Source& src) {
   const bool device = c.source.type == config::SourceType::kDevice;
   auto server = metrics::Server::Start(c.stats.metrics, [&port, &src, device] {
     return RenderMetrics(CollectMetrics(port, src, device));

@@ -79,7 +79,17 @@ wait_for 30 grep -q 'metrics on http://' "$dir/log" ||
 addr=$(sed -n 's|.*pmdcon: metrics on http://\(.*\)/metrics$|\1|p' "$dir/log")
 [[ $addr == 127.0.0.1:[1-9]* ]] || fail "address: $addr"
 wait_ring_sent "$dir/ring" "$dir/log"
-scrape "$addr" >"$dir/s1" || fail "scrape failed"
+# The port's counters are the control loop's sample (every 100 ms): a
+# scrape just after the last send may predate it. Until it caught up:
+caught_up() {
+  scrape "$addr" >"$dir/s1" || return 1
+  local t p
+  t=$(value "$dir/s1" 'pmdcon_target_packets_total{target="a"}')
+  p=$(value "$dir/s1" pmdcon_port_tx_packets_total)
+  [ -n "$t" ] && [ -n "$p" ] && ((p >= t))
+}
+wait_for 10 caught_up ||
+  fail "port counters: $(grep -E '^pmdcon_(port|target_packets)' "$dir/s1")"
 expect "$dir/s1" 'pmdcon_target_records_total{target="a"}' 1234
 expect "$dir/s1" 'pmdcon_target_state{target="a",state="active"}' 1
 expect "$dir/s1" 'pmdcon_target_state{target="a",state="resolving"}' 0
