@@ -462,9 +462,16 @@ absl::Status ParseTarget(const Walker& w, const YAML::Node& n,
 }
 
 // stats.metrics: "" (off), or HOST:PORT as metrics::Server takes it, with
-// HOST an IP address (nothing is resolved) or empty (every address).
+// HOST an IP address (nothing is resolved) or empty (every address). A
+// bare "127.0.0.1" (or "9731") is refused as what it lacks, not as a port.
 absl::StatusOr<std::string> ListenAddress(std::string_view text) {
   if (text.empty()) return std::string();
+  if (text.find(':') == std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", AsAbsl(text),
+                     "\": expected HOST:PORT (e.g. 127.0.0.1:9731, or :9731 "
+                     "for every address)"));
+  }
   PMDCON_ASSIGN_OR_RETURN(const packet::HostPort hp,
                           packet::SplitHostPort(text));
   if (!hp.host.empty() && !packet::ParseIp(hp.host).ok()) {

@@ -139,8 +139,13 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"metrics_no_port",
             kPort + "targets: [{name: a, dst_ip: 10.99.0.2}]\n" +
                 "stats: {metrics: \"127.0.0.1\"}\n",
-            "bad.yaml:3:18: stats.metrics: \"127.0.0.1\": bad port "
-            "\"127.0.0.1\""},
+            "bad.yaml:3:18: stats.metrics: \"127.0.0.1\": expected HOST:PORT "
+            "(e.g. 127.0.0.1:9731, or :9731 for every address)"},
+        Bad{"metrics_bad_port",
+            kPort + "targets: [{name: a, dst_ip: 10.99.0.2}]\n" +
+                "stats: {metrics: \"127.0.0.1:http\"}\n",
+            "bad.yaml:3:18: stats.metrics: \"127.0.0.1:http\": bad port "
+            "\"http\""},
         Bad{"metrics_hostname",
             kPort + "targets: [{name: a, dst_ip: 10.99.0.2}]\n" +
                 "stats: {metrics: \"localhost:9731\"}\n",
