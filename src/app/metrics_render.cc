@@ -114,7 +114,8 @@ void Targets(const MetricsSnapshot& s, metrics::Exposition& out) {
   }
   out.Family("pmdcon_target_state", Type::kGauge,
              "1 for the target's state now (off: configured off; resolving: "
-             "no next-hop MAC yet; down: link down), 0 for the others.");
+             "no next-hop MAC yet; down: link down; the log says disabled "
+             "for off, deactivated for down), 0 for the others.");
   for (const auto& t : s.targets) {
     for (const engine::TargetState st : kStates) {
       out.Sample({{"target", t.name}, {"state", MetricStateName(st)}},
