@@ -97,7 +97,9 @@ expect "$dir/s1" pmdcon_ring_head_records 1234
 expect "$dir/s1" pmdcon_ring_transmitted_records 1234
 expect "$dir/s1" pmdcon_ring_pending_records 0
 expect "$dir/s1" pmdcon_ring_used_bytes 0
-expect "$dir/s1" pmdcon_ring_capacity_bytes 2097152  # 4M less the header pages
+# A 4 MiB region: the data area is the largest power of two that fits
+# beside the two header pages, 2 MiB.
+expect "$dir/s1" pmdcon_ring_capacity_bytes 2097152
 expect "$dir/s1" pmdcon_port_link_up 1
 grep -q '^pmdcon_build_info{version="[0-9.]*",dpdk="[0-9][0-9.]*[^"]*"} 1$' "$dir/s1" ||
   fail "build_info: $(grep build_info "$dir/s1")"
