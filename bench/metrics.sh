@@ -24,9 +24,11 @@ dir=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$dir"' EXIT
 port() { echo $((20000 + RANDOM % 20000)); }
 
-# scrape URL PERIOD: GETs URL every PERIOD seconds until killed.
+# scrape URL PERIOD: GETs URL every PERIOD seconds until killed, on CPU 0
+# (EAL's main lcore; the TX lcore is CPU 1), as Prometheus would run on a
+# housekeeping core or another host, never on the TX lcore's.
 scrape() {
-  exec python3 - "$1" "$2" <<'PY'
+  exec taskset -c 0 python3 - "$1" "$2" <<'PY'
 import sys, time, urllib.request
 url, period = sys.argv[1], float(sys.argv[2])
 while True:
@@ -57,9 +59,10 @@ source: {type: file, path: $ring, start: oldest}
 targets: [{name: c, dst_ip: 10.99.0.2, dst_mac: "02:00:00:00:00:02"}]
 stats: {interval_s: 0, telemetry: false$metrics}
 YAML
+  # The scraper first: its start-up is not in the window measured.
+  [ "$1" = off ] || { scrape "http://127.0.0.1:$p/metrics" "$1" & spid=$!; }
   "$pmdcon" --config "$dir/tx.yaml" >"$dir/tx.log" 2>&1 &
   pid=$!
-  [ "$1" = off ] || { scrape "http://127.0.0.1:$p/metrics" "$1" & spid=$!; }
   wait_for 60 grep -q 'TX on lcore' "$dir/tx.log" || die "pmdcon: $(tail -3 "$dir/tx.log")"
   echo "tx $1 $(drain_rate)"
   [ -z "$spid" ] || kill "$spid"
